@@ -1,0 +1,324 @@
+//! Scenario analysis: critical path (CPM), PERT, and seeded Monte Carlo.
+
+use rand_chacha::ChaCha8Rng;
+use rand_core::{Rng, SeedableRng};
+
+use crate::duration::Duration;
+use crate::scenario::{Scenario, TaskGraph};
+
+/// Earliest and latest times of one task on likely durations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
+pub struct TaskTiming {
+    /// Earliest the task can start, from the drill's start.
+    pub earliest_start: Duration,
+    /// Earliest the task can finish.
+    pub earliest_finish: Duration,
+    /// Latest the task can start without delaying the drill.
+    pub latest_start: Duration,
+    /// Latest the task can finish without delaying the drill.
+    pub latest_finish: Duration,
+    /// How long the task can slip without delaying the drill.
+    pub slack: Duration,
+}
+
+/// The critical path method's result on likely durations.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct CriticalPath {
+    timings: Vec<TaskTiming>,
+    length: Duration,
+    path: Vec<usize>,
+}
+
+impl CriticalPath {
+    /// Timings per task, in the scenario's task order.
+    pub fn timings(&self) -> &[TaskTiming] {
+        &self.timings
+    }
+
+    /// How long the drill takes when every task takes its likely duration.
+    pub fn length(&self) -> Duration {
+        self.length
+    }
+
+    /// Task indices of one critical path from start to end: each has zero slack
+    /// and starts when the one before finishes. Where several exist, the one
+    /// through the earliest tasks in file order.
+    pub fn path(&self) -> &[usize] {
+        &self.path
+    }
+}
+
+/// Forward and backward passes over a graph with the given durations (any unit).
+///
+/// Returns per task (earliest start, latest start) and the project length.
+/// `es` and `ls` are reused buffers, resized to the graph.
+pub fn cpm_passes(
+    graph: &TaskGraph,
+    durations: &[u64],
+    es: &mut Vec<u64>,
+    ls: &mut Vec<u64>,
+) -> u64 {
+    let n = graph.len();
+    es.clear();
+    es.resize(n, 0);
+    ls.clear();
+    ls.resize(n, 0);
+    let order = graph.topological_order();
+    let mut length = 0;
+    for &i in order {
+        let i = i as usize;
+        let start = graph
+            .predecessors(i)
+            .iter()
+            .map(|&p| es[p as usize] + durations[p as usize])
+            .max()
+            .unwrap_or(0);
+        es[i] = start;
+        length = length.max(start + durations[i]);
+    }
+    for &i in order.iter().rev() {
+        let i = i as usize;
+        let finish = graph
+            .successors(i)
+            .iter()
+            .map(|&s| ls[s as usize])
+            .min()
+            .unwrap_or(length);
+        ls[i] = finish - durations[i];
+    }
+    length
+}
+
+/// Critical path of the scenario on likely durations.
+///
+/// ```
+/// # let text = include_str!("../../tests/data/scenarios/initial-attack.toml");
+/// use muster_core::{analysis, Format, Scenario};
+/// let s = Scenario::parse("initial-attack.toml", text, Format::Toml).unwrap();
+/// let cp = analysis::critical_path(&s);
+/// assert_eq!(cp.length().as_secs(), 44 * 60);
+/// ```
+pub fn critical_path(s: &Scenario) -> CriticalPath {
+    let graph = s.graph();
+    let d: Vec<u64> = s
+        .tasks()
+        .iter()
+        .map(|t| t.duration.likely().as_secs())
+        .collect();
+    let (mut es, mut ls) = (Vec::new(), Vec::new());
+    let length = cpm_passes(graph, &d, &mut es, &mut ls);
+    let timings: Vec<TaskTiming> = (0..d.len())
+        .map(|i| TaskTiming {
+            earliest_start: Duration::from_secs(es[i]),
+            earliest_finish: Duration::from_secs(es[i] + d[i]),
+            latest_start: Duration::from_secs(ls[i]),
+            latest_finish: Duration::from_secs(ls[i] + d[i]),
+            slack: Duration::from_secs(ls[i] - es[i]),
+        })
+        .collect();
+    // Walk from a zero-slack task that starts at 0 through zero-slack tasks that
+    // start exactly when the current one finishes.
+    let mut path = Vec::new();
+    let mut current =
+        (0..d.len()).find(|&i| es[i] == 0 && ls[i] == 0 && graph.predecessors(i).is_empty());
+    while let Some(i) = current {
+        path.push(i);
+        current = graph
+            .successors(i)
+            .iter()
+            .map(|&x| x as usize)
+            .filter(|&x| ls[x] == es[x] && es[x] == es[i] + d[i])
+            .min();
+    }
+    CriticalPath {
+        timings,
+        length: Duration::from_secs(length),
+        path,
+    }
+}
+
+/// PERT estimate of the drill's duration along the critical path.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[non_exhaustive]
+pub struct Pert {
+    /// Sum of (min + 4·likely + max) / 6 over the critical path, in seconds.
+    pub mean_secs: f64,
+    /// Square root of the summed variances ((max − min) / 6)², in seconds.
+    pub sd_secs: f64,
+}
+
+/// PERT mean and standard deviation along the critical path.
+pub fn pert(s: &Scenario, cp: &CriticalPath) -> Pert {
+    let (mut mean, mut var) = (0.0, 0.0);
+    for &i in cp.path() {
+        let d = &s.tasks()[i].duration;
+        mean += d.pert_mean();
+        var += d.pert_variance();
+    }
+    Pert {
+        mean_secs: mean,
+        sd_secs: var.sqrt(),
+    }
+}
+
+/// How to run a Monte Carlo simulation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MonteCarloOptions {
+    /// How many simulated drills (at least 1).
+    pub runs: u32,
+    /// The seed: the same seed gives the same numbers on every machine.
+    pub seed: u64,
+}
+
+impl Default for MonteCarloOptions {
+    fn default() -> Self {
+        MonteCarloOptions {
+            runs: 10_000,
+            seed: 2021,
+        }
+    }
+}
+
+/// The distribution of the drill's duration over simulated runs.
+///
+/// Each task's duration is drawn from the triangular distribution on
+/// (min, likely, max), by inverse transform from a ChaCha8 stream, rounded to
+/// whole milliseconds. Triangular rather than PERT-beta because its inverse
+/// needs only `sqrt`, which IEEE 754 rounds exactly: the numbers are then the
+/// same on every machine, which beta sampling (through `ln`/`exp`) cannot promise.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[non_exhaustive]
+pub struct MonteCarlo {
+    /// How many runs were simulated.
+    pub runs: u32,
+    /// The seed used.
+    pub seed: u64,
+    /// Mean duration, seconds.
+    pub mean_secs: f64,
+    /// Median duration, seconds (nearest rank).
+    pub p50_secs: f64,
+    /// 80th percentile, seconds.
+    pub p80_secs: f64,
+    /// 95th percentile, seconds.
+    pub p95_secs: f64,
+    /// Per task, in task order: the share of runs in which it was critical (zero slack).
+    pub criticality: Vec<f64>,
+}
+
+/// Monte Carlo simulation of the drill's duration.
+pub fn monte_carlo(s: &Scenario, options: &MonteCarloOptions) -> MonteCarlo {
+    monte_carlo_with_progress(s, options, &mut |_| {})
+}
+
+/// [`monte_carlo`], calling `progress` with the number of runs done every 1,024 runs
+/// and at the end.
+pub fn monte_carlo_with_progress(
+    s: &Scenario,
+    options: &MonteCarloOptions,
+    progress: &mut dyn FnMut(u32),
+) -> MonteCarlo {
+    let runs = options.runs.max(1);
+    let graph = s.graph();
+    let n = graph.len();
+    // Per task: min, likely, max in milliseconds, and the CDF at likely.
+    let shape: Vec<Triangle> = s
+        .tasks()
+        .iter()
+        .map(|t| {
+            Triangle::new(
+                t.duration.min().as_secs() as f64 * 1000.0,
+                t.duration.likely().as_secs() as f64 * 1000.0,
+                t.duration.max().as_secs() as f64 * 1000.0,
+            )
+        })
+        .collect();
+    let mut rng = ChaCha8Rng::seed_from_u64(options.seed);
+    let mut d = vec![0u64; n];
+    let (mut es, mut ls) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    let mut lengths = Vec::with_capacity(runs as usize);
+    let mut critical = vec![0u32; n];
+    for run in 0..runs {
+        for (slot, tri) in d.iter_mut().zip(&shape) {
+            *slot = tri.sample(unit(rng.next_u64()));
+        }
+        let length = cpm_passes(graph, &d, &mut es, &mut ls);
+        for i in 0..n {
+            critical[i] += u32::from(es[i] == ls[i]);
+        }
+        lengths.push(length);
+        if (run + 1) % 1024 == 0 {
+            progress(run + 1);
+        }
+    }
+    progress(runs);
+    let mean = lengths.iter().map(|&l| l as f64).sum::<f64>() / runs as f64 / 1000.0;
+    lengths.sort_unstable();
+    let pct = |p: f64| {
+        let rank = ((p * runs as f64).ceil() as usize).clamp(1, lengths.len());
+        lengths[rank - 1] as f64 / 1000.0
+    };
+    MonteCarlo {
+        runs,
+        seed: options.seed,
+        mean_secs: mean,
+        p50_secs: pct(0.50),
+        p80_secs: pct(0.80),
+        p95_secs: pct(0.95),
+        criticality: critical.iter().map(|&c| c as f64 / runs as f64).collect(),
+    }
+}
+
+/// A uniform float in [0, 1) from the top 53 bits.
+fn unit(x: u64) -> f64 {
+    (x >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Triangle {
+    a: f64,
+    b: f64,
+    split: f64,
+    left: f64,
+    right: f64,
+}
+
+impl Triangle {
+    fn new(a: f64, m: f64, b: f64) -> Triangle {
+        let w = b - a;
+        Triangle {
+            a,
+            b,
+            split: if w > 0.0 { (m - a) / w } else { 0.0 },
+            left: w * (m - a),
+            right: w * (b - m),
+        }
+    }
+
+    /// Inverse CDF, rounded to whole milliseconds.
+    fn sample(&self, u: f64) -> u64 {
+        let x = if u < self.split {
+            self.a + (u * self.left).sqrt()
+        } else {
+            self.b - ((1.0 - u) * self.right).sqrt()
+        };
+        x.round() as u64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn triangle_stays_in_bounds() {
+        let t = Triangle::new(1000.0, 2000.0, 5000.0);
+        for u in [0.0, 0.1, 0.25, 0.5, 0.999_999] {
+            let x = t.sample(u);
+            assert!((1000..=5000).contains(&x), "{u} -> {x}");
+        }
+        assert_eq!(t.sample(0.25), 2000);
+        let fixed = Triangle::new(3000.0, 3000.0, 3000.0);
+        assert_eq!(fixed.sample(0.7), 3000);
+    }
+}

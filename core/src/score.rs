@@ -1,0 +1,532 @@
+//! The scoring contract: what a scorer sees, what it returns, and the
+//! [`Scorer`] trait that native, rhai and wasm scorers implement.
+
+use std::collections::BTreeMap;
+
+use sha2::{Digest, Sha256};
+
+use crate::record::{DrillRecord, Penalty, Rating, TaskRun, TaskStatus};
+use crate::scenario::Scenario;
+
+/// What a scoring script sees as `record`: seconds as floats.
+///
+/// `elapsed` is the latest task end minus the earliest task start;
+/// `time_limit` is the scenario's limit in seconds (absent when it has none);
+/// `critical` lists the scenario's critical task ids.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct ScoreInput {
+    /// Scenario id.
+    pub scenario: String,
+    /// Scenario version.
+    pub version: String,
+    /// The team that ran the drill.
+    pub team: String,
+    /// Attempt number.
+    pub attempt: u32,
+    /// Whole drill time in seconds.
+    pub elapsed: f64,
+    /// The scenario's time limit in seconds.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub time_limit: Option<f64>,
+    /// The critical task ids.
+    pub critical: Vec<String>,
+    /// Task runs by id.
+    pub tasks: BTreeMap<String, TaskRun>,
+    /// Penalties.
+    pub penalties: Vec<Penalty>,
+}
+
+impl ScoreInput {
+    /// The view of a checked record that scorers receive.
+    pub fn new(scenario: &Scenario, record: &DrillRecord) -> ScoreInput {
+        ScoreInput {
+            scenario: record.scenario.clone(),
+            version: record.version.to_string(),
+            team: record.team.clone(),
+            attempt: record.attempt,
+            elapsed: record.elapsed_secs(),
+            time_limit: scenario.meta().time_limit.map(|d| d.as_secs() as f64),
+            critical: scenario.critical_tasks().map(str::to_string).collect(),
+            tasks: record.tasks.clone(),
+            penalties: record.penalties.clone(),
+        }
+    }
+}
+
+/// The outcome class of a scored run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ScoreStatus {
+    /// A valid, ranked result.
+    Valid,
+    /// Did not finish.
+    Dnf,
+    /// Disqualified.
+    Dq,
+}
+
+/// What kind of scorer produced a card.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ScorerKind {
+    /// Rust code compiled into Muster.
+    Native,
+    /// A rhai script.
+    Rhai,
+    /// A wasm module.
+    Wasm,
+}
+
+/// Which scorer made a card: its kind, its name, and the hash of its content,
+/// so any score can be reproduced later with the same scorer.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct ScorerId {
+    /// Native, rhai or wasm.
+    pub kind: ScorerKind,
+    /// The script or module name, e.g. `score.rhai`.
+    pub name: String,
+    /// `sha256:` and the hex digest of the script or module bytes.
+    pub hash: String,
+}
+
+impl ScorerId {
+    /// A scorer id with the hash of `content`.
+    pub fn new(kind: ScorerKind, name: impl Into<String>, content: &[u8]) -> ScorerId {
+        ScorerId {
+            kind,
+            name: name.into(),
+            hash: content_hash(content),
+        }
+    }
+}
+
+/// Per-task detail on a score card.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct TaskDetail {
+    /// How long the task took, in seconds.
+    pub seconds: f64,
+    /// How it ended.
+    pub status: TaskStatus,
+    /// The evaluator's rating.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub rating: Option<Rating>,
+    /// Points the scorer gave for the task, if it gives per-task points.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub points: Option<f64>,
+    /// The scorer's note on the task.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub note: Option<String>,
+}
+
+/// A scored run.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct ScoreCard {
+    /// The total score (finite).
+    pub total: f64,
+    /// Valid, DNF or DQ.
+    pub status: ScoreStatus,
+    /// Why the status is DNF or DQ; empty when valid.
+    pub reason: String,
+    /// The scorer's notes, in order.
+    pub notes: Vec<String>,
+    /// Per-task detail, by task id.
+    pub tasks: BTreeMap<String, TaskDetail>,
+    /// Which scorer made the card.
+    pub scorer: ScorerId,
+}
+
+/// Most notes a scorer may return, and the longest note.
+pub const MAX_NOTES: usize = 256;
+/// Longest note or reason, in bytes.
+pub const MAX_NOTE_LEN: usize = 1024;
+
+impl ScoreCard {
+    /// Checks a scorer's raw output and turns it into a card.
+    ///
+    /// The output must be an object `{ total, status, reason, notes }` with an
+    /// optional `tasks` object of task id → `{ points, note }`; `total` must be
+    /// finite, `status` one of "valid", "dnf", "dq". Returns what is wrong otherwise.
+    pub fn from_output(
+        output: &serde_json::Value,
+        input: &ScoreInput,
+        scorer: ScorerId,
+    ) -> Result<ScoreCard, String> {
+        use serde_json::Value;
+        let Value::Object(o) = output else {
+            return Err(format!(
+                "the scorer returned {}, but must return a map #{{ total, status, reason, notes }}",
+                json_kind(output)
+            ));
+        };
+        const ALLOWED: &[&str] = &["total", "status", "reason", "notes", "tasks"];
+        if let Some(k) = o.keys().find(|k| !ALLOWED.contains(&k.as_str())) {
+            return Err(format!(
+                "the result has an unknown field `{k}`; allowed fields: {}",
+                ALLOWED.join(", ")
+            ));
+        }
+        let total = match o.get("total") {
+            Some(Value::Number(n)) => n.as_f64().filter(|f| f.is_finite()),
+            _ => None,
+        }
+        .ok_or_else(|| {
+            format!(
+                "`total` must be a finite number, found {}",
+                o.get("total").map_or("nothing".into(), json_kind)
+            )
+        })?;
+        let status = match o.get("status") {
+            Some(Value::String(s)) if s == "valid" => ScoreStatus::Valid,
+            Some(Value::String(s)) if s == "dnf" => ScoreStatus::Dnf,
+            Some(Value::String(s)) if s == "dq" => ScoreStatus::Dq,
+            other => {
+                return Err(format!(
+                    "`status` must be \"valid\", \"dnf\" or \"dq\", found {}",
+                    other.map_or("nothing".into(), json_kind)
+                ));
+            }
+        };
+        let reason = match o.get("reason") {
+            None | Some(Value::Null) => String::new(),
+            Some(Value::String(s)) if s.len() <= MAX_NOTE_LEN => s.clone(),
+            Some(other) => {
+                return Err(format!(
+                    "`reason` must be a string of at most {MAX_NOTE_LEN} bytes, found {}",
+                    json_kind(other)
+                ));
+            }
+        };
+        let notes = match o.get("notes") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Array(items)) if items.len() <= MAX_NOTES => items
+                .iter()
+                .map(|n| match n {
+                    Value::String(s) if s.len() <= MAX_NOTE_LEN => Ok(s.clone()),
+                    other => Err(format!(
+                        "`notes` must hold strings of at most {MAX_NOTE_LEN} bytes, found {}",
+                        json_kind(other)
+                    )),
+                })
+                .collect::<Result<_, _>>()?,
+            Some(other) => {
+                return Err(format!(
+                    "`notes` must be a list of at most {MAX_NOTES} strings, found {}",
+                    json_kind(other)
+                ));
+            }
+        };
+        let mut tasks: BTreeMap<String, TaskDetail> = input
+            .tasks
+            .iter()
+            .map(|(id, run)| {
+                (
+                    id.clone(),
+                    TaskDetail {
+                        seconds: run.end - run.start,
+                        status: run.status,
+                        rating: run.rating,
+                        points: None,
+                        note: None,
+                    },
+                )
+            })
+            .collect();
+        match o.get("tasks") {
+            None | Some(Value::Null) => {}
+            Some(Value::Object(per_task)) => {
+                for (id, v) in per_task {
+                    let Some(detail) = tasks.get_mut(id) else {
+                        return Err(format!(
+                            "`tasks` names `{id}`, which is not a task of this record"
+                        ));
+                    };
+                    let Value::Object(d) = v else {
+                        return Err(format!(
+                            "`tasks.{id}` must be a map #{{ points, note }}, found {}",
+                            json_kind(v)
+                        ));
+                    };
+                    detail.points = match d.get("points") {
+                        None | Some(Value::Null) => None,
+                        Some(Value::Number(n)) if n.as_f64().is_some_and(f64::is_finite) => {
+                            n.as_f64()
+                        }
+                        Some(other) => {
+                            return Err(format!(
+                                "`tasks.{id}.points` must be a finite number, found {}",
+                                json_kind(other)
+                            ));
+                        }
+                    };
+                    detail.note = match d.get("note") {
+                        None | Some(Value::Null) => None,
+                        Some(Value::String(s)) if s.len() <= MAX_NOTE_LEN => Some(s.clone()),
+                        Some(other) => {
+                            return Err(format!(
+                                "`tasks.{id}.note` must be a string, found {}",
+                                json_kind(other)
+                            ));
+                        }
+                    };
+                }
+            }
+            Some(other) => {
+                return Err(format!(
+                    "`tasks` must be a map of task id → #{{ points, note }}, found {}",
+                    json_kind(other)
+                ));
+            }
+        }
+        Ok(ScoreCard {
+            total,
+            status,
+            reason,
+            notes,
+            tasks,
+            scorer,
+        })
+    }
+}
+
+fn json_kind(v: &serde_json::Value) -> String {
+    use serde_json::Value;
+    match v {
+        Value::Null => "nothing (unit or null)".into(),
+        Value::Bool(b) => format!("the boolean {b}"),
+        Value::Number(n) => format!("the number {n}"),
+        Value::String(s) if s.len() > 40 => "a long string".into(),
+        Value::String(s) => format!("the string \"{s}\""),
+        Value::Array(_) => "a list".into(),
+        Value::Object(_) => "a map".into(),
+    }
+}
+
+/// The sandbox limit a scorer ran into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum Limit {
+    /// rhai operation count.
+    Operations,
+    /// wasm fuel.
+    Fuel,
+    /// Wall-clock deadline.
+    Time,
+    /// Memory.
+    Memory,
+    /// Function call depth, or the wasm stack.
+    CallDepth,
+    /// Expression nesting depth.
+    ExpressionDepth,
+    /// Length of a string.
+    StringSize,
+    /// Length of an array.
+    ArraySize,
+    /// Size of a map.
+    MapSize,
+    /// Size of the input handed to the scorer.
+    InputSize,
+    /// Size of the scorer's output.
+    OutputSize,
+    /// Amount of printed or logged text.
+    Log,
+}
+
+impl std::fmt::Display for Limit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Limit::Operations => "operation",
+            Limit::Fuel => "fuel",
+            Limit::Time => "time",
+            Limit::Memory => "memory",
+            Limit::CallDepth => "call depth",
+            Limit::ExpressionDepth => "expression depth",
+            Limit::StringSize => "string size",
+            Limit::ArraySize => "array size",
+            Limit::MapSize => "map size",
+            Limit::InputSize => "input size",
+            Limit::OutputSize => "output size",
+            Limit::Log => "log size",
+        })
+    }
+}
+
+/// Why a scorer could not score a run.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ScoreError {
+    /// The scorer broke a sandbox limit.
+    #[error("{script}: the scorer hit the {limit} limit ({detail})")]
+    Limit {
+        /// Script or module name.
+        script: String,
+        /// Which limit.
+        limit: Limit,
+        /// The limit's value and what was reached.
+        detail: String,
+    },
+    /// The script failed while running: it threw, or an operation failed.
+    #[error("{script}{}: {message}", position(*line, *column))]
+    Runtime {
+        /// Script or module name.
+        script: String,
+        /// 1-based line, when known.
+        line: Option<usize>,
+        /// 1-based column, when known.
+        column: Option<usize>,
+        /// What went wrong.
+        message: String,
+    },
+    /// The script could not be loaded: syntax error, forbidden feature, bad module.
+    #[error("{script}{}: {message}", position(*line, *column))]
+    Load {
+        /// Script or module name.
+        script: String,
+        /// 1-based line, when known.
+        line: Option<usize>,
+        /// 1-based column, when known.
+        column: Option<usize>,
+        /// What is wrong.
+        message: String,
+    },
+    /// The scorer returned something that is not a valid score card.
+    #[error("{script}: bad result: {message}")]
+    Output {
+        /// Script or module name.
+        script: String,
+        /// What is wrong with the result.
+        message: String,
+    },
+}
+
+fn position(line: Option<usize>, column: Option<usize>) -> String {
+    match (line, column) {
+        (Some(l), Some(c)) => format!(":{l}:{c}"),
+        (Some(l), None) => format!(":{l}"),
+        _ => String::new(),
+    }
+}
+
+/// Turns a drill run and the scenario's `[scoring.params]` into a score card.
+///
+/// Implementations must be deterministic: the same input and params give the
+/// same card, bit for bit, so that ledgers can replay scores.
+pub trait Scorer: Send + Sync {
+    /// Which scorer this is.
+    fn id(&self) -> &ScorerId;
+
+    /// Scores one run.
+    fn score(
+        &self,
+        input: &ScoreInput,
+        params: &serde_json::Value,
+    ) -> Result<ScoreCard, ScoreError>;
+}
+
+/// `sha256:` and the hex digest of `bytes`.
+pub fn content_hash(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    let mut s = String::with_capacity(7 + 64);
+    s.push_str("sha256:");
+    for b in digest.iter() {
+        s.push_str(&format!("{b:02x}"));
+    }
+    s
+}
+
+/// The time-bonus rule of the forest-fire drills, as native Rust:
+/// DQ when a critical task is not done, DNF past the time limit, otherwise
+/// `base + (time_limit − elapsed) / seconds_per_point − Σ penalty points`.
+///
+/// Params: `base`, `seconds_per_point`, `penalty_points` (code → points).
+#[derive(Debug, Clone)]
+pub struct TimeBonusScorer {
+    id: ScorerId,
+}
+
+impl Default for TimeBonusScorer {
+    fn default() -> Self {
+        TimeBonusScorer {
+            id: ScorerId::new(
+                ScorerKind::Native,
+                "native:time-bonus",
+                b"muster native time-bonus rule v1",
+            ),
+        }
+    }
+}
+
+impl Scorer for TimeBonusScorer {
+    fn id(&self) -> &ScorerId {
+        &self.id
+    }
+
+    fn score(
+        &self,
+        input: &ScoreInput,
+        params: &serde_json::Value,
+    ) -> Result<ScoreCard, ScoreError> {
+        let fail = |message: String| ScoreError::Runtime {
+            script: self.id.name.clone(),
+            line: None,
+            column: None,
+            message,
+        };
+        let num = |key: &str| {
+            params[key]
+                .as_f64()
+                .ok_or_else(|| fail(format!("params.{key} must be a number")))
+        };
+        let card = |total: f64, status: ScoreStatus, reason: &str, notes: Vec<String>| {
+            let out = serde_json::json!({ "total": total, "status": status, "reason": reason, "notes": notes });
+            ScoreCard::from_output(&out, input, self.id.clone()).map_err(|message| {
+                ScoreError::Output {
+                    script: self.id.name.clone(),
+                    message,
+                }
+            })
+        };
+        for id in &input.critical {
+            if input
+                .tasks
+                .get(id)
+                .is_none_or(|t| t.status != TaskStatus::Done)
+            {
+                return card(
+                    0.0,
+                    ScoreStatus::Dq,
+                    &format!("critical task {id} not done"),
+                    vec![],
+                );
+            }
+        }
+        let limit = input
+            .time_limit
+            .ok_or_else(|| fail("the scenario has no time_limit".into()))?;
+        if input.elapsed > limit {
+            return card(0.0, ScoreStatus::Dnf, "time limit exceeded", vec![]);
+        }
+        let mut total = num("base")?;
+        let bonus = (limit - input.elapsed) / num("seconds_per_point")?;
+        total += bonus;
+        let mut notes = vec![format!("time bonus {bonus}")];
+        for p in &input.penalties {
+            let each = params["penalty_points"][&p.code]
+                .as_f64()
+                .ok_or_else(|| fail(format!("unknown penalty code {}", p.code)))?;
+            let lost = each * f64::from(p.count);
+            total -= lost;
+            notes.push(format!(
+                "{} x{} on {}: -{lost}",
+                p.code,
+                p.count,
+                p.task.as_deref().unwrap_or("-")
+            ));
+        }
+        card(total, ScoreStatus::Valid, "", notes)
+    }
+}
