@@ -87,8 +87,7 @@ impl Diagnostics {
     }
 
     pub(crate) fn sort(&mut self) {
-        self.0
-            .sort_by(|a, b| (a.line, a.column).cmp(&(b.line, b.column)));
+        self.0.sort_by_key(|d| (d.line, d.column));
     }
 }
 

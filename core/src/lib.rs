@@ -49,9 +49,11 @@ pub use scenario::{
     Checked, Format, Role, Scenario, ScenarioMeta, Scoring, Task, TaskDuration, TaskGraph,
 };
 pub use schema::scenario_schema;
+mod brigade;
 mod record;
 mod score;
 
+pub use brigade::{Brigade, BrigadeInfo, Member, SkillLevel, Squadron};
 pub use record::{DrillRecord, Penalty, Rating, TaskRun, TaskStatus};
 pub use score::{
     Limit, MAX_NOTE_LEN, MAX_NOTES, ScoreCard, ScoreError, ScoreInput, ScoreStatus, Scorer,

@@ -12,6 +12,7 @@ pub enum Failure {
     /// The input was wrong; diagnostics were printed. Exit code 1.
     Input,
     /// The command was used wrongly. Exit code 2.
+    #[allow(dead_code)] // Kept for commands whose arguments clap cannot check alone.
     Usage(String),
 }
 
