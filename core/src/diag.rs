@@ -86,6 +86,10 @@ impl Diagnostics {
         self.0.push(d);
     }
 
+    pub(crate) fn retain_errors(&mut self) {
+        self.0.retain(|d| d.severity == Severity::Error);
+    }
+
     pub(crate) fn sort(&mut self) {
         self.0.sort_by_key(|d| (d.line, d.column));
     }

@@ -209,6 +209,7 @@ fn parse_json(map: &SourceMap<'_>, text: &str, diags: &mut Diagnostics) -> Optio
         allow_loose_object_property_names: false,
         allow_single_quoted_strings: false,
         allow_hexadecimal_numbers: false,
+        allow_missing_commas: false,
         ..ParseOptions::default()
     };
     match parse_to_ast(text, &CollectOptions::default(), &options) {

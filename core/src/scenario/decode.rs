@@ -52,6 +52,10 @@ pub(super) fn parse(name: &str, text: &str, format: Format) -> Checked {
         diags: Diagnostics::default(),
     };
     let scenario = node::parse(&map, text, format, &mut d.diags).and_then(|root| d.scenario(&root));
+    if d.diags.has_errors() {
+        // Warnings about an input that does not load are noise; fix the errors first.
+        d.diags.retain_errors();
+    }
     d.diags.sort();
     Checked {
         scenario: if d.diags.has_errors() { None } else { scenario },
@@ -204,7 +208,7 @@ impl Decoder<'_> {
             let id = self.required_id(entries, "id", "a role", &item.span, None);
             let skill = self.required_id(entries, "skill", "a role", &item.span, None);
             let count = match field(entries, "count") {
-                Some(e) => self.count(&e.node, None, "count"),
+                Some(e) => self.count(&e.node, None, "`count`"),
                 None => Some(1),
             };
             let (Some(id), Some(skill), Some(count)) = (id, skill, count) else {

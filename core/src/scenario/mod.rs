@@ -63,10 +63,13 @@ pub struct ScenarioMeta {
     /// English name.
     pub name: String,
     /// Chinese name, where the trainer gave one.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name_zh: Option<String>,
     /// A paragraph on what happens in the drill.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
     /// The time the drill must be finished in, if it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub time_limit: Option<Duration>,
 }
 
@@ -91,8 +94,10 @@ pub struct Task {
     /// English name.
     pub name: String,
     /// Chinese name, where given.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name_zh: Option<String>,
     /// Tasks that must finish before this one starts.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub after: Vec<String>,
     /// How long the task takes.
     pub duration: TaskDuration,
@@ -103,6 +108,7 @@ pub struct Task {
     /// Critical in the evaluation sense: failing it fails the drill.
     pub critical: bool,
     /// Where the numbers come from, or anything else a trainer should know.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
 }
 
@@ -182,8 +188,10 @@ impl serde::Serialize for TaskDuration {
 #[non_exhaustive]
 pub struct Scoring {
     /// A rhai script in the package, e.g. `score.rhai`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub script: Option<String>,
     /// A wasm module in the package, e.g. `score.wasm`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub wasm: Option<String>,
     /// `[scoring.params]`, handed to the scorer unchanged; always a JSON object.
     pub params: serde_json::Value,

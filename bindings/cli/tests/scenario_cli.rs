@@ -1,0 +1,182 @@
+//! The `muster scenario` commands as a trainer runs them.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn muster(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_muster"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the muster binary runs")
+}
+
+fn data(relative: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/data")
+        .join(relative)
+        .display()
+        .to_string()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn check_passes_a_valid_scenario() {
+    let out = muster(&["scenario", "check", &data("scenarios/initial-attack.toml")]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout)
+            .contains("forest-fire.initial-attack 1.0.0 (8 tasks, 44m on likely durations)")
+    );
+}
+
+#[test]
+fn check_prints_editor_diagnostics_and_exits_1() {
+    let bad = data("scenarios/bad/unknown-after.toml");
+    let out = muster(&[
+        "scenario",
+        "check",
+        &data("scenarios/initial-attack.toml"),
+        &bad,
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains(&format!(
+            "{bad}:22:10: error: task `move`: `after` names unknown task `mustr`; did you mean `muster`?"
+        )),
+        "{err}"
+    );
+}
+
+#[test]
+fn check_json_reports_each_file() {
+    let bad = data("scenarios/bad/cycle.toml");
+    let out = muster(&["scenario", "check", "--json", &bad]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v[0]["valid"], false);
+    assert_eq!(v[0]["diagnostics"][0]["task"], "move");
+    assert_eq!(v[0]["diagnostics"][0]["line"], 22);
+}
+
+#[test]
+fn a_missing_file_is_an_input_error() {
+    let out = muster(&["scenario", "check", "no-such-file.toml"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).starts_with("no-such-file.toml: error: cannot read the file:"));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(muster(&["scenario", "check"]).status.code(), Some(2));
+    assert_eq!(
+        muster(&["scenario", "show", "x", "--runs", "0"])
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(muster(&["no-such-command"]).status.code(), Some(2));
+}
+
+#[test]
+fn show_prints_the_table_and_estimates() {
+    let out = muster(&["scenario", "show", "builtin:forest-fire.initial-attack"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let s = text(&out.stdout);
+    assert!(
+        s.contains("Initial attack on a surface fire 地表火初期扑救"),
+        "{s}"
+    );
+    assert!(s.contains("Critical path: muster → move → recon → control-line → mop-up → headcount  (44.0 min on likely durations)"), "{s}");
+    assert!(
+        s.contains("PERT along the critical path: 46.7 ± 3.7 min"),
+        "{s}"
+    );
+    assert!(
+        s.contains("Monte Carlo (10000 runs, seed 2021, triangular durations): P50"),
+        "{s}"
+    );
+}
+
+#[test]
+fn show_json_has_the_same_figures() {
+    let out = muster(&[
+        "scenario",
+        "show",
+        &data("scenarios/initial-attack.toml"),
+        "--json",
+        "--runs",
+        "2000",
+        "--seed",
+        "5",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["length_secs"], 2640);
+    assert_eq!(v["critical_path"][3], "control-line");
+    assert_eq!(v["monte_carlo"]["runs"], 2000);
+    assert_eq!(v["monte_carlo"]["seed"], 5);
+    assert_eq!(v["tasks"][3]["slack"], "1m");
+    let p50 = v["monte_carlo"]["p50_secs"].as_f64().unwrap();
+    let again = muster(&[
+        "scenario",
+        "show",
+        &data("scenarios/initial-attack.toml"),
+        "--json",
+        "--runs",
+        "2000",
+        "--seed",
+        "5",
+    ]);
+    let w: serde_json::Value = serde_json::from_slice(&again.stdout).unwrap();
+    assert_eq!(w["monte_carlo"]["p50_secs"].as_f64().unwrap(), p50);
+}
+
+#[test]
+fn graph_writes_each_format() {
+    let dir = std::env::temp_dir().join(format!("muster-graph-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (format, head) in [
+        ("dot", "// forest-fire.initial-attack"),
+        ("mermaid", "flowchart LR"),
+        ("svg", "<svg"),
+    ] {
+        let file = dir.join(format!("g.{format}"));
+        let out = muster(&[
+            "scenario",
+            "graph",
+            &data("scenarios/initial-attack.toml"),
+            "--format",
+            format,
+            "-o",
+            &file.display().to_string(),
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        assert!(
+            std::fs::read_to_string(&file).unwrap().starts_with(head),
+            "{format}"
+        );
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn unknown_builtin_lists_the_builtins() {
+    let out = muster(&["scenario", "show", "builtin:flood"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("builtin:flood: error: no built-in scenario `flood`; the built-ins are: forest-fire.initial-attack"));
+}
+
+#[test]
+fn schema_matches_the_committed_file() {
+    let out = muster(&["scenario", "schema"]);
+    let committed = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../schema/scenario.schema.json"),
+    )
+    .unwrap();
+    assert_eq!(text(&out.stdout), committed);
+}
