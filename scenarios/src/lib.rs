@@ -5,12 +5,21 @@
 //! package like any other (a `scenario.toml`, its scoring script, sample
 //! records), embedded in the binary so the `muster` command works with no files.
 //!
+//! - [`builtins`]: two or more fixed drills per hazard (initial attack, pump
+//!   relay, night mop-up; buried-house search, village evacuation; assault-boat
+//!   flood rescue, throw-bag rescue, capsized-boat self-rescue).
+//! - [`generators`]: drills sized by parameters (flood rescue for N people),
+//!   run by a rhai runtime.
+//! - [`sample_brigade`]: an invented 80-member brigade in three squadrons to
+//!   plan and score against; its kit and skills use [`EQUIPMENT`] and [`SKILLS`].
+//!
 //! ```
 //! let all = muster_scenarios::builtins();
 //! assert!(all.iter().any(|p| p.id() == "forest-fire.initial-attack"));
-//! let p = muster_scenarios::builtin("forest-fire.initial-attack").unwrap();
+//! let p = muster_scenarios::builtin("landslide.house-search").unwrap();
 //! let scenario = p.scenario().unwrap();
-//! assert_eq!(scenario.meta().hazard, "forest-fire");
+//! assert_eq!(scenario.meta().hazard, "landslide");
+//! assert!(p.records().count() >= 3);
 //! ```
 #![deny(missing_docs)]
 
@@ -109,6 +118,17 @@ static BUILTINS: &[Builtin] = &[
         ]
     ),
     package!(
+        "forest-fire.night-mop-up",
+        "forest-fire-night-mop-up",
+        [
+            "scenario.toml",
+            "score.rhai",
+            "record-nantang.json",
+            "record-wangmudu-dnf.json",
+            "record-wuyun-dq.json",
+        ]
+    ),
+    package!(
         "landslide.house-search",
         "landslide-house-search",
         [
@@ -151,6 +171,17 @@ static BUILTINS: &[Builtin] = &[
             "record-nantang.json",
             "record-wuyun-dnf.json",
             "record-wangmudu-dq.json",
+        ]
+    ),
+    package!(
+        "water-rescue.capsize-self-rescue",
+        "water-rescue-capsize",
+        [
+            "scenario.toml",
+            "score.rhai",
+            "record-wangmudu.json",
+            "record-wuyun-dnf.json",
+            "record-nantang-dq.json",
         ]
     ),
 ];
