@@ -5,16 +5,25 @@
 //! package like any other (a `scenario.toml`, its scoring script, sample
 //! records), embedded in the binary so the `muster` command works with no files.
 //!
+//! - [`builtins`]: two or more fixed drills per hazard (initial attack, pump
+//!   relay, night mop-up; buried-house search, village evacuation; assault-boat
+//!   flood rescue, throw-bag rescue, capsized-boat self-rescue).
+//! - [`generators`]: drills sized by parameters (flood rescue for N people),
+//!   run by a rhai runtime.
+//! - [`sample_brigade`]: an invented 80-member brigade in three squadrons to
+//!   plan and score against; its kit and skills use [`EQUIPMENT`] and [`SKILLS`].
+//!
 //! ```
 //! let all = muster_scenarios::builtins();
 //! assert!(all.iter().any(|p| p.id() == "forest-fire.initial-attack"));
-//! let p = muster_scenarios::builtin("forest-fire.initial-attack").unwrap();
+//! let p = muster_scenarios::builtin("landslide.house-search").unwrap();
 //! let scenario = p.scenario().unwrap();
-//! assert_eq!(scenario.meta().hazard, "forest-fire");
+//! assert_eq!(scenario.meta().hazard, "landslide");
+//! assert!(p.records().count() >= 3);
 //! ```
 #![deny(missing_docs)]
 
-use muster_core::{Diagnostics, Format, Scenario};
+use muster_core::{Brigade, Diagnostics, Format, Scenario};
 
 /// A built-in scenario package: its files, embedded.
 #[derive(Debug, Clone, Copy)]
@@ -22,6 +31,7 @@ pub struct Builtin {
     id: &'static str,
     dir: &'static str,
     files: &'static [(&'static str, &'static str)],
+    names: Option<(&'static str, &'static str)>,
 }
 
 impl Builtin {
@@ -56,6 +66,12 @@ impl Builtin {
         Scenario::parse(&self.scenario_name(), text, Format::Toml)
     }
 
+    /// A generator's English and Chinese names (a scenario package's names are
+    /// in its `scenario.toml`); `None` for scenario packages.
+    pub fn generator_names(&self) -> Option<(&'static str, &'static str)> {
+        self.names
+    }
+
     /// The sample records shipped with the package: (file name, text).
     pub fn records(&self) -> impl Iterator<Item = (&'static str, &'static str)> {
         self.files
@@ -66,29 +82,217 @@ impl Builtin {
 }
 
 macro_rules! package {
-    ($id:literal, $dir:literal, [$($file:literal),* $(,)?]) => {
+    ($id:literal, $dir:literal, [$($file:literal),* $(,)?] $(, $name:literal, $name_zh:literal)?) => {
         Builtin {
             id: $id,
             dir: $dir,
             files: &[$(($file, include_str!(concat!("../packages/", $dir, "/", $file)))),*],
+            names: package!(@names $($name, $name_zh)?),
         }
     };
+    (@names) => { None };
+    (@names $name:literal, $name_zh:literal) => { Some(($name, $name_zh)) };
 }
 
-static BUILTINS: &[Builtin] = &[package!(
-    "forest-fire.initial-attack",
-    "forest-fire-initial-attack",
-    ["scenario.toml", "score.rhai", "record-nantang.json"]
+static BUILTINS: &[Builtin] = &[
+    package!(
+        "forest-fire.initial-attack",
+        "forest-fire-initial-attack",
+        [
+            "scenario.toml",
+            "score.rhai",
+            "record-nantang.json",
+            "record-wuyun-dnf.json",
+            "record-wangmudu-dq.json",
+        ]
+    ),
+    package!(
+        "forest-fire.pump-relay",
+        "forest-fire-pump-relay",
+        [
+            "scenario.toml",
+            "score.rhai",
+            "record-nantang.json",
+            "record-wuyun-dnf.json",
+            "record-wangmudu-dq.json",
+        ]
+    ),
+    package!(
+        "forest-fire.night-mop-up",
+        "forest-fire-night-mop-up",
+        [
+            "scenario.toml",
+            "score.rhai",
+            "record-nantang.json",
+            "record-wangmudu-dnf.json",
+            "record-wuyun-dq.json",
+        ]
+    ),
+    package!(
+        "landslide.house-search",
+        "landslide-house-search",
+        [
+            "scenario.toml",
+            "score.rhai",
+            "record-wuyun.json",
+            "record-nantang-dnf.json",
+            "record-wangmudu-dq.json",
+            "record-wangmudu-skipped-survey.json",
+        ]
+    ),
+    package!(
+        "landslide.village-evacuation",
+        "landslide-village-evacuation",
+        [
+            "scenario.toml",
+            "score.rhai",
+            "record-wangmudu.json",
+            "record-nantang-dnf.json",
+            "record-wuyun-dq.json",
+        ]
+    ),
+    package!(
+        "water-rescue.assault-boat",
+        "water-rescue-assault-boat",
+        [
+            "scenario.toml",
+            "score.rhai",
+            "record-wuyun.json",
+            "record-wangmudu-dnf.json",
+            "record-nantang-dq.json",
+        ]
+    ),
+    package!(
+        "water-rescue.throw-bag",
+        "water-rescue-throw-bag",
+        [
+            "scenario.toml",
+            "score.rhai",
+            "record-nantang.json",
+            "record-wuyun-dnf.json",
+            "record-wangmudu-dq.json",
+        ]
+    ),
+    package!(
+        "water-rescue.capsize-self-rescue",
+        "water-rescue-capsize",
+        [
+            "scenario.toml",
+            "score.rhai",
+            "record-wangmudu.json",
+            "record-wuyun-dnf.json",
+            "record-nantang-dq.json",
+        ]
+    ),
+];
+
+static GENERATORS: &[Builtin] = &[package!(
+    "water-rescue.flood-rescue",
+    "water-rescue-flood-rescue",
+    [
+        "generator.toml",
+        "flood.rhai",
+        "record-wangmudu.json",
+        "record-wuyun-missed-one.json",
+        "record-nantang-dnf.json",
+        "record-nantang-dq.json",
+    ],
+    "Flood rescue by assault boat, N people",
+    "冲锋舟洪涝救援（N名被困人员）"
 )];
 
-/// Every built-in package, forest fire first, then landslide, then water rescue.
+/// Every built-in scenario package, forest fire first, then landslide, then water rescue.
 pub fn builtins() -> &'static [Builtin] {
     BUILTINS
 }
 
-/// The built-in package with this scenario id.
+/// The built-in scenario package with this scenario id.
 pub fn builtin(id: &str) -> Option<&'static Builtin> {
     BUILTINS.iter().find(|b| b.id == id)
+}
+
+/// The built-in generator packages: a `generator.toml` and a rhai script whose
+/// `scenario(params)` builds a drill sized by its parameters and whose
+/// `score(record, params)` scores runs of it. Running them needs a rhai runtime
+/// (muster-plugins); [`Builtin::scenario`] does not apply to them.
+pub fn generators() -> &'static [Builtin] {
+    GENERATORS
+}
+
+/// The built-in generator with this id, e.g. `water-rescue.flood-rescue`.
+pub fn generator(id: &str) -> Option<&'static Builtin> {
+    GENERATORS.iter().find(|b| b.id == id)
+}
+
+/// The equipment ids the built-in scenarios and the sample brigade use, one
+/// list so a scenario's kit can be checked against a squadron's pool.
+pub const EQUIPMENT: &[&str] = &[
+    "vehicle",
+    "wind-extinguisher",
+    "no2-tool",
+    "machete",
+    "pump",
+    "hose",
+    "water-bag",
+    "drone",
+    "radio",
+    "thermal-imager",
+    "headlamp",
+    "assault-boat",
+    "rubber-boat",
+    "life-jacket",
+    "throw-bag",
+    "rescue-rope",
+    "rescue-board",
+    "blanket",
+    "life-detector",
+    "shoring",
+    "shovel",
+    "stretcher",
+    "first-aid-kit",
+    "cordon-tape",
+    "megaphone",
+    "whistle",
+    "gong",
+];
+
+/// The skill ids the built-in scenarios' roles and the sample brigade use.
+pub const SKILLS: &[&str] = &[
+    "command",
+    "safety",
+    "wind-extinguisher",
+    "hand-tools",
+    "pump",
+    "driving",
+    "drone",
+    "first-aid",
+    "boat",
+    "swift-water",
+    "rope-rescue",
+    "search",
+    "shoring",
+    "evacuation",
+];
+
+/// The sample brigade's file name, for diagnostics.
+pub const SAMPLE_BRIGADE_NAME: &str = "builtin:brigade.toml";
+
+/// The text of the sample brigade (TOML): 80 invented members of a county
+/// forest-fire brigade in the squadrons Nantang 南塘, Wuyun 五云 and Wangmudu
+/// 王母渡, with skills, qualification dates around 2026-12-01 and each
+/// squadron's equipment pool.
+pub fn sample_brigade_text() -> &'static str {
+    include_str!("../data/brigade.toml")
+}
+
+/// The sample brigade, parsed.
+///
+/// ```
+/// let b = muster_scenarios::sample_brigade().unwrap();
+/// assert_eq!(b.members.len(), 80);
+/// ```
+pub fn sample_brigade() -> Result<Brigade, Diagnostics> {
+    Brigade::parse(SAMPLE_BRIGADE_NAME, sample_brigade_text())
 }
 
 #[cfg(test)]

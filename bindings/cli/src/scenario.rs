@@ -57,6 +57,27 @@ pub enum ScenarioCommand {
     },
     /// Print the JSON Schema of the scenario format, for editor completion.
     Schema,
+    /// List the drills that ship with Muster: id, hazard, names, tasks and
+    /// expected duration (the critical path on likely durations).
+    ///
+    /// Generators (drills sized by parameters, e.g. the number of people to
+    /// rescue) are listed after the fixed drills, with their default parameters.
+    List {
+        /// Print the list as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Copy a built-in package (scenario, scoring script, sample records) into
+    /// a folder, as a starting point for a drill of your own.
+    ///
+    /// The folder is created if needed. Nothing is overwritten: if any of the
+    /// package's files is already there, nothing is written and the command exits 1.
+    Export {
+        /// The built-in's id, e.g. `landslide.house-search` (see `muster scenario list`).
+        id: String,
+        /// The folder to write the package into.
+        dir: PathBuf,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -87,6 +108,8 @@ pub fn run(c: ScenarioCommand) -> Outcome {
             print!("{}", muster_core::scenario_schema());
             Ok(())
         }
+        ScenarioCommand::List { json } => list(json),
+        ScenarioCommand::Export { id, dir } => export(&id, &dir),
     }
 }
 
@@ -327,4 +350,163 @@ fn graph(path: &str, format: PictureFormat, output: Option<&Path>) -> Outcome {
             Ok(())
         }
     }
+}
+
+/// One line of `scenario list`, as printed with `--json`.
+#[derive(serde::Serialize)]
+struct ListRow {
+    id: &'static str,
+    kind: &'static str,
+    hazard: String,
+    name: String,
+    name_zh: Option<String>,
+    /// Tasks; absent for a generator, whose size depends on its parameters.
+    tasks: Option<usize>,
+    /// Critical path on likely durations, in seconds; absent for a generator.
+    expected_secs: Option<u64>,
+    /// A generator's default parameters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    params: Option<String>,
+}
+
+fn list(json: bool) -> Outcome {
+    let mut rows = Vec::new();
+    let mut failed = false;
+    for b in muster_scenarios::builtins() {
+        match b.scenario() {
+            Ok(s) => {
+                let m = s.meta();
+                rows.push(ListRow {
+                    id: b.id(),
+                    kind: "scenario",
+                    hazard: m.hazard.clone(),
+                    name: m.name.clone(),
+                    name_zh: m.name_zh.clone(),
+                    tasks: Some(s.tasks().len()),
+                    expected_secs: Some(analysis::critical_path(&s).length().as_secs()),
+                    params: None,
+                });
+            }
+            Err(d) => {
+                out::diagnostics(&d);
+                failed = true;
+            }
+        }
+    }
+    for g in muster_scenarios::generators() {
+        let text = g.file("generator.toml").unwrap_or_default();
+        let (name, name_zh) = g.generator_names().unwrap_or((g.id(), ""));
+        rows.push(ListRow {
+            id: g.id(),
+            kind: "generator",
+            hazard: g.id().split('.').next().unwrap_or_default().to_string(),
+            name: name.to_string(),
+            name_zh: (!name_zh.is_empty()).then(|| name_zh.to_string()),
+            tasks: None,
+            expected_secs: None,
+            params: Some(generator_params(text)),
+        });
+    }
+    if json {
+        out::json(&rows)?;
+    } else {
+        let mut t = out::table(&["id", "hazard", "name", "tasks", "expected"]);
+        for r in &rows {
+            let name = match &r.name_zh {
+                Some(zh) => format!("{}\n{zh}", r.name),
+                None => r.name.clone(),
+            };
+            let (tasks, expected) = match (r.tasks, r.expected_secs, &r.params) {
+                (Some(n), Some(secs), _) => {
+                    (n.to_string(), format!("{} min", out::minutes(secs as f64)))
+                }
+                (_, _, Some(p)) => ("generator".to_string(), p.clone()),
+                _ => (String::new(), String::new()),
+            };
+            t.add_row(vec![
+                r.id.to_string(),
+                r.hazard.clone(),
+                name,
+                tasks,
+                expected,
+            ]);
+        }
+        println!("{t}");
+    }
+    if failed { Err(Failure::Input) } else { Ok(()) }
+}
+
+/// A generator's default parameters as `key=value, ...`, from `[generator.params]`.
+fn generator_params(text: &str) -> String {
+    let mut in_params = false;
+    let mut parts = Vec::new();
+    for line in text.lines() {
+        let line = line.split('#').next().unwrap_or_default().trim();
+        if line.starts_with('[') {
+            in_params = line == "[generator.params]";
+        } else if in_params && let Some((k, v)) = line.split_once('=') {
+            parts.push(format!("{}={}", k.trim(), v.trim()));
+        }
+    }
+    parts.join(", ")
+}
+
+fn export(id: &str, dir: &Path) -> Outcome {
+    let Some(b) = muster_scenarios::builtin(id).or_else(|| muster_scenarios::generator(id)) else {
+        let ids: Vec<&str> = muster_scenarios::builtins()
+            .iter()
+            .chain(muster_scenarios::generators())
+            .map(|b| b.id())
+            .collect();
+        return Err(out::file_error(
+            id,
+            format!(
+                "no built-in scenario `{id}`; the built-ins are: {}",
+                ids.join(", ")
+            ),
+        ));
+    };
+    let taken: Vec<String> = b
+        .files()
+        .iter()
+        .map(|(name, _)| dir.join(name))
+        .filter(|p| p.exists())
+        .map(|p| p.display().to_string())
+        .collect();
+    if !taken.is_empty() {
+        return Err(out::file_error(
+            &dir.display().to_string(),
+            format!(
+                "will not overwrite {}; export into an empty or new folder",
+                taken.join(", ")
+            ),
+        ));
+    }
+    std::fs::create_dir_all(dir).map_err(|e| {
+        out::file_error(
+            &dir.display().to_string(),
+            format!("cannot create the folder: {e}"),
+        )
+    })?;
+    for (name, text) in b.files() {
+        let path = dir.join(name);
+        let written = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .and_then(|mut f| std::io::Write::write_all(&mut f, text.as_bytes()));
+        if let Err(e) = written {
+            return Err(out::file_error(
+                &path.display().to_string(),
+                format!("cannot write: {e}"),
+            ));
+        }
+    }
+    println!(
+        "exported {} ({} files) to {}",
+        b.id(),
+        b.files().len(),
+        dir.display()
+    );
+    Ok(())
 }
