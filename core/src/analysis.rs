@@ -233,18 +233,42 @@ pub fn monte_carlo_with_progress(
             )
         })
         .collect();
+    // Renumber the tasks in topological order so each pass walks the arrays
+    // front to back; tasks are still drawn in file order, so a seed gives the
+    // same durations whatever the graph's shape.
+    let order = graph.topological_order();
+    let mut pos = vec![0usize; n];
+    for (p, &i) in order.iter().enumerate() {
+        pos[i as usize] = p;
+    }
+    let (pred_start, preds) = renumbered(order, &pos, |i| graph.predecessors(i));
+    let (succ_start, succs) = renumbered(order, &pos, |i| graph.successors(i));
     let mut rng = ChaCha8Rng::seed_from_u64(options.seed);
     let mut d = vec![0u64; n];
-    let (mut es, mut ls) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    let mut ef = vec![0u64; n];
+    let mut lf = vec![0u64; n];
     let mut lengths = Vec::with_capacity(runs as usize);
     let mut critical = vec![0u32; n];
     for run in 0..runs {
-        for (slot, tri) in d.iter_mut().zip(&shape) {
-            *slot = tri.sample(unit(rng.next_u64()));
+        for (tri, &p) in shape.iter().zip(&pos) {
+            d[p] = tri.sample(unit(rng.next_u64()));
         }
-        let length = cpm_passes(graph, &d, &mut es, &mut ls);
-        for i in 0..n {
-            critical[i] += u32::from(es[i] == ls[i]);
+        let mut length = 0;
+        for p in 0..n {
+            let start = preds[pred_start[p]..pred_start[p + 1]]
+                .iter()
+                .fold(0, |m, &q| m.max(ef[q as usize]));
+            ef[p] = start + d[p];
+            length = length.max(ef[p]);
+        }
+        for p in (0..n).rev() {
+            lf[p] = succs[succ_start[p]..succ_start[p + 1]]
+                .iter()
+                .fold(length, |m, &q| m.min(lf[q as usize] - d[q as usize]));
+        }
+        // Zero slack: the latest finish is the earliest finish.
+        for (c, (l, e)) in critical.iter_mut().zip(lf.iter().zip(&ef)) {
+            *c += u32::from(l == e);
         }
         lengths.push(length);
         if (run + 1) % 1024 == 0 {
@@ -265,8 +289,32 @@ pub fn monte_carlo_with_progress(
         p50_secs: pct(0.50),
         p80_secs: pct(0.80),
         p95_secs: pct(0.95),
-        criticality: critical.iter().map(|&c| c as f64 / runs as f64).collect(),
+        criticality: pos
+            .iter()
+            .map(|&p| critical[p] as f64 / runs as f64)
+            .collect(),
     }
+}
+
+/// Adjacency lists in topological positions: `start[p]..start[p + 1]` indexes
+/// `items` for the task at position `p`.
+fn renumbered<'g>(
+    order: &[u32],
+    pos: &[usize],
+    neighbours: impl Fn(usize) -> &'g [u32],
+) -> (Vec<usize>, Vec<u32>) {
+    let mut start = Vec::with_capacity(order.len() + 1);
+    let mut items = Vec::new();
+    for &i in order {
+        start.push(items.len());
+        items.extend(
+            neighbours(i as usize)
+                .iter()
+                .map(|&q| pos[q as usize] as u32),
+        );
+    }
+    start.push(items.len());
+    (start, items)
 }
 
 /// A uniform float in [0, 1) from the top 53 bits.
