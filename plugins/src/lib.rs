@@ -5,6 +5,12 @@
 //! input/output sizes. Both implement [`muster_core::Scorer`].
 #![deny(missing_docs)]
 
+mod package;
+mod rhai;
 mod stats;
+mod wasm;
 
+pub use package::{Package, PackageError, PackageOptions, PluginRun};
+pub use rhai::{RhaiLimits, RhaiRun, RhaiRuntime, RhaiScorer};
 pub use stats::{PluginScorer, RunStats};
+pub use wasm::{WasmLimits, WasmRuntime, WasmScorer};
