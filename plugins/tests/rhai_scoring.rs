@@ -378,3 +378,53 @@ fn score(record, params) { #{ total: 1.0, status: "valid" } }
     assert!(!plain.has_generator());
     insta::assert_snapshot!(plain.generate(&serde_json::json!({})).unwrap_err(), @r#"score.rhai: the script defines no `fn scenario(params)` to generate a scenario"#);
 }
+
+#[test]
+fn recursion_through_function_pointers_and_big_frames() {
+    // Runs on the test thread's default 2 MiB stack: the call-depth limit
+    // must stop these before the host stack overflows.
+    let rt = RhaiRuntime::default();
+    let (scenario, input, _) = example();
+    for (name, src) in [
+        (
+            "fnptr.rhai",
+            "fn down(f, n) { f.call(f, n + 1) }\nfn score(record, params) { let f = Fn(\"down\"); f.call(f, 0) }",
+        ),
+        (
+            "frames.rhai",
+            "fn down(n) { let a = [n, n + 1, n + 2, `${n}`, #{ x: n }]; down(n + 1) + a.len() }\nfn score(record, params) { down(0) }",
+        ),
+        (
+            "mutual.rhai",
+            "fn ping(n) { pong(n + 1) }\nfn pong(n) { ping(n + 1) }\nfn score(record, params) { ping(0) }",
+        ),
+    ] {
+        let scorer = rt.load(name, src).unwrap();
+        let e = scorer
+            .score(&input, &scenario.scoring().params)
+            .unwrap_err();
+        assert_eq!(limit_of(&e), Some(Limit::CallDepth), "{name}: {e}");
+    }
+    scores_example(&rt);
+}
+
+#[test]
+fn default_call_depth_fits_a_quarter_of_a_test_stack() {
+    // A 512 KiB thread: the default limits leave at least four times this
+    // margin on the 2 MiB stack test threads and most hosts use.
+    let handle = std::thread::Builder::new()
+        .stack_size(512 * 1024)
+        .spawn(|| {
+            let rt = RhaiRuntime::default();
+            let (scenario, input, _) = example();
+            let scorer = rt
+                .load("recursion.rhai", &fixture("recursion.rhai"))
+                .unwrap();
+            let e = scorer
+                .score(&input, &scenario.scoring().params)
+                .unwrap_err();
+            limit_of(&e)
+        })
+        .expect("spawn a small-stack thread");
+    assert_eq!(handle.join().ok().flatten(), Some(Limit::CallDepth));
+}

@@ -7,7 +7,7 @@ use clap::Subcommand;
 use muster_plugins::RunStats;
 
 use crate::out::{self, Outcome};
-use crate::score::{open, print_card, report, score_error};
+use crate::score::{open, parse_param, print_card, report, score_error};
 
 #[derive(Debug, Subcommand)]
 pub enum PluginCommand {
@@ -19,6 +19,9 @@ pub enum PluginCommand {
         /// Print the result as JSON.
         #[arg(long)]
         json: bool,
+        /// A generator parameter, KEY=VALUE (VALUE as JSON, else text); repeatable.
+        #[arg(long = "param", value_name = "KEY=VALUE", value_parser = parse_param)]
+        params: Vec<(String, serde_json::Value)>,
     },
     /// Score a record and report, beside the result, the operations or fuel
     /// used, memory, input and output sizes and wall time against their limits.
@@ -30,22 +33,30 @@ pub enum PluginCommand {
         /// Print the result as JSON.
         #[arg(long)]
         json: bool,
+        /// A generator parameter, KEY=VALUE (VALUE as JSON, else text); repeatable.
+        #[arg(long = "param", value_name = "KEY=VALUE", value_parser = parse_param)]
+        params: Vec<(String, serde_json::Value)>,
     },
 }
 
 pub fn run(c: PluginCommand) -> Outcome {
     match c {
-        PluginCommand::Check { package, json } => check(&package, json),
+        PluginCommand::Check {
+            package,
+            json,
+            params,
+        } => check(&package, &params, json),
         PluginCommand::Run {
             package,
             record,
             json,
-        } => run_one(&package, &record, json),
+            params,
+        } => run_one(&package, &record, &params, json),
     }
 }
 
-fn check(spec: &str, json: bool) -> Outcome {
-    let p = open(spec)?;
+fn check(spec: &str, params: &[(String, serde_json::Value)], json: bool) -> Outcome {
+    let p = open(spec, params)?;
     let scorer = p.scorer();
     if json {
         return out::json(&serde_json::json!({
@@ -87,8 +98,13 @@ fn check(spec: &str, json: bool) -> Outcome {
     Ok(())
 }
 
-fn run_one(spec: &str, record: &str, json: bool) -> Outcome {
-    let p = open(spec)?;
+fn run_one(
+    spec: &str,
+    record: &str,
+    params: &[(String, serde_json::Value)],
+    json: bool,
+) -> Outcome {
+    let p = open(spec, params)?;
     let text = out::read_text(Path::new(record))?;
     let run = p.run(record, &text).map_err(|e| report(&e))?;
     if json {

@@ -17,10 +17,26 @@ pub struct ScoreArgs {
     /// Print the score card as JSON.
     #[arg(long)]
     pub json: bool,
+    /// A generator parameter, KEY=VALUE (VALUE as JSON, else text); repeatable.
+    #[arg(long = "param", value_name = "KEY=VALUE", value_parser = parse_param)]
+    pub params: Vec<(String, serde_json::Value)>,
+}
+
+/// Parses `KEY=VALUE`, reading VALUE as JSON and falling back to text.
+pub fn parse_param(s: &str) -> Result<(String, serde_json::Value), String> {
+    let (k, v) = s
+        .split_once('=')
+        .ok_or_else(|| format!("`{s}` is not KEY=VALUE, e.g. victims=5"))?;
+    if k.is_empty() {
+        return Err(format!("`{s}` has no KEY before `=`, e.g. victims=5"));
+    }
+    let value =
+        serde_json::from_str(v).unwrap_or_else(|_| serde_json::Value::String(v.to_string()));
+    Ok((k.to_string(), value))
 }
 
 pub fn run(a: ScoreArgs) -> Outcome {
-    let package = open(&a.package)?;
+    let package = open(&a.package, &a.params)?;
     let text = out::read_text(Path::new(&a.record))?;
     let card = package.score(&a.record, &text).map_err(|e| report(&e))?;
     if a.json {
@@ -32,8 +48,9 @@ pub fn run(a: ScoreArgs) -> Outcome {
 
 /// Opens a package from a folder, a tar, or `builtin:ID`, printing what is
 /// wrong when it cannot.
-pub fn open(spec: &str) -> Result<Package, Failure> {
-    let options = PackageOptions::default();
+pub fn open(spec: &str, params: &[(String, serde_json::Value)]) -> Result<Package, Failure> {
+    let mut options = PackageOptions::default();
+    options.params.extend(params.iter().cloned());
     let opened = if let Some(id) = spec.strip_prefix("builtin:") {
         let Some(b) = muster_scenarios::builtin(id) else {
             let ids: Vec<&str> = muster_scenarios::builtins()

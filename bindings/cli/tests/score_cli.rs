@@ -131,3 +131,28 @@ fn plugin_run_a_script_that_loops() {
     let err = err.replace(&dir.path().display().to_string(), "TMP");
     insta::assert_snapshot!(err.trim_end(), @r#"TMP/score.rhai: error: the scorer hit the operation limit (more than 200000 operations)"#);
 }
+
+const FLOOD: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../plugins/tests/data/rhai/flood"
+);
+
+#[test]
+fn plugin_check_a_generator_with_params() {
+    let (code, out, err) = muster(&["plugin", "check", FLOOD, "--param", "victims=5", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["tasks"], 6);
+    assert_eq!(v["generator_params"]["victims"], 5);
+    assert_eq!(v["manifest"], "generator.toml");
+}
+
+#[test]
+fn a_param_without_equals_is_a_usage_error() {
+    let (code, _, err) = muster(&["plugin", "check", FLOOD, "--param", "victims"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("`victims` is not KEY=VALUE, e.g. victims=5"),
+        "{err}"
+    );
+}
