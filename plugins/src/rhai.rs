@@ -63,7 +63,8 @@ pub struct RhaiLimits {
     /// Wall-clock deadline of one call, a backstop behind the operation
     /// limit. Default 1.5 s.
     pub deadline: Duration,
-    /// Largest input (record plus params, as compact JSON), in bytes. Default 1 MiB.
+    /// Largest input (record plus params, estimated as compact JSON with
+    /// numbers counted as 8 bytes), in bytes. Default 1 MiB.
     pub max_input_bytes: usize,
     /// Largest result, as compact JSON, in bytes. Default 256 KiB.
     pub max_output_bytes: usize,
@@ -372,7 +373,7 @@ impl RhaiScorer {
     /// Scores one run and returns the card together with what the call used
     /// and the lines it printed.
     pub fn run(&self, input: &ScoreInput, params: &serde_json::Value) -> RhaiRun {
-        let input_bytes = json_len(input) + json_len(params);
+        let input_bytes = input_size(input) + value_size(params);
         let mut stats = self.stats(input_bytes);
         if input_bytes > self.limits.max_input_bytes as u64 {
             let err = ScoreError::Limit {
@@ -443,26 +444,10 @@ impl RhaiScorer {
         });
         let options = CallFnOptions::new().eval_ast(false).rewind_scope(true);
         let mut scope = Scope::new();
-        let out = match args.as_slice() {
-            [a] => self.engine.call_fn_with_options::<Dynamic>(
-                options,
-                &mut scope,
-                &self.ast,
-                func,
-                (a.clone(),),
-            ),
-            [a, b] => self.engine.call_fn_with_options::<Dynamic>(
-                options,
-                &mut scope,
-                &self.ast,
-                func,
-                (a.clone(), b.clone()),
-            ),
-            _ => Err(Box::new(EvalAltResult::ErrorRuntime(
-                Dynamic::from("host called with a wrong argument count"),
-                Position::NONE,
-            ))),
-        };
+        // The arguments move into the call: no copy of the record is made.
+        let out = self
+            .engine
+            .call_fn_with_options::<Dynamic>(options, &mut scope, &self.ast, func, args);
         let state = CALL.with(|c| std::mem::replace(&mut *c.borrow_mut(), previous));
         let (ops, log) = state.map_or((0, Vec::new()), |s| (s.ops, s.log));
         Call {
@@ -629,7 +614,7 @@ impl PluginScorer for RhaiScorer {
                     .into(),
             });
         }
-        let input_bytes = json_len(params);
+        let input_bytes = value_size(params);
         if input_bytes > self.limits.max_input_bytes as u64 {
             return Err(ScoreError::Limit {
                 script: self.id.name.clone(),
@@ -675,6 +660,37 @@ fn innermost_position(err: &EvalAltResult) -> Position {
 
 fn micros(d: Duration) -> u64 {
     u64::try_from(d.as_micros()).unwrap_or(u64::MAX)
+}
+
+/// Estimated size of a record as compact JSON (numbers count 8 bytes),
+/// without serializing it: the input-size check runs on every call.
+fn input_size(input: &ScoreInput) -> u64 {
+    let mut n = 120 + input.scenario.len() + input.version.len() + input.team.len();
+    n += input.critical.iter().map(|c| c.len() + 3).sum::<usize>();
+    n += input.tasks.keys().map(|id| id.len() + 70).sum::<usize>();
+    n += input
+        .penalties
+        .iter()
+        .map(|p| p.code.len() + p.task.as_deref().map_or(4, str::len) + 40)
+        .sum::<usize>();
+    n as u64
+}
+
+/// Estimated size of a JSON value as compact text (numbers count 8 bytes).
+fn value_size(v: &serde_json::Value) -> u64 {
+    use serde_json::Value;
+    match v {
+        Value::Null | Value::Bool(_) => 5,
+        Value::Number(_) => 8,
+        Value::String(s) => s.len() as u64 + 2,
+        Value::Array(a) => 2 + a.iter().map(|x| value_size(x) + 1).sum::<u64>(),
+        Value::Object(o) => {
+            2 + o
+                .iter()
+                .map(|(k, x)| k.len() as u64 + 4 + value_size(x))
+                .sum::<u64>()
+        }
+    }
 }
 
 /// Length of a value as compact JSON, without building the text.

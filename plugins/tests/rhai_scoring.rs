@@ -322,7 +322,7 @@ fn oversized_input() {
         .score(&input, &scenario.scoring().params)
         .unwrap_err();
     assert_eq!(limit_of(&e), Some(Limit::InputSize));
-    insta::assert_snapshot!(e, @r#"score.rhai: the scorer hit the input size limit (the record and params are 874 bytes; at most 100 are allowed)"#);
+    insta::assert_snapshot!(e, @r#"score.rhai: the scorer hit the input size limit (the record and params are 1056 bytes; at most 100 are allowed)"#);
 }
 
 #[test]
