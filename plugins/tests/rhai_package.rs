@@ -264,3 +264,63 @@ fn wasm_scoring_goes_to_the_wasm_runtime() {
     let e = Package::from_files("pkg", files, &PackageOptions::default()).unwrap_err();
     assert!(matches!(e, PackageError::Score(_)), "{e:?}");
 }
+
+fn generator_files(script: &str) -> Vec<(String, Vec<u8>)> {
+    vec![
+        (
+            "generator.toml".to_string(),
+            b"[generator]\nscript = \"g.rhai\"\n".to_vec(),
+        ),
+        ("g.rhai".to_string(), script.as_bytes().to_vec()),
+    ]
+}
+
+#[test]
+fn generator_that_loops_hits_the_same_limits() {
+    let files = generator_files(
+        "fn scenario(params) { loop {} }\nfn score(record, params) { #{ total: 0.0, status: \"valid\" } }",
+    );
+    let e = Package::from_files("pkg", files, &PackageOptions::default()).unwrap_err();
+    assert!(matches!(e, PackageError::Score(_)), "{e:?}");
+    insta::assert_snapshot!(err_text(e), @r#"pkg/g.rhai: the scorer hit the operation limit (more than 200000 operations)"#);
+}
+
+#[test]
+fn generator_that_returns_a_list() {
+    let files = generator_files(
+        "fn scenario(params) { [1, 2, 3] }\nfn score(record, params) { #{ total: 0.0, status: \"valid\" } }",
+    );
+    let e = Package::from_files("pkg", files, &PackageOptions::default()).unwrap_err();
+    insta::assert_snapshot!(err_text(e), @r#"pkg/g.rhai: bad result: `scenario(params)` returned array, but must return a map in the scenario's JSON shape"#);
+}
+
+#[test]
+fn generator_manifest_without_a_module() {
+    let files = vec![(
+        "generator.toml".to_string(),
+        b"[generator]\n[generator.params]\nvictims = 3\n".to_vec(),
+    )];
+    let e = Package::from_files("pkg", files, &PackageOptions::default()).unwrap_err();
+    insta::assert_snapshot!(err_text(e), @r#"pkg/generator.toml:1:1: `[generator]` names no module: add `script = "gen.rhai"` or `wasm = "gen.wasm"`"#);
+}
+
+#[test]
+fn scenario_without_scoring() {
+    let toml = std::fs::read_to_string(example_dir().join("scenario.toml")).unwrap();
+    let cut = toml.find("[scoring]").unwrap();
+    let files = vec![("scenario.toml".to_string(), toml.as_bytes()[..cut].to_vec())];
+    let e = Package::from_files("pkg", files, &PackageOptions::default()).unwrap_err();
+    insta::assert_snapshot!(err_text(e), @r#"pkg/scenario.toml: has no scoring file: add `[scoring]` with `script = "score.rhai"` or `wasm = "score.wasm"`"#);
+}
+
+#[test]
+fn folder_with_a_link_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    for f in ["scenario.toml", "score.rhai"] {
+        std::fs::copy(example_dir().join(f), dir.path().join(f)).unwrap();
+    }
+    std::os::unix::fs::symlink("/etc/passwd", dir.path().join("data.txt")).unwrap();
+    let e = err_text(Package::open(dir.path()).unwrap_err())
+        .replace(&dir.path().display().to_string(), "TMP");
+    insta::assert_snapshot!(e, @r#"TMP: data.txt: is a link; a package holds only plain files"#);
+}
