@@ -632,7 +632,7 @@ impl PluginScorer for RhaiScorer {
                 script: self.id.name.clone(),
                 message: format!(
                     "`scenario(params)` returned {}, but must return a map in the scenario's JSON shape",
-                    d.type_name()
+                    kind_of(&d)
                 ),
             });
         }
@@ -656,6 +656,17 @@ fn innermost_position(err: &EvalAltResult) -> Position {
         e = inner;
     }
     best
+}
+
+/// A value's kind with its article, for messages: "an array", "a string".
+fn kind_of(d: &Dynamic) -> String {
+    let t = d.type_name();
+    let t = if t.contains("Map") { "map" } else { t };
+    let t = if t.contains("Array") { "array" } else { t };
+    match t.chars().next() {
+        Some('a' | 'e' | 'i' | 'o' | 'u') => format!("an {t}"),
+        _ => format!("a {t}"),
+    }
 }
 
 fn micros(d: Duration) -> u64 {

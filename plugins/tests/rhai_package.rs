@@ -291,7 +291,7 @@ fn generator_that_returns_a_list() {
         "fn scenario(params) { [1, 2, 3] }\nfn score(record, params) { #{ total: 0.0, status: \"valid\" } }",
     );
     let e = Package::from_files("pkg", files, &PackageOptions::default()).unwrap_err();
-    insta::assert_snapshot!(err_text(e), @r#"pkg/g.rhai: bad result: `scenario(params)` returned array, but must return a map in the scenario's JSON shape"#);
+    insta::assert_snapshot!(err_text(e), @r#"pkg/g.rhai: bad result: `scenario(params)` returned an array, but must return a map in the scenario's JSON shape"#);
 }
 
 #[test]
