@@ -5,7 +5,9 @@
 
 mod day;
 mod out;
+mod plugin;
 mod scenario;
+mod score;
 
 use std::process::ExitCode;
 
@@ -28,6 +30,11 @@ enum Command {
     /// Write, check and analyse drill scenarios.
     #[command(subcommand)]
     Scenario(scenario::ScenarioCommand),
+    /// Score a drill record with its scenario package's scorer.
+    Score(score::ScoreArgs),
+    /// Check scenario packages and run their scorers with resource reports.
+    #[command(subcommand)]
+    Plugin(plugin::PluginCommand),
     /// Run a training day on the built-in drills and the sample brigade.
     Day(day::DayArgs),
 }
@@ -36,6 +43,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Scenario(c) => scenario::run(c),
+        Command::Score(a) => score::run(a),
+        Command::Plugin(c) => plugin::run(c),
         Command::Day(a) => day::run(a),
     };
     match result {

@@ -1,0 +1,158 @@
+//! `muster score` and `muster plugin`: run the built binary on the example package.
+
+use std::process::Command;
+
+const EXAMPLE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../scenarios/packages/forest-fire-initial-attack"
+);
+
+fn muster(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_muster"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the muster binary runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).replace(EXAMPLE, "EXAMPLE"),
+    )
+}
+
+fn record() -> String {
+    format!("{EXAMPLE}/record-nantang.json")
+}
+
+#[test]
+fn score_prints_the_card() {
+    let (code, out, err) = muster(&["score", EXAMPLE, &record()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("109.83"), "{out}");
+    assert!(
+        out.contains("地表火初期扑救 Initial attack on a surface fire"),
+        "{out}"
+    );
+    assert!(out.contains("missing-kit x1 on muster: -2.0"), "{out}");
+}
+
+#[test]
+fn score_json() {
+    let (code, out, err) = muster(&[
+        "score",
+        "builtin:forest-fire.initial-attack",
+        &record(),
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(format!("{:.2}", v["total"].as_f64().unwrap()), "109.83");
+    assert_eq!(v["status"], "valid");
+    assert_eq!(v["scorer"]["kind"], "rhai");
+}
+
+#[test]
+fn score_a_bad_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("run.json");
+    let text = std::fs::read_to_string(record())
+        .unwrap()
+        .replace("\"recon\":", "\"recce\":");
+    std::fs::write(&bad, text).unwrap();
+    let (code, _, err) = muster(&["score", EXAMPLE, bad.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    let err = err.replace(&dir.path().display().to_string(), "TMP");
+    insta::assert_snapshot!(err.trim_end(), @r#"TMP/run.json:10:5: error: task `recce`: `tasks` names unknown task `recce`; did you mean `recon`?"#);
+}
+
+#[test]
+fn score_unknown_builtin() {
+    let (code, _, err) = muster(&["score", "builtin:nope", &record()]);
+    assert_eq!(code, 1);
+    insta::assert_snapshot!(err.trim_end(), @r#"builtin:nope: error: no built-in scenario `nope`; the built-ins are: forest-fire.initial-attack"#);
+}
+
+#[test]
+fn plugin_check_reports_the_scorer() {
+    let (code, out, err) = muster(&["plugin", "check", EXAMPLE, "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["scenario"], "forest-fire.initial-attack");
+    assert_eq!(v["generator"], false);
+    assert!(v["scorer"]["hash"].as_str().unwrap().starts_with("sha256:"));
+}
+
+#[test]
+fn plugin_check_a_script_that_does_not_compile() {
+    let dir = tempfile::tempdir().unwrap();
+    for f in ["scenario.toml", "record-nantang.json"] {
+        std::fs::copy(format!("{EXAMPLE}/{f}"), dir.path().join(f)).unwrap();
+    }
+    std::fs::write(
+        dir.path().join("score.rhai"),
+        "fn score(record, params) {\n  record.\n}",
+    )
+    .unwrap();
+    let (code, _, err) = muster(&["plugin", "check", dir.path().to_str().unwrap()]);
+    assert_eq!(code, 1);
+    let err = err.replace(&dir.path().display().to_string(), "TMP");
+    insta::assert_snapshot!(err.trim_end(), @r#"TMP/score.rhai:3:1: error: syntax error: Expecting name of a property"#);
+}
+
+#[test]
+fn plugin_run_reports_usage_against_limits() {
+    let (code, out, err) = muster(&["plugin", "run", EXAMPLE, &record(), "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        format!("{:.2}", v["result"]["total"].as_f64().unwrap()),
+        "109.83"
+    );
+    assert_eq!(v["stats"]["work_unit"], "operations");
+    assert!(v["stats"]["work_used"].as_u64().unwrap() > 0);
+    assert_eq!(v["stats"]["work_limit"], 200_000);
+    assert!(v["stats"]["input_bytes"].as_u64().unwrap() > 0);
+}
+
+#[test]
+fn plugin_run_a_script_that_loops() {
+    let dir = tempfile::tempdir().unwrap();
+    for f in ["scenario.toml", "record-nantang.json"] {
+        std::fs::copy(format!("{EXAMPLE}/{f}"), dir.path().join(f)).unwrap();
+    }
+    std::fs::write(
+        dir.path().join("score.rhai"),
+        "fn score(record, params) {\n  loop { }\n}",
+    )
+    .unwrap();
+    let (code, out, err) = muster(&["plugin", "run", dir.path().to_str().unwrap(), &record()]);
+    assert_eq!(code, 1);
+    assert!(out.contains("operations"), "{out}");
+    let err = err.replace(&dir.path().display().to_string(), "TMP");
+    insta::assert_snapshot!(err.trim_end(), @r#"TMP/score.rhai: error: the scorer hit the operation limit (more than 200000 operations)"#);
+}
+
+const FLOOD: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../plugins/tests/data/rhai/flood"
+);
+
+#[test]
+fn plugin_check_a_generator_with_params() {
+    let (code, out, err) = muster(&["plugin", "check", FLOOD, "--param", "victims=5", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["tasks"], 6);
+    assert_eq!(v["generator_params"]["victims"], 5);
+    assert_eq!(v["manifest"], "generator.toml");
+}
+
+#[test]
+fn a_param_without_equals_is_a_usage_error() {
+    let (code, _, err) = muster(&["plugin", "check", FLOOD, "--param", "victims"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("`victims` is not KEY=VALUE, e.g. victims=5"),
+        "{err}"
+    );
+}

@@ -1,0 +1,910 @@
+//! The rhai runtime: scoring scripts run as untrusted code.
+//!
+//! One [`rhai::Engine`] per [`RhaiRuntime`], built with no `eval`, no
+//! `import` and no module resolver, no clock (the time package is left out),
+//! and every size limit set. Work is bounded by an operation count, a
+//! wall-clock deadline checked from `on_progress`, and the call and
+//! expression depths (low enough that a runaway recursion stops well before
+//! it could overflow a 2 MiB thread stack). `print` and `debug` are captured
+//! into the run's log, capped in lines and bytes; a script that prints past
+//! the cap stops with [`Limit::Log`]. The log is returned by
+//! [`RhaiScorer::run`] and never becomes part of a score card.
+//!
+//! The record reaches the script as a `rhai::Map` built directly from
+//! [`ScoreInput`] (no JSON text in between); the script's result is turned
+//! into JSON, rejecting non-finite numbers and oversized output, and checked
+//! by [`ScoreCard::from_output`].
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use ::rhai::packages::{
+    BasicArrayPackage, BasicFnPackage, BasicMapPackage, BasicMathPackage, BitFieldPackage,
+    CorePackage, LogicPackage, MoreStringPackage, Package as _,
+};
+use ::rhai::{AST, CallFnOptions, Dynamic, Engine, EvalAltResult, ParseErrorType, Position, Scope};
+use muster_core::{
+    Limit, ScoreCard, ScoreError, ScoreInput, Scorer, ScorerId, ScorerKind, TaskStatus,
+};
+
+use crate::stats::{PluginScorer, RunStats};
+
+/// The sandbox limits of the rhai runtime. [`Default`] gives the documented
+/// defaults, sized so that a script that breaks one stops within a fraction
+/// of a second.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RhaiLimits {
+    /// Most operations one call may run. Default 200,000 (the example scorer
+    /// needs about 300); a runaway loop stops on it in about 0.1 s, long
+    /// before the deadline, so a breach is the same on every run.
+    pub max_operations: u64,
+    /// Deepest nesting of function calls. Default 24, which keeps a runaway
+    /// recursion far from a 2 MiB thread stack.
+    pub max_call_levels: usize,
+    /// Deepest expression nesting at the top level. Default 64.
+    pub max_expr_depth: usize,
+    /// Deepest expression nesting inside functions. Default 32.
+    pub max_fn_expr_depth: usize,
+    /// Longest string, in bytes. Default 64 KiB.
+    pub max_string_size: usize,
+    /// Longest array. Default 10,000 items.
+    pub max_array_size: usize,
+    /// Largest map. Default 1,000 entries. rhai checks it when a map is
+    /// built, merged or returned, but not on `map[key] = value`; a map grown
+    /// that way is bounded by the operation limit instead.
+    pub max_map_size: usize,
+    /// Most `print`/`debug` lines one call may write. Default 100.
+    pub max_log_lines: usize,
+    /// Most `print`/`debug` bytes one call may write. Default 16 KiB.
+    pub max_log_bytes: usize,
+    /// Wall-clock deadline of one call, a backstop behind the operation
+    /// limit. Default 1.5 s.
+    pub deadline: Duration,
+    /// Largest input (record plus params, estimated as compact JSON with
+    /// numbers counted as 8 bytes), in bytes. Default 1 MiB.
+    pub max_input_bytes: usize,
+    /// Largest result, as compact JSON, in bytes. Default 256 KiB.
+    pub max_output_bytes: usize,
+    /// Largest script source, in bytes. Default 256 KiB.
+    pub max_script_bytes: usize,
+}
+
+impl Default for RhaiLimits {
+    fn default() -> Self {
+        RhaiLimits {
+            max_operations: 200_000,
+            max_call_levels: 24,
+            max_expr_depth: 64,
+            max_fn_expr_depth: 32,
+            max_string_size: 64 * 1024,
+            max_array_size: 10_000,
+            max_map_size: 1_000,
+            max_log_lines: 100,
+            max_log_bytes: 16 * 1024,
+            deadline: Duration::from_millis(1500),
+            max_input_bytes: 1024 * 1024,
+            max_output_bytes: 256 * 1024,
+            max_script_bytes: 256 * 1024,
+        }
+    }
+}
+
+/// How often (in operations) the deadline is checked.
+const CLOCK_EVERY: u64 = 1024;
+/// Deepest nesting of a result the host converts.
+const MAX_RESULT_DEPTH: usize = 32;
+/// Keywords a scoring script may not use.
+const FORBIDDEN: &[&str] = &["eval", "import", "export"];
+const TERM_TIME: &str = "muster:deadline";
+const TERM_LOG: &str = "muster:log";
+
+/// State of the call running on this thread, read by the engine's callbacks.
+struct CallState {
+    deadline: Instant,
+    ops: u64,
+    log: Vec<String>,
+    log_bytes: usize,
+    log_over: bool,
+    max_lines: usize,
+    max_bytes: usize,
+}
+
+thread_local! {
+    static CALL: RefCell<Option<CallState>> = const { RefCell::new(None) };
+}
+
+fn capture(line: String) {
+    CALL.with(|c| {
+        if let Some(s) = c.borrow_mut().as_mut() {
+            if s.log.len() >= s.max_lines || s.log_bytes + line.len() > s.max_bytes {
+                s.log_over = true;
+            } else {
+                s.log_bytes += line.len();
+                s.log.push(line);
+            }
+        }
+    });
+}
+
+fn progress(ops: u64) -> Option<Dynamic> {
+    CALL.with(|c| {
+        let mut c = c.borrow_mut();
+        let s = c.as_mut()?;
+        s.ops = ops;
+        if s.log_over {
+            return Some(Dynamic::from(TERM_LOG));
+        }
+        if ops.is_multiple_of(CLOCK_EVERY) && Instant::now() > s.deadline {
+            return Some(Dynamic::from(TERM_TIME));
+        }
+        None
+    })
+}
+
+/// Loads rhai scoring scripts into one sandboxed engine and caches their
+/// compiled form by content hash.
+pub struct RhaiRuntime {
+    engine: Arc<Engine>,
+    limits: RhaiLimits,
+    cache: Mutex<HashMap<String, Arc<AST>>>,
+}
+
+impl std::fmt::Debug for RhaiRuntime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RhaiRuntime")
+            .field("limits", &self.limits)
+            .field("cached_scripts", &self.cached_scripts())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for RhaiRuntime {
+    fn default() -> Self {
+        RhaiRuntime::new(RhaiLimits::default())
+    }
+}
+
+impl RhaiRuntime {
+    /// A runtime whose scripts run under `limits`.
+    pub fn new(limits: RhaiLimits) -> RhaiRuntime {
+        let mut e = Engine::new_raw();
+        // Everything of the standard library except time (no clock access).
+        for lib in [
+            CorePackage::new().as_shared_module(),
+            BitFieldPackage::new().as_shared_module(),
+            LogicPackage::new().as_shared_module(),
+            BasicMathPackage::new().as_shared_module(),
+            BasicArrayPackage::new().as_shared_module(),
+            BasicMapPackage::new().as_shared_module(),
+            MoreStringPackage::new().as_shared_module(),
+            BasicFnPackage::new().as_shared_module(),
+        ] {
+            e.register_global_module(lib);
+        }
+        for sym in FORBIDDEN {
+            e.disable_symbol(*sym);
+        }
+        e.set_max_modules(0);
+        e.set_max_operations(limits.max_operations);
+        e.set_max_call_levels(limits.max_call_levels);
+        e.set_max_expr_depths(limits.max_expr_depth, limits.max_fn_expr_depth);
+        e.set_max_string_size(limits.max_string_size);
+        e.set_max_array_size(limits.max_array_size);
+        e.set_max_map_size(limits.max_map_size);
+        e.set_max_variables(1_000);
+        e.set_max_functions(1_000);
+        e.on_progress(progress);
+        e.on_print(|s| capture(s.to_string()));
+        e.on_debug(|s, _src, pos| {
+            capture(match pos.line() {
+                Some(l) => format!("[debug {l}:{}] {s}", pos.position().unwrap_or(0)),
+                None => format!("[debug] {s}"),
+            })
+        });
+        RhaiRuntime {
+            engine: Arc::new(e),
+            limits,
+            cache: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The limits scripts run under.
+    pub fn limits(&self) -> &RhaiLimits {
+        &self.limits
+    }
+
+    /// How many distinct scripts (by content hash) are compiled and cached.
+    pub fn cached_scripts(&self) -> usize {
+        self.cache.lock().map_or(0, |c| c.len())
+    }
+
+    /// Compiles a script (or takes it from the cache by content hash).
+    ///
+    /// `name` names the script in errors and on score cards. The script must
+    /// define `fn score(record, params)`; it may define `fn scenario(params)`.
+    ///
+    /// ```
+    /// use muster_plugins::RhaiRuntime;
+    /// let rt = RhaiRuntime::default();
+    /// let err = rt.load("bad.rhai", "fn score(record, params) {\n  let x = ;\n}").unwrap_err();
+    /// assert!(err.to_string().starts_with("bad.rhai:2:11: "), "{err}");
+    /// ```
+    pub fn load(&self, name: &str, source: &str) -> Result<RhaiScorer, ScoreError> {
+        let id = ScorerId::new(ScorerKind::Rhai, name, source.as_bytes());
+        if source.len() > self.limits.max_script_bytes {
+            return Err(ScoreError::Limit {
+                script: name.to_string(),
+                limit: Limit::InputSize,
+                detail: format!(
+                    "the script is {} bytes; at most {} are allowed",
+                    source.len(),
+                    self.limits.max_script_bytes
+                ),
+            });
+        }
+        let cached = self
+            .cache
+            .lock()
+            .ok()
+            .and_then(|c| c.get(&id.hash).cloned());
+        let ast = match cached {
+            Some(ast) => ast,
+            None => {
+                let ast = Arc::new(self.compile(name, source)?);
+                if let Ok(mut c) = self.cache.lock() {
+                    c.insert(id.hash.clone(), Arc::clone(&ast));
+                }
+                ast
+            }
+        };
+        let has = |f: &str, n: usize| {
+            ast.iter_functions()
+                .any(|m| m.name == f && m.params.len() == n)
+        };
+        if !has("score", 2) {
+            return Err(ScoreError::Load {
+                script: name.to_string(),
+                line: None,
+                column: None,
+                message: "the script defines no `fn score(record, params)`; a scoring script must define it".into(),
+            });
+        }
+        let generator = has("scenario", 1);
+        Ok(RhaiScorer {
+            engine: Arc::clone(&self.engine),
+            ast,
+            id,
+            limits: self.limits.clone(),
+            generator,
+        })
+    }
+
+    fn compile(&self, name: &str, source: &str) -> Result<AST, ScoreError> {
+        self.engine.compile(source).map_err(|e| {
+            let pos = e.position();
+            let (line, column) = (pos.line(), pos.position());
+            match e.err_type() {
+                ParseErrorType::ExprTooDeep => ScoreError::Limit {
+                    script: name.to_string(),
+                    limit: Limit::ExpressionDepth,
+                    detail: format!(
+                        "an expression{} nests deeper than {} levels ({} inside functions)",
+                        at(pos),
+                        self.limits.max_expr_depth,
+                        self.limits.max_fn_expr_depth
+                    ),
+                },
+                other => match FORBIDDEN
+                    .iter()
+                    .find(|sym| other.to_string().contains(&format!("'{sym}'")))
+                {
+                    Some(sym) => ScoreError::Load {
+                        script: name.to_string(),
+                        line,
+                        column,
+                        message: format!(
+                            "`{sym}` is not allowed in a scoring script: scripts run sandboxed, with no eval and no modules"
+                        ),
+                    },
+                    None => ScoreError::Load {
+                    script: name.to_string(),
+                    line,
+                    column,
+                        message: format!("syntax error: {other}"),
+                    },
+                },
+            }
+        })
+    }
+}
+
+fn at(pos: Position) -> String {
+    match (pos.line(), pos.position()) {
+        (Some(l), Some(c)) => format!(" at {l}:{c}"),
+        (Some(l), None) => format!(" at line {l}"),
+        _ => String::new(),
+    }
+}
+
+/// A compiled rhai scoring script, ready to score records.
+///
+/// Cheap to clone: the engine and the compiled script are shared.
+#[derive(Clone)]
+pub struct RhaiScorer {
+    engine: Arc<Engine>,
+    ast: Arc<AST>,
+    id: ScorerId,
+    limits: RhaiLimits,
+    generator: bool,
+}
+
+impl std::fmt::Debug for RhaiScorer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RhaiScorer")
+            .field("id", &self.id)
+            .field("generator", &self.generator)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One scoring call: its result, what it used, and what it printed.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct RhaiRun {
+    /// The score card, or why there is none.
+    pub result: Result<ScoreCard, ScoreError>,
+    /// What the call used, against the limits.
+    pub stats: RunStats,
+    /// The lines the script printed with `print` or `debug`, in order, capped.
+    pub log: Vec<String>,
+}
+
+struct Call {
+    result: Result<Dynamic, ScoreError>,
+    ops: u64,
+    log: Vec<String>,
+    wall: Duration,
+}
+
+impl RhaiScorer {
+    /// Scores one run and returns the card together with what the call used
+    /// and the lines it printed.
+    pub fn run(&self, input: &ScoreInput, params: &serde_json::Value) -> RhaiRun {
+        let input_bytes = input_size(input) + value_size(params);
+        let mut stats = self.stats(input_bytes);
+        if input_bytes > self.limits.max_input_bytes as u64 {
+            let err = ScoreError::Limit {
+                script: self.id.name.clone(),
+                limit: Limit::InputSize,
+                detail: format!(
+                    "the record and params are {input_bytes} bytes; at most {} are allowed",
+                    self.limits.max_input_bytes
+                ),
+            };
+            return RhaiRun {
+                result: Err(err),
+                stats,
+                log: Vec::new(),
+            };
+        }
+        let call = self.call(
+            "score",
+            vec![record_dynamic(input), json_to_dynamic(params)],
+        );
+        stats.work_used = call.ops;
+        stats.wall_micros = micros(call.wall);
+        let result = call.result.and_then(|d| {
+            let (json, len) = self.to_output(&d)?;
+            stats.output_bytes = len;
+            ScoreCard::from_output(&json, input, self.id.clone()).map_err(|message| {
+                ScoreError::Output {
+                    script: self.id.name.clone(),
+                    message,
+                }
+            })
+        });
+        RhaiRun {
+            result,
+            stats,
+            log: call.log,
+        }
+    }
+
+    fn stats(&self, input_bytes: u64) -> RunStats {
+        RunStats {
+            work_used: 0,
+            work_limit: self.limits.max_operations,
+            work_unit: "operations",
+            peak_memory_bytes: None,
+            memory_limit_bytes: 0,
+            input_bytes,
+            input_limit_bytes: self.limits.max_input_bytes as u64,
+            output_bytes: 0,
+            output_limit_bytes: self.limits.max_output_bytes as u64,
+            wall_micros: 0,
+            wall_limit_micros: micros(self.limits.deadline),
+        }
+    }
+
+    fn call(&self, func: &str, args: Vec<Dynamic>) -> Call {
+        let start = Instant::now();
+        let previous = CALL.with(|c| {
+            c.borrow_mut().replace(CallState {
+                deadline: start + self.limits.deadline,
+                ops: 0,
+                log: Vec::new(),
+                log_bytes: 0,
+                log_over: false,
+                max_lines: self.limits.max_log_lines,
+                max_bytes: self.limits.max_log_bytes,
+            })
+        });
+        let options = CallFnOptions::new().eval_ast(false).rewind_scope(true);
+        let mut scope = Scope::new();
+        // The arguments move into the call: no copy of the record is made.
+        let out = self
+            .engine
+            .call_fn_with_options::<Dynamic>(options, &mut scope, &self.ast, func, args);
+        let state = CALL.with(|c| std::mem::replace(&mut *c.borrow_mut(), previous));
+        let (ops, log) = state.map_or((0, Vec::new()), |s| (s.ops, s.log));
+        Call {
+            result: out.map_err(|e| self.eval_error(func, &e)),
+            ops,
+            log,
+            wall: start.elapsed(),
+        }
+    }
+
+    fn eval_error(&self, func: &str, err: &EvalAltResult) -> ScoreError {
+        let script = self.id.name.clone();
+        let inner = err.unwrap_inner();
+        let pos = innermost_position(err);
+        let limit = |limit: Limit, detail: String| ScoreError::Limit {
+            script: script.clone(),
+            limit,
+            detail,
+        };
+        let l = &self.limits;
+        match inner {
+            EvalAltResult::ErrorTooManyOperations(_) => limit(
+                Limit::Operations,
+                format!("more than {} operations{}", l.max_operations, at(pos)),
+            ),
+            EvalAltResult::ErrorStackOverflow(_) => limit(
+                Limit::CallDepth,
+                format!(
+                    "calls nested deeper than {} levels{}",
+                    l.max_call_levels,
+                    at(pos)
+                ),
+            ),
+            EvalAltResult::ErrorDataTooLarge(what, _) if what.contains("string") => limit(
+                Limit::StringSize,
+                format!(
+                    "a string longer than {} bytes{}",
+                    l.max_string_size,
+                    at(pos)
+                ),
+            ),
+            EvalAltResult::ErrorDataTooLarge(what, _) if what.contains("array") => limit(
+                Limit::ArraySize,
+                format!("an array longer than {} items{}", l.max_array_size, at(pos)),
+            ),
+            EvalAltResult::ErrorDataTooLarge(what, _) if what.contains("map") => limit(
+                Limit::MapSize,
+                format!("a map larger than {} entries{}", l.max_map_size, at(pos)),
+            ),
+            EvalAltResult::ErrorTerminated(token, _) if token.to_string() == TERM_LOG => limit(
+                Limit::Log,
+                format!(
+                    "printed more than {} lines or {} bytes{}",
+                    l.max_log_lines,
+                    l.max_log_bytes,
+                    at(pos)
+                ),
+            ),
+            EvalAltResult::ErrorTerminated(_, _) => limit(
+                Limit::Time,
+                format!("ran longer than {} ms{}", l.deadline.as_millis(), at(pos)),
+            ),
+            EvalAltResult::ErrorFunctionNotFound(sig, _)
+                if sig.starts_with(func) && pos.line().is_none() =>
+            {
+                ScoreError::Load {
+                    script,
+                    line: None,
+                    column: None,
+                    message: format!(
+                        "the script defines no `fn {func}` taking the arguments the host passes ({sig})"
+                    ),
+                }
+            }
+            EvalAltResult::ErrorRuntime(value, _) => ScoreError::Runtime {
+                script,
+                line: pos.line(),
+                column: pos.position(),
+                message: format!("the script threw: {value}"),
+            },
+            other => {
+                let text = other.to_string();
+                let suffix = format!(" ({pos})");
+                let message = text.strip_suffix(&suffix).unwrap_or(&text).to_string();
+                ScoreError::Runtime {
+                    script,
+                    line: pos.line(),
+                    column: pos.position(),
+                    message,
+                }
+            }
+        }
+    }
+
+    fn to_output(&self, d: &Dynamic) -> Result<(serde_json::Value, u64), ScoreError> {
+        let mut conv = ToJson {
+            budget: self.limits.max_output_bytes,
+            used: 0,
+        };
+        let json = conv.value(d, "result", 0).map_err(|e| match e {
+            ConvError::TooLarge => ScoreError::Limit {
+                script: self.id.name.clone(),
+                limit: Limit::OutputSize,
+                detail: format!(
+                    "the result is larger than {} bytes",
+                    self.limits.max_output_bytes
+                ),
+            },
+            ConvError::Bad(message) => ScoreError::Output {
+                script: self.id.name.clone(),
+                message,
+            },
+        })?;
+        let len = json_len(&json);
+        if len > self.limits.max_output_bytes as u64 {
+            return Err(ScoreError::Limit {
+                script: self.id.name.clone(),
+                limit: Limit::OutputSize,
+                detail: format!(
+                    "the result is {len} bytes; at most {} are allowed",
+                    self.limits.max_output_bytes
+                ),
+            });
+        }
+        Ok((json, len))
+    }
+}
+
+impl Scorer for RhaiScorer {
+    fn id(&self) -> &ScorerId {
+        &self.id
+    }
+
+    fn score(
+        &self,
+        input: &ScoreInput,
+        params: &serde_json::Value,
+    ) -> Result<ScoreCard, ScoreError> {
+        self.run(input, params).result
+    }
+}
+
+impl PluginScorer for RhaiScorer {
+    fn score_with_stats(
+        &self,
+        input: &ScoreInput,
+        params: &serde_json::Value,
+    ) -> (Result<ScoreCard, ScoreError>, RunStats) {
+        let run = self.run(input, params);
+        (run.result, run.stats)
+    }
+
+    fn has_generator(&self) -> bool {
+        self.generator
+    }
+
+    fn generate(&self, params: &serde_json::Value) -> Result<String, ScoreError> {
+        if !self.generator {
+            return Err(ScoreError::Load {
+                script: self.id.name.clone(),
+                line: None,
+                column: None,
+                message: "the script defines no `fn scenario(params)` to generate a scenario"
+                    .into(),
+            });
+        }
+        let input_bytes = value_size(params);
+        if input_bytes > self.limits.max_input_bytes as u64 {
+            return Err(ScoreError::Limit {
+                script: self.id.name.clone(),
+                limit: Limit::InputSize,
+                detail: format!(
+                    "the params are {input_bytes} bytes; at most {} are allowed",
+                    self.limits.max_input_bytes
+                ),
+            });
+        }
+        let call = self.call("scenario", vec![json_to_dynamic(params)]);
+        let d = call.result?;
+        if !d.is_map() {
+            return Err(ScoreError::Output {
+                script: self.id.name.clone(),
+                message: format!(
+                    "`scenario(params)` returned {}, but must return a map in the scenario's JSON shape",
+                    kind_of(&d)
+                ),
+            });
+        }
+        let (json, _) = self.to_output(&d)?;
+        serde_json::to_string_pretty(&json).map_err(|e| ScoreError::Output {
+            script: self.id.name.clone(),
+            message: format!("the scenario cannot be written as JSON: {e}"),
+        })
+    }
+}
+
+/// The position nearest the failure: the innermost known one along the
+/// chain of function calls.
+fn innermost_position(err: &EvalAltResult) -> Position {
+    let mut best = err.position();
+    let mut e = err;
+    while let EvalAltResult::ErrorInFunctionCall(_, _, inner, _) = e {
+        if !inner.position().is_none() {
+            best = inner.position();
+        }
+        e = inner;
+    }
+    best
+}
+
+/// A value's kind with its article, for messages: "an array", "a string".
+fn kind_of(d: &Dynamic) -> String {
+    let t = d.type_name();
+    let t = if t.contains("Map") { "map" } else { t };
+    let t = if t.contains("Array") { "array" } else { t };
+    match t.chars().next() {
+        Some('a' | 'e' | 'i' | 'o' | 'u') => format!("an {t}"),
+        _ => format!("a {t}"),
+    }
+}
+
+fn micros(d: Duration) -> u64 {
+    u64::try_from(d.as_micros()).unwrap_or(u64::MAX)
+}
+
+/// Estimated size of a record as compact JSON (numbers count 8 bytes),
+/// without serializing it: the input-size check runs on every call.
+fn input_size(input: &ScoreInput) -> u64 {
+    let mut n = 120 + input.scenario.len() + input.version.len() + input.team.len();
+    n += input.critical.iter().map(|c| c.len() + 3).sum::<usize>();
+    n += input.tasks.keys().map(|id| id.len() + 70).sum::<usize>();
+    n += input
+        .penalties
+        .iter()
+        .map(|p| p.code.len() + p.task.as_deref().map_or(4, str::len) + 40)
+        .sum::<usize>();
+    n as u64
+}
+
+/// Estimated size of a JSON value as compact text (numbers count 8 bytes).
+fn value_size(v: &serde_json::Value) -> u64 {
+    use serde_json::Value;
+    match v {
+        Value::Null | Value::Bool(_) => 5,
+        Value::Number(_) => 8,
+        Value::String(s) => s.len() as u64 + 2,
+        Value::Array(a) => 2 + a.iter().map(|x| value_size(x) + 1).sum::<u64>(),
+        Value::Object(o) => {
+            2 + o
+                .iter()
+                .map(|(k, x)| k.len() as u64 + 4 + value_size(x))
+                .sum::<u64>()
+        }
+    }
+}
+
+/// Length of a value as compact JSON, without building the text.
+fn json_len<T: serde::Serialize + ?Sized>(value: &T) -> u64 {
+    struct Count(u64);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len() as u64;
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut c = Count(0);
+    // Serializing plain data into a counter cannot fail; a failure counts as huge.
+    match serde_json::to_writer(&mut c, value) {
+        Ok(()) => c.0,
+        Err(_) => u64::MAX,
+    }
+}
+
+fn status_str(s: TaskStatus) -> &'static str {
+    match s {
+        TaskStatus::Done => "done",
+        TaskStatus::Failed => "failed",
+        TaskStatus::Skipped => "skipped",
+    }
+}
+
+fn rating_str(r: muster_core::Rating) -> &'static str {
+    match r {
+        muster_core::Rating::P => "P",
+        muster_core::Rating::S => "S",
+        muster_core::Rating::M => "M",
+        muster_core::Rating::U => "U",
+    }
+}
+
+/// The record as the script sees it, built as rhai values directly.
+fn record_dynamic(input: &ScoreInput) -> Dynamic {
+    let mut m = rhai::Map::new();
+    m.insert("scenario".into(), input.scenario.as_str().into());
+    m.insert("version".into(), input.version.as_str().into());
+    m.insert("team".into(), input.team.as_str().into());
+    m.insert("attempt".into(), Dynamic::from_int(input.attempt.into()));
+    m.insert("elapsed".into(), Dynamic::from_float(input.elapsed));
+    m.insert(
+        "time_limit".into(),
+        input.time_limit.map_or(Dynamic::UNIT, Dynamic::from_float),
+    );
+    let critical: rhai::Array = input.critical.iter().map(|c| c.as_str().into()).collect();
+    m.insert("critical".into(), critical.into());
+    let mut tasks = rhai::Map::new();
+    for (id, run) in &input.tasks {
+        let mut t = rhai::Map::new();
+        t.insert("start".into(), Dynamic::from_float(run.start));
+        t.insert("end".into(), Dynamic::from_float(run.end));
+        t.insert("status".into(), status_str(run.status).into());
+        t.insert(
+            "rating".into(),
+            run.rating.map_or(Dynamic::UNIT, |r| rating_str(r).into()),
+        );
+        tasks.insert(id.as_str().into(), t.into());
+    }
+    m.insert("tasks".into(), tasks.into());
+    let penalties: rhai::Array = input
+        .penalties
+        .iter()
+        .map(|p| {
+            let mut x = rhai::Map::new();
+            x.insert("code".into(), p.code.as_str().into());
+            x.insert(
+                "task".into(),
+                p.task.as_deref().map_or(Dynamic::UNIT, |t| t.into()),
+            );
+            x.insert("count".into(), Dynamic::from_int(p.count.into()));
+            x.into()
+        })
+        .collect();
+    m.insert("penalties".into(), penalties.into());
+    m.into()
+}
+
+/// JSON params as rhai values: integers stay integers, other numbers are floats.
+fn json_to_dynamic(v: &serde_json::Value) -> Dynamic {
+    use serde_json::Value;
+    match v {
+        Value::Null => Dynamic::UNIT,
+        Value::Bool(b) => (*b).into(),
+        Value::Number(n) => match n.as_i64() {
+            Some(i) => Dynamic::from_int(i),
+            None => Dynamic::from_float(n.as_f64().unwrap_or(f64::NAN)),
+        },
+        Value::String(s) => s.as_str().into(),
+        Value::Array(a) => a
+            .iter()
+            .map(json_to_dynamic)
+            .collect::<rhai::Array>()
+            .into(),
+        Value::Object(o) => o
+            .iter()
+            .map(|(k, v)| (k.as_str().into(), json_to_dynamic(v)))
+            .collect::<rhai::Map>()
+            .into(),
+    }
+}
+
+enum ConvError {
+    TooLarge,
+    Bad(String),
+}
+
+/// Converts a script's result to JSON, refusing non-finite numbers, values
+/// JSON cannot hold, nesting deeper than [`MAX_RESULT_DEPTH`] and results
+/// larger than the output budget.
+struct ToJson {
+    budget: usize,
+    used: usize,
+}
+
+impl ToJson {
+    fn spend(&mut self, n: usize) -> Result<(), ConvError> {
+        self.used = self.used.saturating_add(n);
+        if self.used > self.budget {
+            Err(ConvError::TooLarge)
+        } else {
+            Ok(())
+        }
+    }
+
+    fn value(
+        &mut self,
+        d: &Dynamic,
+        path: &str,
+        depth: usize,
+    ) -> Result<serde_json::Value, ConvError> {
+        use serde_json::Value;
+        if depth > MAX_RESULT_DEPTH {
+            return Err(ConvError::Bad(format!(
+                "`{path}` nests deeper than {MAX_RESULT_DEPTH} levels"
+            )));
+        }
+        self.spend(1)?;
+        if d.is_unit() {
+            return Ok(Value::Null);
+        }
+        if let Ok(b) = d.as_bool() {
+            return Ok(Value::Bool(b));
+        }
+        if let Ok(i) = d.as_int() {
+            self.spend(20)?;
+            return Ok(Value::from(i));
+        }
+        if let Ok(f) = d.as_float() {
+            self.spend(24)?;
+            return serde_json::Number::from_f64(f)
+                .map(Value::Number)
+                .ok_or_else(|| {
+                    ConvError::Bad(format!(
+                        "`{path}` is {f}, but numbers in a result must be finite"
+                    ))
+                });
+        }
+        if let Ok(c) = d.as_char() {
+            return Ok(Value::String(c.to_string()));
+        }
+        if d.is_string() {
+            let s = d.clone().into_immutable_string().unwrap_or_default();
+            self.spend(s.len() + 2)?;
+            return Ok(Value::String(s.to_string()));
+        }
+        if d.is_array() {
+            let items = d
+                .read_lock::<rhai::Array>()
+                .map(|a| a.clone())
+                .unwrap_or_default();
+            let mut out = Vec::with_capacity(items.len());
+            for (i, item) in items.iter().enumerate() {
+                out.push(self.value(item, &format!("{path}[{i}]"), depth + 1)?);
+            }
+            return Ok(Value::Array(out));
+        }
+        if d.is_map() {
+            let map = d
+                .read_lock::<rhai::Map>()
+                .map(|m| m.clone())
+                .unwrap_or_default();
+            let mut out = serde_json::Map::new();
+            for (k, v) in &map {
+                self.spend(k.len() + 3)?;
+                let sub = if depth == 0 {
+                    k.to_string()
+                } else {
+                    format!("{path}.{k}")
+                };
+                out.insert(k.to_string(), self.value(v, &sub, depth + 1)?);
+            }
+            return Ok(Value::Object(out));
+        }
+        Err(ConvError::Bad(format!(
+            "`{path}` is a {}, which a result cannot hold (use numbers, strings, booleans, arrays and maps)",
+            d.type_name()
+        )))
+    }
+}
