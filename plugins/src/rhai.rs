@@ -749,10 +749,9 @@ fn record_dynamic(input: &ScoreInput) -> Dynamic {
     m.insert("team".into(), input.team.as_str().into());
     m.insert("attempt".into(), Dynamic::from_int(input.attempt.into()));
     m.insert("elapsed".into(), Dynamic::from_float(input.elapsed));
-    m.insert(
-        "time_limit".into(),
-        input.time_limit.map_or(Dynamic::UNIT, Dynamic::from_float),
-    );
+    if let Some(limit) = input.time_limit {
+        m.insert("time_limit".into(), Dynamic::from_float(limit));
+    }
     let critical: rhai::Array = input.critical.iter().map(|c| c.as_str().into()).collect();
     m.insert("critical".into(), critical.into());
     let mut tasks = rhai::Map::new();
@@ -761,10 +760,10 @@ fn record_dynamic(input: &ScoreInput) -> Dynamic {
         t.insert("start".into(), Dynamic::from_float(run.start));
         t.insert("end".into(), Dynamic::from_float(run.end));
         t.insert("status".into(), status_str(run.status).into());
-        t.insert(
-            "rating".into(),
-            run.rating.map_or(Dynamic::UNIT, |r| rating_str(r).into()),
-        );
+        // Like the JSON form: no `rating` key where the evaluator gave none.
+        if let Some(r) = run.rating {
+            t.insert("rating".into(), rating_str(r).into());
+        }
         tasks.insert(id.as_str().into(), t.into());
     }
     m.insert("tasks".into(), tasks.into());

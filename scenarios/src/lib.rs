@@ -305,3 +305,17 @@ mod tests {
         }
     }
 }
+
+/// The built-in package or generator with this id.
+pub fn find(id: &str) -> Option<&'static Builtin> {
+    builtin(id).or_else(|| generator(id))
+}
+
+/// The ids of every built-in package and generator, in listing order.
+pub fn ids() -> Vec<&'static str> {
+    builtins()
+        .iter()
+        .chain(generators())
+        .map(|b| b.id())
+        .collect()
+}

@@ -9,7 +9,8 @@ use std::collections::BTreeSet;
 
 use chrono::NaiveDate;
 use muster_core::analysis::{self, MonteCarloOptions};
-use muster_core::{DrillRecord, Format, Scenario, ScoreInput};
+use muster_core::{Format, Scenario};
+use muster_plugins::{Package, PackageError, PackageOptions};
 use muster_scenarios::{Builtin, EQUIPMENT, SKILLS};
 
 /// (package folder, record file, total to 2 d.p., status). Worked out by hand
@@ -63,51 +64,36 @@ const DQ_REASONS: &[(&str, &str, &str)] = &[
     ("water-rescue-flood-rescue",   "record-nantang-dq.json",             "critical task downstream not done"),
 ];
 
-fn engine() -> rhai::Engine {
-    let mut e = rhai::Engine::new();
-    e.set_max_operations(1_000_000);
-    e.set_max_expr_depths(64, 64);
-    e
+/// The package of a built-in, opened in Muster's sandboxed runtime, with
+/// generator parameters where given.
+fn package(b: &Builtin, params: Option<serde_json::Value>) -> Result<Package, PackageError> {
+    let mut options = PackageOptions::default();
+    if let Some(serde_json::Value::Object(m)) = params {
+        options.params.extend(m);
+    }
+    let files = b
+        .files()
+        .iter()
+        .map(|(n, t)| (n.to_string(), t.as_bytes().to_vec()));
+    Package::from_files(&format!("builtin:{}", b.dir()), files, &options)
 }
 
-fn to_json(d: rhai::Dynamic) -> serde_json::Value {
-    rhai::serde::from_dynamic(&d).expect("a script result converts to JSON")
-}
-
-/// Runs `fn score(record, params)` of a script on a record of a scenario.
-fn run_score(
-    script: &str,
-    scenario: &Scenario,
-    record_name: &str,
-    record_text: &str,
-) -> serde_json::Value {
-    let record = DrillRecord::parse(record_name, record_text, Format::Json, scenario)
-        .unwrap_or_else(|d| panic!("{record_name} does not parse:\n{d}"));
-    let input = ScoreInput::new(scenario, &record);
-    let e = engine();
-    let ast = e.compile(script).expect("the scoring script compiles");
-    let rec = rhai::serde::to_dynamic(&input).expect("ScoreInput converts");
-    let params = rhai::serde::to_dynamic(&scenario.scoring().params).expect("params convert");
-    let out: rhai::Dynamic = e
-        .call_fn(&mut rhai::Scope::new(), &ast, "score", (rec, params))
-        .unwrap_or_else(|err| panic!("{record_name}: {err}"));
-    to_json(out)
+/// Scores one sample record with the package's own script, sandboxed.
+fn run_score(b: &Builtin, record_name: &str, record_text: &str) -> serde_json::Value {
+    let p = package(b, None).unwrap_or_else(|e| panic!("{}: {e}", b.dir()));
+    let card = p
+        .score(record_name, record_text)
+        .unwrap_or_else(|e| panic!("{record_name}: {e}"));
+    serde_json::to_value(card).unwrap()
 }
 
 /// Builds the generator's scenario for `params` (a JSON object).
 fn generate(b: &Builtin, params: serde_json::Value) -> Result<(Scenario, String), String> {
-    let e = engine();
-    let ast = e
-        .compile(b.file("flood.rhai").unwrap())
-        .map_err(|x| x.to_string())?;
-    let p = rhai::serde::to_dynamic(&params).map_err(|x| x.to_string())?;
-    let out: rhai::Dynamic = e
-        .call_fn(&mut rhai::Scope::new(), &ast, "scenario", (p,))
-        .map_err(|x| x.to_string())?;
-    let json = serde_json::to_string_pretty(&to_json(out)).map_err(|x| x.to_string())?;
+    let p = package(b, Some(params)).map_err(|e| e.to_string())?;
+    let s = p.scenario().clone();
+    let json = serde_json::to_string_pretty(&s).map_err(|x| x.to_string())?;
     let checked = Scenario::check("generated.json", &json, Format::Json);
     assert!(checked.diagnostics.is_empty(), "{}", checked.diagnostics);
-    let s = checked.scenario.ok_or("no scenario")?;
     Ok((s, json))
 }
 
@@ -189,14 +175,6 @@ fn assert_trainer_ready(id: &str, s: &Scenario) {
 fn sample_records_score_as_pinned() {
     let mut seen = BTreeSet::new();
     for b in all_packages() {
-        let (scenario, script) = if b.file("generator.toml").is_some() {
-            (
-                generate(b, generator_defaults(b)).unwrap().0,
-                b.file("flood.rhai").unwrap(),
-            )
-        } else {
-            (b.scenario().unwrap(), b.file("score.rhai").unwrap())
-        };
         let records: Vec<_> = b.records().collect();
         assert!(records.len() >= 3, "{}", b.dir());
         for (name, text) in records {
@@ -204,7 +182,7 @@ fn sample_records_score_as_pinned() {
                 .iter()
                 .find(|p| p.0 == b.dir() && p.1 == name)
                 .unwrap_or_else(|| panic!("{}/{name} has no pinned score", b.dir()));
-            let out = run_score(script, &scenario, name, text);
+            let out = run_score(b, name, text);
             let got = out["total"].as_f64().unwrap();
             assert_eq!(
                 format!("{got:.2}"),
@@ -236,24 +214,13 @@ fn sample_records_score_as_pinned() {
 #[test]
 fn a_penalty_code_the_rules_do_not_know_is_an_error() {
     let b = muster_scenarios::builtin("water-rescue.throw-bag").unwrap();
-    let s = b.scenario().unwrap();
     let text = b
         .file("record-nantang.json")
         .unwrap()
         .replace("missed-throw", "dropped-helmet");
-    let record = DrillRecord::parse("bad.json", &text, Format::Json, &s).unwrap();
-    let e = engine();
-    let ast = e.compile(b.file("score.rhai").unwrap()).unwrap();
-    let err = e
-        .call_fn::<rhai::Dynamic>(
-            &mut rhai::Scope::new(),
-            &ast,
-            "score",
-            (
-                rhai::serde::to_dynamic(ScoreInput::new(&s, &record)).unwrap(),
-                rhai::serde::to_dynamic(&s.scoring().params).unwrap(),
-            ),
-        )
+    let err = package(b, None)
+        .unwrap()
+        .score("bad.json", &text)
         .unwrap_err();
     assert!(
         err.to_string()

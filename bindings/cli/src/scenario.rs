@@ -117,19 +117,7 @@ pub fn run(c: ScenarioCommand) -> Outcome {
 /// folder, or `builtin:ID`.
 pub fn scenario_source(path: &str) -> Result<(String, String, Format), Failure> {
     if let Some(id) = path.strip_prefix("builtin:") {
-        let Some(b) = muster_scenarios::builtin(id) else {
-            let ids: Vec<&str> = muster_scenarios::builtins()
-                .iter()
-                .map(|b| b.id())
-                .collect();
-            return Err(out::file_error(
-                path,
-                format!(
-                    "no built-in scenario `{id}`; the built-ins are: {}",
-                    ids.join(", ")
-                ),
-            ));
-        };
+        let b = builtin(path, id)?;
         let text = b.file("scenario.toml").unwrap_or_default().to_string();
         return Ok((b.scenario_name(), text, Format::Toml));
     }
@@ -145,8 +133,34 @@ pub fn scenario_source(path: &str) -> Result<(String, String, Format), Failure> 
     Ok((name, text, format))
 }
 
+/// The built-in package or generator `id`, or an input error listing them all.
+pub fn builtin(spec: &str, id: &str) -> Result<&'static muster_scenarios::Builtin, Failure> {
+    muster_scenarios::find(id).ok_or_else(|| {
+        out::file_error(
+            spec,
+            format!(
+                "no built-in scenario `{id}`; the built-ins are: {}",
+                muster_scenarios::ids().join(", ")
+            ),
+        )
+    })
+}
+
+/// True when the scenario at `path` comes out of a package run (a generator or
+/// a .tar), not from a scenario file read as it is.
+fn needs_package(path: &str) -> bool {
+    match path.strip_prefix("builtin:") {
+        Some(id) => muster_scenarios::generator(id).is_some(),
+        None => path.ends_with(".tar") || Path::new(path).join("generator.toml").is_file(),
+    }
+}
+
 /// Loads and checks a scenario, printing diagnostics when it is not valid.
+/// Generators run with their default parameters.
 pub fn load(path: &str) -> Result<Scenario, Failure> {
+    if needs_package(path) {
+        return Ok(crate::score::open(path, &[])?.scenario().clone());
+    }
     let (name, text, format) = scenario_source(path)?;
     let checked = Scenario::check(&name, &text, format);
     out::diagnostics(&checked.diagnostics);
@@ -157,6 +171,25 @@ fn check(paths: &[String], json: bool) -> Outcome {
     let mut failed = false;
     let mut report = Vec::new();
     for path in paths {
+        if needs_package(path) {
+            match load(path) {
+                Ok(s) if !json => println!(
+                    "ok: {path}: {} {} ({} tasks, generated)",
+                    s.meta().id,
+                    s.meta().version,
+                    s.tasks().len()
+                ),
+                Ok(_) => report
+                    .push(serde_json::json!({ "file": path, "valid": true, "diagnostics": [] })),
+                Err(_) => {
+                    failed = true;
+                    if json {
+                        report.push(serde_json::json!({ "file": path, "valid": false }));
+                    }
+                }
+            }
+            continue;
+        }
         let (name, text, format) = match scenario_source(path) {
             Ok(x) => x,
             Err(_) => {

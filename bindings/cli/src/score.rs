@@ -52,19 +52,7 @@ pub fn open(spec: &str, params: &[(String, serde_json::Value)]) -> Result<Packag
     let mut options = PackageOptions::default();
     options.params.extend(params.iter().cloned());
     let opened = if let Some(id) = spec.strip_prefix("builtin:") {
-        let Some(b) = muster_scenarios::builtin(id) else {
-            let ids: Vec<&str> = muster_scenarios::builtins()
-                .iter()
-                .map(|b| b.id())
-                .collect();
-            return Err(out::file_error(
-                spec,
-                format!(
-                    "no built-in scenario `{id}`; the built-ins are: {}",
-                    ids.join(", ")
-                ),
-            ));
-        };
+        let b = crate::scenario::builtin(spec, id)?;
         let files = b
             .files()
             .iter()

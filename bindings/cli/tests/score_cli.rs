@@ -69,7 +69,7 @@ fn score_a_bad_record() {
 fn score_unknown_builtin() {
     let (code, _, err) = muster(&["score", "builtin:nope", &record()]);
     assert_eq!(code, 1);
-    insta::assert_snapshot!(err.trim_end(), @r#"builtin:nope: error: no built-in scenario `nope`; the built-ins are: forest-fire.initial-attack"#);
+    insta::assert_snapshot!(err.trim_end(), @r#"builtin:nope: error: no built-in scenario `nope`; the built-ins are: forest-fire.initial-attack, forest-fire.pump-relay, forest-fire.night-mop-up, landslide.house-search, landslide.village-evacuation, water-rescue.assault-boat, water-rescue.throw-bag, water-rescue.capsize-self-rescue, water-rescue.flood-rescue"#);
 }
 
 #[test]
