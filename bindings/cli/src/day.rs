@@ -1,9 +1,11 @@
-//! `muster day`: the main job on embedded defaults.
+//! `muster day`: the main job on embedded defaults — a training day of the
+//! sample brigade on the built-in drills.
 
 use clap::Args;
-use muster_core::analysis::MonteCarloOptions;
+use muster_core::ScoreStatus;
+use muster_core::analysis::{self, MonteCarloOptions};
 
-use crate::out::{Failure, Outcome};
+use crate::out::{self, Failure, Outcome};
 use crate::scenario;
 
 #[derive(Debug, Args)]
@@ -11,29 +13,121 @@ pub struct DayArgs {
     /// Seed for the simulations.
     #[arg(long, default_value_t = 2021)]
     seed: u64,
+    /// The built-in drill to show in full as the day's drill.
+    #[arg(long, default_value = "forest-fire.initial-attack")]
+    drill: String,
 }
 
-/// Checks and shows every built-in scenario.
+/// Checks every built-in drill, shows the day's drill, and scores the sample
+/// runs shipped with the built-ins in the sandboxed runtimes.
 pub fn run(args: DayArgs) -> Outcome {
+    let brigade = muster_scenarios::sample_brigade().map_err(|d| {
+        out::diagnostics(&d);
+        Failure::Input
+    })?;
+    println!(
+        "Muster — a training day of {} ({} members in {} squadrons: {})",
+        brigade
+            .brigade
+            .name_zh
+            .as_deref()
+            .unwrap_or(&brigade.brigade.name),
+        brigade.members.len(),
+        brigade.squadrons.len(),
+        brigade
+            .squadrons
+            .iter()
+            .map(|s| format!("{} {}", s.name, s.name_zh.as_deref().unwrap_or("")))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    println!();
+    let options = MonteCarloOptions {
+        runs: 10_000,
+        seed: args.seed,
+    };
+    drills(&options)?;
+    let today = crate::scenario::builtin(&format!("builtin:{}", args.drill), &args.drill)?;
+    let s = scenario::load(&format!("builtin:{}", today.id()))?;
+    println!("Today's drill");
+    scenario::print_report(&scenario::report(&s, &options));
+    println!();
+    score_samples()
+}
+
+/// One line per built-in drill: checked, with its expected and P80 durations.
+fn drills(options: &MonteCarloOptions) -> Outcome {
+    println!("Built-in drills, checked");
+    let mut t = out::table(&[
+        "drill",
+        "hazard",
+        "name",
+        "tasks",
+        "likely",
+        "P80",
+        "critical path",
+    ]);
     let mut failed = false;
-    for b in muster_scenarios::builtins() {
-        match b.scenario() {
-            Ok(s) => {
-                let r = scenario::report(
-                    &s,
-                    &MonteCarloOptions {
-                        runs: 10_000,
-                        seed: args.seed,
-                    },
-                );
-                scenario::print_report(&r);
-                println!();
-            }
-            Err(d) => {
-                crate::out::diagnostics(&d);
-                failed = true;
-            }
+    for id in muster_scenarios::ids() {
+        let Ok(s) = scenario::load(&format!("builtin:{id}")) else {
+            failed = true;
+            continue;
+        };
+        let cp = analysis::critical_path(&s);
+        let mc = analysis::monte_carlo(&s, options);
+        let m = s.meta();
+        t.add_row(vec![
+            m.id.clone(),
+            m.hazard.clone(),
+            format!("{}\n{}", m.name, m.name_zh.as_deref().unwrap_or("")),
+            s.tasks().len().to_string(),
+            format!("{} min", out::minutes(cp.length().as_secs() as f64)),
+            format!("{} min", out::minutes(mc.p80_secs)),
+            cp.path().len().to_string() + " tasks",
+        ]);
+    }
+    println!("{t}");
+    println!();
+    if failed { Err(Failure::Input) } else { Ok(()) }
+}
+
+/// Scores every sample run shipped with the built-ins with its package's script.
+fn score_samples() -> Outcome {
+    println!("The day's runs, scored in the sandbox");
+    let mut t = out::table(&[
+        "drill", "run", "team", "total", "status", "reason", "scorer",
+    ]);
+    for id in muster_scenarios::ids() {
+        let Some(b) = muster_scenarios::find(id) else {
+            continue;
+        };
+        let package = crate::score::open(&format!("builtin:{id}"), &[])?;
+        for (name, text) in b.records() {
+            let card = package
+                .score(name, text)
+                .map_err(|e| crate::score::report(&e))?;
+            let status = match card.status {
+                ScoreStatus::Valid => "valid",
+                ScoreStatus::Dnf => "DNF",
+                ScoreStatus::Dq => "DQ",
+            };
+            let team = serde_json::from_str::<serde_json::Value>(text)
+                .ok()
+                .and_then(|v| v["team"].as_str().map(str::to_string))
+                .unwrap_or_default();
+            t.add_row(vec![
+                id.to_string(),
+                name.trim_start_matches("record-")
+                    .trim_end_matches(".json")
+                    .to_string(),
+                team,
+                format!("{:.2}", card.total),
+                status.to_string(),
+                card.reason.clone(),
+                format!("{:?} {}", card.scorer.kind, &card.scorer.hash[..15]).to_lowercase(),
+            ]);
         }
     }
-    if failed { Err(Failure::Input) } else { Ok(()) }
+    println!("{t}");
+    Ok(())
 }

@@ -180,3 +180,33 @@ fn schema_matches_the_committed_file() {
     .unwrap();
     assert_eq!(text(&out.stdout), committed);
 }
+
+#[test]
+fn the_main_job_runs_on_embedded_defaults() {
+    let out = muster(&["day"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let s = text(&out.stdout);
+    assert!(s.contains("80 members in 3 squadrons"), "{s}");
+    assert!(s.contains("Critical path: muster → move → recon → control-line → mop-up → headcount"));
+    assert!(s.contains("109.83"), "the example run scores 109.83:\n{s}");
+    for hazard in ["forest-fire", "landslide", "water-rescue"] {
+        assert!(s.matches(hazard).count() >= 2, "{hazard}");
+    }
+}
+
+#[test]
+fn a_closed_pipe_is_not_a_crash() {
+    use std::io::Read;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_muster"))
+        .args(["day"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 16];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    // stdout is dropped here: the reader has gone away.
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(!text(&out.stderr).contains("panicked"), "{}", text(&out.stderr));
+}
