@@ -295,17 +295,6 @@ pub fn sample_brigade() -> Result<Brigade, Diagnostics> {
     Brigade::parse(SAMPLE_BRIGADE_NAME, sample_brigade_text())
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn every_builtin_is_valid_and_ids_match() {
-        for b in super::builtins() {
-            let s = b.scenario().unwrap_or_else(|d| panic!("{}:\n{d}", b.id()));
-            assert_eq!(s.meta().id, b.id());
-        }
-    }
-}
-
 /// The built-in package or generator with this id.
 pub fn find(id: &str) -> Option<&'static Builtin> {
     builtin(id).or_else(|| generator(id))
@@ -318,4 +307,15 @@ pub fn ids() -> Vec<&'static str> {
         .chain(generators())
         .map(|b| b.id())
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_builtin_is_valid_and_ids_match() {
+        for b in super::builtins() {
+            let s = b.scenario().unwrap_or_else(|d| panic!("{}:\n{d}", b.id()));
+            assert_eq!(s.meta().id, b.id());
+        }
+    }
 }
