@@ -3,6 +3,7 @@
 //! The command line only translates: it reads files, calls the library, and
 //! prints. Exit codes: 0 done, 1 the input was wrong (diagnostics printed), 2 usage.
 
+mod compete;
 mod day;
 mod out;
 mod scenario;
@@ -30,6 +31,9 @@ enum Command {
     Scenario(scenario::ScenarioCommand),
     /// Run a training day on the built-in drills and the sample brigade.
     Day(day::DayArgs),
+    /// Rank competitions: standings, rejudging.
+    #[command(subcommand)]
+    Compete(compete::CompeteCommand),
 }
 
 fn main() -> ExitCode {
@@ -37,6 +41,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Scenario(c) => scenario::run(c),
         Command::Day(a) => day::run(a),
+        Command::Compete(c) => compete::run(c),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
