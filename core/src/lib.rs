@@ -36,6 +36,7 @@
 #![deny(missing_docs)]
 
 pub mod analysis;
+pub mod compete;
 mod diag;
 mod duration;
 mod node;

@@ -3,6 +3,7 @@
 //! The command line only translates: it reads files, calls the library, and
 //! prints. Exit codes: 0 done, 1 the input was wrong (diagnostics printed), 2 usage.
 
+mod compete;
 mod day;
 mod out;
 mod plugin;
@@ -37,6 +38,9 @@ enum Command {
     Plugin(plugin::PluginCommand),
     /// Run a training day on the built-in drills and the sample brigade.
     Day(day::DayArgs),
+    /// Rank competitions: standings, rejudging.
+    #[command(subcommand)]
+    Compete(compete::CompeteCommand),
 }
 
 fn main() -> ExitCode {
@@ -47,6 +51,7 @@ fn main() -> ExitCode {
         Command::Score(a) => score::run(a),
         Command::Plugin(c) => plugin::run(c),
         Command::Day(a) => day::run(a),
+        Command::Compete(c) => compete::run(c),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -307,3 +307,8 @@ pub(crate) fn decode_keys() -> DecodeKeys {
 pub(crate) fn closest_key<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
     decode::closest(word, candidates)
 }
+
+/// True when `s` is a valid id (scenarios, tasks, entrants, events).
+pub(crate) fn valid_id(s: &str) -> bool {
+    decode::valid_id(s)
+}
