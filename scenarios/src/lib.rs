@@ -295,6 +295,15 @@ pub fn sample_brigade() -> Result<Brigade, Diagnostics> {
     Brigade::parse(SAMPLE_BRIGADE_NAME, sample_brigade_text())
 }
 
+/// The name diagnostics use for the daily contest file.
+pub const DAILY_CONTEST_NAME: &str = "builtin:daily-contest.toml";
+
+/// The daily contest among the three sample squadrons: one drill per hazard,
+/// each scored by its own script (a competition file, see `muster compete`).
+pub fn daily_contest_text() -> &'static str {
+    include_str!("../data/daily-contest.toml")
+}
+
 /// The built-in package or generator with this id.
 pub fn find(id: &str) -> Option<&'static Builtin> {
     builtin(id).or_else(|| generator(id))

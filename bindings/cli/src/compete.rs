@@ -276,14 +276,19 @@ fn show_standings(s: &Standings, event: Option<&str>, format: StandingsFormat) -
             Ok(())
         }
         (StandingsFormat::Table, None) => {
-            for (i, t) in s.tables().iter().enumerate() {
-                if i > 0 {
-                    println!();
-                }
-                print_table(t);
-            }
+            print_standings(s);
             Ok(())
         }
+    }
+}
+
+/// Prints every table of the standings, events first, then the overall table.
+pub fn print_standings(s: &Standings) {
+    for (i, t) in s.tables().iter().enumerate() {
+        if i > 0 {
+            println!();
+        }
+        print_table(t);
     }
 }
 

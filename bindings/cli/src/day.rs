@@ -52,7 +52,37 @@ pub fn run(args: DayArgs) -> Outcome {
     println!("Today's drill");
     scenario::print_report(&scenario::report(&s, &options));
     println!();
-    score_samples()
+    let cards = score_samples()?;
+    println!();
+    contest(cards)
+}
+
+/// The daily contest among the three squadrons, from the day's scored runs.
+fn contest(cards: Vec<(String, String, muster_core::ScoreCard)>) -> Outcome {
+    use muster_core::compete::{Attempt, CompetitionEntry, Contest};
+    let comp = muster_core::compete::Competition::parse(
+        muster_scenarios::DAILY_CONTEST_NAME,
+        muster_scenarios::daily_contest_text(),
+    )
+    .map_err(|d| {
+        out::diagnostics(&d);
+        Failure::Input
+    })?;
+    let mut contest = Contest::new(&comp);
+    for (drill, team, card) in cards {
+        if !comp.events.iter().any(|e| e.id == drill) {
+            continue;
+        }
+        let mut a = Attempt::new(drill, team);
+        a.card = Some(card);
+        if let Err(e) = contest.apply(&CompetitionEntry::Attempt(a)) {
+            eprintln!("{}: error: {e}", muster_scenarios::DAILY_CONTEST_NAME);
+            return Err(Failure::Input);
+        }
+    }
+    println!("The daily contest 每日比武");
+    crate::compete::print_standings(&contest.standings());
+    Ok(())
 }
 
 /// One line per built-in drill: checked, with its expected and P80 durations.
@@ -91,8 +121,10 @@ fn drills(options: &MonteCarloOptions) -> Outcome {
     if failed { Err(Failure::Input) } else { Ok(()) }
 }
 
-/// Scores every sample run shipped with the built-ins with its package's script.
-fn score_samples() -> Outcome {
+/// Scores every sample run shipped with the built-ins with its package's script;
+/// returns (drill, team, card) for each.
+fn score_samples() -> Result<Vec<(String, String, muster_core::ScoreCard)>, Failure> {
+    let mut cards = Vec::new();
     println!("The day's runs, scored in the sandbox");
     let mut t = out::table(&[
         "drill", "run", "team", "total", "status", "reason", "scorer",
@@ -120,14 +152,15 @@ fn score_samples() -> Outcome {
                 name.trim_start_matches("record-")
                     .trim_end_matches(".json")
                     .to_string(),
-                team,
+                team.clone(),
                 format!("{:.2}", card.total),
                 status.to_string(),
                 card.reason.clone(),
                 format!("{:?} {}", card.scorer.kind, &card.scorer.hash[..15]).to_lowercase(),
             ]);
+            cards.push((id.to_string(), team, card));
         }
     }
     println!("{t}");
-    Ok(())
+    Ok(cards)
 }

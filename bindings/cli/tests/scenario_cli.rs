@@ -189,6 +189,13 @@ fn the_main_job_runs_on_embedded_defaults() {
     assert!(s.contains("80 members in 3 squadrons"), "{s}");
     assert!(s.contains("Critical path: muster → move → recon → control-line → mop-up → headcount"));
     assert!(s.contains("109.83"), "the example run scores 109.83:\n{s}");
+    assert!(
+        s.contains("Daily contest 每日比武 overall (provisional)"),
+        "{s}"
+    );
+    let overall = &s[s.find("Daily contest 每日比武 overall").unwrap()..];
+    let first = overall.lines().find(|l| l.contains("│ 1 ")).unwrap();
+    assert!(first.contains("wuyun") && first.contains(" 6 "), "{first}");
     for hazard in ["forest-fire", "landslide", "water-rescue"] {
         assert!(s.matches(hazard).count() >= 2, "{hazard}");
     }
