@@ -6,5 +6,7 @@
 #![deny(missing_docs)]
 
 mod stats;
+mod wasm;
 
 pub use stats::{PluginScorer, RunStats};
+pub use wasm::{WasmLimits, WasmRuntime, WasmScorer};
