@@ -1,41 +1,719 @@
-//! Placeholder for the wasm runtime, replaced whole when the wasm runtime is
-//! merged. It has the real API so package loading compiles; loading a module
-//! reports that wasm support is not in this build yet.
+//! Scorers compiled to wasm: ABI v1 (see `plugins/ABI.md`), run by wasmtime
+//! under deterministic fuel, an epoch deadline, a memory cap and input,
+//! output and log caps.
+//!
+//! Invariant: nothing a guest does can crash or hang the host. Every call
+//! gets a fresh `Store` from a pre-linked `InstancePre`; every way a call can
+//! fail becomes a [`ScoreError`] naming the module.
 
-use muster_core::{ScoreCard, ScoreError, ScoreInput, Scorer, ScorerId};
+mod check;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use muster_core::{Limit, ScoreCard, ScoreError, ScoreInput, Scorer, ScorerId, ScorerKind};
+use wasmtime::{
+    Caller, Config, Engine, ExternType, FuncType, InstanceAllocationStrategy, InstancePre, Linker,
+    Memory, Module, PoolingAllocationConfig, ResourceLimiter, Store, Trap, TypedFunc, ValType,
+};
 
 use crate::stats::{PluginScorer, RunStats};
 
-/// Limits of the wasm runtime.
-#[derive(Debug, Clone, Default)]
+/// How often the runtime's ticker advances the engine's epoch.
+const TICK: Duration = Duration::from_millis(5);
+
+/// The sandbox limits of every call into a wasm scorer.
+///
+/// Start from [`WasmLimits::default`] and change the fields you need:
+///
+/// ```
+/// let mut limits = muster_plugins::WasmLimits::default();
+/// limits.fuel = 1_000_000;
+/// assert_eq!(limits.memory_bytes, 16 << 20);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
-pub struct WasmLimits {}
+pub struct WasmLimits {
+    /// Fuel per call (about one unit per wasm instruction). Deterministic:
+    /// the same module and input always use the same fuel. Default 50,000,000.
+    pub fuel: u64,
+    /// Wall-clock deadline per call, a backstop behind fuel. Default 1 s.
+    pub deadline: Duration,
+    /// Largest linear memory a guest may have, in bytes. Default 16 MiB.
+    pub memory_bytes: usize,
+    /// Largest wasm stack, in bytes; deeper recursion is a call-depth error.
+    /// Default 512 KiB.
+    pub stack_bytes: usize,
+    /// Largest input (record and params as JSON), in bytes. Default 1 MiB.
+    pub input_bytes: usize,
+    /// Largest output a guest may return, in bytes. Default 256 KiB.
+    pub output_bytes: usize,
+    /// Most text a guest may send through `muster.log` per call, in bytes.
+    /// Default 16 KiB.
+    pub log_bytes: usize,
+    /// Most calls that may run at once (the size of the instance pool).
+    /// Default 64.
+    pub max_concurrent: u32,
+}
 
-/// The wasm runtime.
-#[derive(Debug)]
-pub struct WasmRuntime {}
-
-impl WasmRuntime {
-    /// A runtime whose modules run under `limits`.
-    pub fn new(_limits: WasmLimits) -> Result<WasmRuntime, ScoreError> {
-        Ok(WasmRuntime {})
+impl Default for WasmLimits {
+    fn default() -> Self {
+        WasmLimits {
+            fuel: 50_000_000,
+            deadline: Duration::from_secs(1),
+            memory_bytes: 16 << 20,
+            stack_bytes: 512 << 10,
+            input_bytes: 1 << 20,
+            output_bytes: 256 << 10,
+            log_bytes: 16 << 10,
+            max_concurrent: 64,
+        }
     }
+}
 
-    /// Loads a module; always refused in this build.
-    pub fn load(&self, name: &str, _bytes: &[u8]) -> Result<WasmScorer, ScoreError> {
-        Err(ScoreError::Load {
-            script: name.to_string(),
-            line: None,
-            column: None,
-            message: "wasm support is being merged".into(),
+/// Advances the engine's epoch every [`TICK`] until dropped.
+struct Ticker {
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Ticker {
+    fn start(engine: Engine) -> Result<Ticker, String> {
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&stop);
+        let thread = std::thread::Builder::new()
+            .name("muster-wasm-epoch".into())
+            .spawn(move || {
+                while !flag.load(Ordering::Relaxed) {
+                    std::thread::park_timeout(TICK);
+                    engine.increment_epoch();
+                }
+            })
+            .map_err(|e| format!("could not start the deadline thread: {e}"))?;
+        Ok(Ticker {
+            stop,
+            thread: Some(thread),
         })
     }
 }
 
-/// A loaded wasm scorer.
-#[derive(Debug)]
+impl Drop for Ticker {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            t.thread().unpark();
+            // The thread only loops on the flag; a join error would mean it
+            // panicked, which leaves nothing to clean up.
+            let _ = t.join();
+        }
+    }
+}
+
+/// What the runtime and every scorer it loaded share; the ticker stops when
+/// the last of them is dropped.
+struct Shared {
+    engine: Engine,
+    linker: Linker<Host>,
+    limits: WasmLimits,
+    deadline_ticks: u64,
+    cache: Mutex<HashMap<String, Arc<Loaded>>>,
+    _ticker: Ticker,
+}
+
+/// A compiled, checked and pre-linked module.
+struct Loaded {
+    pre: InstancePre<Host>,
+    has_scenario: bool,
+}
+
+/// The wasm runtime: one engine, its limits, and a cache of compiled modules
+/// by content hash.
+///
+/// ```
+/// use muster_plugins::{WasmLimits, WasmRuntime};
+/// let runtime = WasmRuntime::new(WasmLimits::default())?;
+/// let err = runtime.load("junk.wasm", b"not wasm").unwrap_err();
+/// assert!(err.to_string().contains("not a wasm module"));
+/// # Ok::<(), muster_core::ScoreError>(())
+/// ```
+pub struct WasmRuntime {
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for WasmRuntime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WasmRuntime")
+            .field("limits", &self.shared.limits)
+            .finish_non_exhaustive()
+    }
+}
+
+fn load_error(script: &str, message: impl Into<String>) -> ScoreError {
+    ScoreError::Load {
+        script: script.to_string(),
+        line: None,
+        column: None,
+        message: message.into(),
+    }
+}
+
+fn runtime_error(script: &str, message: impl Into<String>) -> ScoreError {
+    ScoreError::Runtime {
+        script: script.to_string(),
+        line: None,
+        column: None,
+        message: message.into(),
+    }
+}
+
+impl WasmRuntime {
+    /// Builds the engine (pooling allocator, fuel, epochs, NaN
+    /// canonicalisation for bit-for-bit determinism) and starts its deadline
+    /// ticker.
+    pub fn new(limits: WasmLimits) -> Result<WasmRuntime, ScoreError> {
+        let fail = |m: String| load_error("wasm runtime", m);
+        if limits.memory_bytes == 0 || limits.max_concurrent == 0 {
+            return Err(fail(
+                "memory_bytes and max_concurrent must be above zero".into(),
+            ));
+        }
+        let mut pool = PoolingAllocationConfig::default();
+        pool.total_core_instances(limits.max_concurrent)
+            .total_memories(limits.max_concurrent)
+            .total_tables(limits.max_concurrent)
+            .total_component_instances(0)
+            .max_memory_size(limits.memory_bytes);
+        let mut config = Config::new();
+        config
+            .consume_fuel(true)
+            .epoch_interruption(true)
+            .max_wasm_stack(limits.stack_bytes)
+            .cranelift_nan_canonicalization(true)
+            .relaxed_simd_deterministic(true)
+            .memory_reservation(limits.memory_bytes as u64)
+            .memory_reservation_for_growth(0)
+            .memory_guard_size(64 << 10)
+            .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+        let engine =
+            Engine::new(&config).map_err(|e| fail(format!("could not start wasmtime: {e:#}")))?;
+        let mut linker = Linker::new(&engine);
+        linker
+            .func_wrap(check::LOG_MODULE, check::LOG_NAME, host_log)
+            .map_err(|e| fail(format!("could not define muster.log: {e:#}")))?;
+        let deadline_ticks = (limits.deadline.as_micros() / TICK.as_micros()).max(1) as u64 + 1;
+        let ticker = Ticker::start(engine.clone()).map_err(fail)?;
+        Ok(WasmRuntime {
+            shared: Arc::new(Shared {
+                engine,
+                linker,
+                limits,
+                deadline_ticks,
+                cache: Mutex::new(HashMap::new()),
+                _ticker: ticker,
+            }),
+        })
+    }
+
+    /// The limits every call runs under.
+    pub fn limits(&self) -> &WasmLimits {
+        &self.shared.limits
+    }
+
+    /// Checks, compiles (or finds in the cache) and pre-links a module.
+    ///
+    /// Before compiling it checks that the bytes are a core module, that the
+    /// `muster-abi` section says "1", and that the only import is
+    /// `muster.log`; after, that it exports `memory`, `alloc` and `score`
+    /// with the ABI's types. `name` is used in every error.
+    pub fn load(&self, name: &str, bytes: &[u8]) -> Result<WasmScorer, ScoreError> {
+        let id = ScorerId::new(ScorerKind::Wasm, name, bytes);
+        let cached = self
+            .shared
+            .cache
+            .lock()
+            .ok()
+            .and_then(|c| c.get(&id.hash).cloned());
+        let loaded = match cached {
+            Some(l) => l,
+            None => {
+                let l = Arc::new(self.compile(name, bytes)?);
+                if let Ok(mut c) = self.shared.cache.lock() {
+                    c.insert(id.hash.clone(), Arc::clone(&l));
+                }
+                l
+            }
+        };
+        Ok(WasmScorer {
+            id,
+            shared: Arc::clone(&self.shared),
+            loaded,
+        })
+    }
+
+    fn compile(&self, name: &str, bytes: &[u8]) -> Result<Loaded, ScoreError> {
+        check::precheck(bytes, self.shared.limits.memory_bytes).map_err(|m| load_error(name, m))?;
+        let module = Module::from_binary(&self.shared.engine, bytes)
+            .map_err(|e| load_error(name, format!("cannot be compiled: {e:#}")))?;
+        let i32_ = || ValType::I32;
+        let alloc = FuncType::new(&self.shared.engine, [i32_()], [i32_()]);
+        let call = FuncType::new(&self.shared.engine, [i32_(), i32_()], [ValType::I64]);
+        let func = |n: &str| {
+            module.get_export(n).map(|t| match t {
+                ExternType::Func(f) => Some(f),
+                _ => None,
+            })
+        };
+        let want = |n: &str, ty: &FuncType, required: bool| -> Result<bool, ScoreError> {
+            match func(n) {
+                None if required => Err(load_error(
+                    name,
+                    format!("does not export `{n}`; ABI v1 needs `memory`, `alloc` and `score`"),
+                )),
+                None => Ok(false),
+                Some(Some(f)) if FuncType::eq(&f, ty) => Ok(true),
+                Some(_) => Err(load_error(
+                    name,
+                    format!("exports `{n}` with the wrong type; ABI v1 wants `{ty}`"),
+                )),
+            }
+        };
+        match module.get_export("memory") {
+            Some(ExternType::Memory(m)) if !m.is_64() && !m.is_shared() => {}
+            Some(_) => {
+                return Err(load_error(
+                    name,
+                    "exports `memory`, but not as a 32-bit unshared linear memory",
+                ));
+            }
+            None => {
+                return Err(load_error(
+                    name,
+                    "does not export `memory`; ABI v1 needs `memory`, `alloc` and `score`",
+                ));
+            }
+        }
+        want("alloc", &alloc, true)?;
+        want("score", &call, true)?;
+        let has_scenario = want("scenario", &call, false)?;
+        let pre = self
+            .shared
+            .linker
+            .instantiate_pre(&module)
+            .map_err(|e| load_error(name, format!("cannot be linked: {e:#}")))?;
+        Ok(Loaded { pre, has_scenario })
+    }
+}
+
+/// Per-call state the guest can reach: the memory limiter and the log.
+struct Host {
+    memory_cap: usize,
+    peak_memory: usize,
+    denied: Option<usize>,
+    log_cap: usize,
+    log_used: usize,
+    log_over: bool,
+    log: Vec<String>,
+}
+
+impl ResourceLimiter for Host {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        if desired > self.memory_cap {
+            self.denied = Some(desired);
+            return Ok(false);
+        }
+        self.peak_memory = self.peak_memory.max(desired);
+        Ok(true)
+    }
+
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        Ok(desired <= 100_000)
+    }
+
+    fn instances(&self) -> usize {
+        1
+    }
+
+    fn tables(&self) -> usize {
+        1
+    }
+
+    fn memories(&self) -> usize {
+        1
+    }
+}
+
+/// `muster.log(ptr, len)`: appends one line to the call's log, within the cap.
+fn host_log(mut caller: Caller<'_, Host>, ptr: i32, len: i32) -> wasmtime::Result<()> {
+    let (ptr, len) = (ptr as u32 as usize, len as u32 as usize);
+    let host = caller.data();
+    if host.log_used.saturating_add(len) > host.log_cap {
+        caller.data_mut().log_over = true;
+        return Err(wasmtime::Error::msg("log limit reached"));
+    }
+    let Some(memory) = caller.get_export("memory").and_then(|e| e.into_memory()) else {
+        return Err(wasmtime::Error::msg("muster.log needs an exported memory"));
+    };
+    let text = memory
+        .data(&caller)
+        .get(ptr..ptr.saturating_add(len))
+        .map(|b| String::from_utf8_lossy(b).into_owned())
+        .ok_or_else(|| wasmtime::Error::msg("muster.log was given a range outside memory"))?;
+    let host = caller.data_mut();
+    host.log_used += len;
+    host.log.push(text);
+    Ok(())
+}
+
+/// Which export a call goes to.
+#[derive(Clone, Copy)]
+enum Entry {
+    Score,
+    Scenario,
+}
+
+impl Entry {
+    fn name(self) -> &'static str {
+        match self {
+            Entry::Score => "score",
+            Entry::Scenario => "scenario",
+        }
+    }
+}
+
+/// An instance ready for calls: its store, memory and entry points.
+struct Session {
+    store: Store<Host>,
+    memory: Memory,
+    alloc: TypedFunc<i32, i32>,
+    entry: TypedFunc<(i32, i32), i64>,
+}
+
+/// A wasm module loaded as a scorer (and, when it exports `scenario`, a
+/// scenario generator). Cheap to share across threads; each call runs in its
+/// own store.
 pub struct WasmScorer {
     id: ScorerId,
+    shared: Arc<Shared>,
+    loaded: Arc<Loaded>,
+}
+
+impl std::fmt::Debug for WasmScorer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WasmScorer")
+            .field("id", &self.id)
+            .field("has_scenario", &self.loaded.has_scenario)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(serde::Serialize)]
+struct Envelope<'a> {
+    record: &'a ScoreInput,
+    params: &'a serde_json::Value,
+}
+
+/// What one call used, before it is turned into [`RunStats`].
+#[derive(Default)]
+struct Used {
+    fuel: u64,
+    peak_memory: u64,
+    input: u64,
+    output: u64,
+}
+
+impl WasmScorer {
+    fn name(&self) -> &str {
+        &self.id.name
+    }
+
+    fn limits(&self) -> &WasmLimits {
+        &self.shared.limits
+    }
+
+    fn session(&self, entry: Entry, used: &mut Used) -> Result<Session, ScoreError> {
+        let limits = self.limits();
+        let mut store = Store::new(
+            &self.shared.engine,
+            Host {
+                memory_cap: limits.memory_bytes,
+                peak_memory: 0,
+                denied: None,
+                log_cap: limits.log_bytes,
+                log_used: 0,
+                log_over: false,
+                log: Vec::new(),
+            },
+        );
+        store.limiter(|h| h);
+        self.arm(&mut store)?;
+        let instance = match self.loaded.pre.instantiate(&mut store) {
+            Ok(i) => i,
+            Err(e) => return Err(self.classify(e, &mut store, used)),
+        };
+        let name = self.name();
+        let memory = instance
+            .get_memory(&mut store, "memory")
+            .ok_or_else(|| runtime_error(name, "has no `memory` export"))?;
+        let alloc = instance
+            .get_typed_func::<i32, i32>(&mut store, "alloc")
+            .map_err(|e| runtime_error(name, format!("`alloc`: {e:#}")))?;
+        let entry = instance
+            .get_typed_func::<(i32, i32), i64>(&mut store, entry.name())
+            .map_err(|e| runtime_error(name, format!("`{}`: {e:#}", entry.name())))?;
+        Ok(Session {
+            store,
+            memory,
+            alloc,
+            entry,
+        })
+    }
+
+    /// Gives the store a full tank of fuel and a fresh deadline.
+    fn arm(&self, store: &mut Store<Host>) -> Result<(), ScoreError> {
+        store
+            .set_fuel(self.limits().fuel)
+            .map_err(|e| runtime_error(self.name(), format!("cannot set fuel: {e:#}")))?;
+        store.set_epoch_deadline(self.shared.deadline_ticks);
+        let host = store.data_mut();
+        host.log_used = 0;
+        host.log_over = false;
+        host.log.clear();
+        Ok(())
+    }
+
+    /// One call: copy `input` in through `alloc`, call the entry point, copy
+    /// the output out. Fills `used` as far as the call got.
+    fn call(&self, s: &mut Session, input: &[u8], used: &mut Used) -> Result<Vec<u8>, ScoreError> {
+        let limits = self.limits();
+        let name = self.name();
+        used.input = input.len() as u64;
+        if input.len() > limits.input_bytes {
+            return Err(ScoreError::Limit {
+                script: name.to_string(),
+                limit: Limit::InputSize,
+                detail: format!(
+                    "the input is {} bytes; the limit is {} bytes",
+                    input.len(),
+                    limits.input_bytes
+                ),
+            });
+        }
+        let result = (|| {
+            let len = input.len() as i32;
+            let ptr = s.alloc.call(&mut s.store, len)?;
+            if s.memory
+                .write(&mut s.store, ptr as u32 as usize, input)
+                .is_err()
+            {
+                return Ok(Err(runtime_error(
+                    name,
+                    format!(
+                        "`alloc({len})` returned {ptr}, which is not {len} bytes inside memory"
+                    ),
+                )));
+            }
+            s.entry.call(&mut s.store, (ptr, len)).map(Ok)
+        })();
+        used.fuel = limits.fuel - s.store.get_fuel().unwrap_or(0);
+        used.peak_memory = (s.store.data().peak_memory.max(s.memory.data_size(&s.store))) as u64;
+        let packed = match result {
+            Ok(Ok(packed)) => packed as u64,
+            Ok(Err(e)) => return Err(e),
+            Err(e) => return Err(self.classify(e, &mut s.store, used)),
+        };
+        let (ptr, len) = ((packed >> 32) as usize, (packed & 0xffff_ffff) as usize);
+        used.output = len as u64;
+        if len > limits.output_bytes {
+            return Err(ScoreError::Limit {
+                script: name.to_string(),
+                limit: Limit::OutputSize,
+                detail: format!(
+                    "the output is {len} bytes; the limit is {} bytes",
+                    limits.output_bytes
+                ),
+            });
+        }
+        s.memory
+            .data(&s.store)
+            .get(ptr..ptr + len)
+            .map(<[u8]>::to_vec)
+            .ok_or_else(|| {
+                runtime_error(
+                    name,
+                    format!("returned output at {ptr} of {len} bytes, which is outside memory"),
+                )
+            })
+    }
+
+    /// Turns a trap or host error into the typed error a person can act on.
+    fn classify(&self, e: wasmtime::Error, store: &mut Store<Host>, used: &mut Used) -> ScoreError {
+        let limits = self.limits();
+        let script = self.name().to_string();
+        used.fuel = limits.fuel - store.get_fuel().unwrap_or(0);
+        let host = store.data();
+        used.peak_memory = used.peak_memory.max(host.peak_memory as u64);
+        let limit = |limit: Limit, detail: String| ScoreError::Limit {
+            script: script.clone(),
+            limit,
+            detail,
+        };
+        if host.log_over {
+            return limit(
+                Limit::Log,
+                format!("it logged more than {} bytes", limits.log_bytes),
+            );
+        }
+        match e.downcast_ref::<Trap>() {
+            Some(Trap::OutOfFuel) => limit(
+                Limit::Fuel,
+                format!("it used all {} units of fuel", limits.fuel),
+            ),
+            Some(Trap::Interrupt) => limit(
+                Limit::Time,
+                format!(
+                    "it ran past the {} ms deadline",
+                    limits.deadline.as_millis()
+                ),
+            ),
+            Some(Trap::StackOverflow) => limit(
+                Limit::CallDepth,
+                format!(
+                    "it recursed past the {} byte wasm stack",
+                    limits.stack_bytes
+                ),
+            ),
+            _ if host.denied.is_some() => limit(
+                Limit::Memory,
+                format!(
+                    "it asked for {} bytes of memory; the limit is {} bytes",
+                    host.denied.unwrap_or_default(),
+                    limits.memory_bytes
+                ),
+            ),
+            Some(trap) => runtime_error(&script, trap.to_string()),
+            None => runtime_error(&script, format!("{:#}", e)),
+        }
+    }
+
+    fn stats(&self, used: &Used, wall: Duration) -> RunStats {
+        let l = self.limits();
+        RunStats {
+            work_used: used.fuel,
+            work_limit: l.fuel,
+            work_unit: "fuel",
+            peak_memory_bytes: Some(used.peak_memory),
+            memory_limit_bytes: l.memory_bytes as u64,
+            input_bytes: used.input,
+            input_limit_bytes: l.input_bytes as u64,
+            output_bytes: used.output,
+            output_limit_bytes: l.output_bytes as u64,
+            wall_micros: wall.as_micros() as u64,
+            wall_limit_micros: l.deadline.as_micros() as u64,
+        }
+    }
+
+    /// Parses a guest's output as JSON, turning `{"error": "..."}` into a
+    /// runtime error.
+    fn parse_output(&self, out: &[u8]) -> Result<serde_json::Value, ScoreError> {
+        let value: serde_json::Value =
+            serde_json::from_slice(out).map_err(|e| ScoreError::Output {
+                script: self.name().to_string(),
+                message: format!("the output is not JSON: {e}"),
+            })?;
+        if let serde_json::Value::Object(o) = &value
+            && o.len() == 1
+            && let Some(serde_json::Value::String(m)) = o.get("error")
+        {
+            return Err(runtime_error(self.name(), m.clone()));
+        }
+        Ok(value)
+    }
+
+    fn card(&self, out: &[u8], input: &ScoreInput) -> Result<ScoreCard, ScoreError> {
+        let value = self.parse_output(out)?;
+        ScoreCard::from_output(&value, input, self.id.clone()).map_err(|message| {
+            ScoreError::Output {
+                script: self.name().to_string(),
+                message,
+            }
+        })
+    }
+
+    fn encode(
+        &self,
+        input: &ScoreInput,
+        params: &serde_json::Value,
+    ) -> Result<Vec<u8>, ScoreError> {
+        serde_json::to_vec(&Envelope {
+            record: input,
+            params,
+        })
+        .map_err(|e| runtime_error(self.name(), format!("cannot encode the record: {e}")))
+    }
+
+    /// Scores one run, and also returns the lines the guest sent to
+    /// `muster.log`.
+    pub fn score_with_log(
+        &self,
+        input: &ScoreInput,
+        params: &serde_json::Value,
+    ) -> (Result<ScoreCard, ScoreError>, RunStats, Vec<String>) {
+        let start = Instant::now();
+        let mut used = Used::default();
+        let mut log = Vec::new();
+        let result = self.encode(input, params).and_then(|bytes| {
+            let mut s = self.session(Entry::Score, &mut used)?;
+            let out = self.call(&mut s, &bytes, &mut used);
+            log = std::mem::take(&mut s.store.data_mut().log);
+            self.card(&out?, input)
+        });
+        (result, self.stats(&used, start.elapsed()), log)
+    }
+
+    /// Scores many runs with the same params on one instance, re-arming fuel
+    /// and deadline before each; an instance that failed is replaced before
+    /// the next run. Each run gets the same limits as a single call.
+    pub fn score_batch(
+        &self,
+        inputs: &[ScoreInput],
+        params: &serde_json::Value,
+    ) -> Vec<Result<ScoreCard, ScoreError>> {
+        let mut session: Option<Session> = None;
+        let mut results = Vec::with_capacity(inputs.len());
+        for input in inputs {
+            let mut used = Used::default();
+            let result = (|| {
+                let bytes = self.encode(input, params)?;
+                let s = match session.as_mut() {
+                    Some(s) => {
+                        self.arm(&mut s.store)?;
+                        s
+                    }
+                    None => session.insert(self.session(Entry::Score, &mut used)?),
+                };
+                let out = self.call(s, &bytes, &mut used);
+                if out.is_err() {
+                    session = None;
+                }
+                self.card(&out?, input)
+            })();
+            results.push(result);
+        }
+        results
+    }
 }
 
 impl Scorer for WasmScorer {
@@ -43,49 +721,45 @@ impl Scorer for WasmScorer {
         &self.id
     }
 
-    fn score(&self, _: &ScoreInput, _: &serde_json::Value) -> Result<ScoreCard, ScoreError> {
-        Err(self.unavailable())
-    }
-}
-
-impl WasmScorer {
-    fn unavailable(&self) -> ScoreError {
-        ScoreError::Load {
-            script: self.id.name.clone(),
-            line: None,
-            column: None,
-            message: "wasm support is being merged".into(),
-        }
+    fn score(
+        &self,
+        input: &ScoreInput,
+        params: &serde_json::Value,
+    ) -> Result<ScoreCard, ScoreError> {
+        self.score_with_log(input, params).0
     }
 }
 
 impl PluginScorer for WasmScorer {
     fn score_with_stats(
         &self,
-        _: &ScoreInput,
-        _: &serde_json::Value,
+        input: &ScoreInput,
+        params: &serde_json::Value,
     ) -> (Result<ScoreCard, ScoreError>, RunStats) {
-        let stats = RunStats {
-            work_used: 0,
-            work_limit: 0,
-            work_unit: "fuel",
-            peak_memory_bytes: None,
-            memory_limit_bytes: 0,
-            input_bytes: 0,
-            input_limit_bytes: 0,
-            output_bytes: 0,
-            output_limit_bytes: 0,
-            wall_micros: 0,
-            wall_limit_micros: 0,
-        };
-        (Err(self.unavailable()), stats)
+        let (result, stats, _) = self.score_with_log(input, params);
+        (result, stats)
     }
 
     fn has_generator(&self) -> bool {
-        false
+        self.loaded.has_scenario
     }
 
-    fn generate(&self, _: &serde_json::Value) -> Result<String, ScoreError> {
-        Err(self.unavailable())
+    fn generate(&self, params: &serde_json::Value) -> Result<String, ScoreError> {
+        if !self.loaded.has_scenario {
+            return Err(runtime_error(
+                self.name(),
+                "does not export `scenario`, so it cannot generate a scenario",
+            ));
+        }
+        let bytes = serde_json::to_vec(params)
+            .map_err(|e| runtime_error(self.name(), format!("cannot encode the params: {e}")))?;
+        let mut used = Used::default();
+        let mut s = self.session(Entry::Scenario, &mut used)?;
+        let out = self.call(&mut s, &bytes, &mut used)?;
+        self.parse_output(&out)?;
+        String::from_utf8(out).map_err(|e| ScoreError::Output {
+            script: self.name().to_string(),
+            message: format!("the scenario is not UTF-8: {e}"),
+        })
     }
 }

@@ -1,0 +1,8 @@
+;; Returns JSON whose total is not a number.
+(module
+  (@custom "muster-abi" "1")
+  (memory (export "memory") 1)
+  (data (i32.const 16) "{\"total\":\"lots\",\"status\":\"valid\"}")
+  (func (export "alloc") (param i32) (result i32) (i32.const 1024))
+  (func (export "score") (param i32 i32) (result i64)
+    (i64.or (i64.shl (i64.const 16) (i64.const 32)) (i64.const 33))))

@@ -1,0 +1,5 @@
+;; Has no `muster-abi` section at all.
+(module
+  (memory (export "memory") 1)
+  (func (export "alloc") (param i32) (result i32) (i32.const 1024))
+  (func (export "score") (param i32 i32) (result i64) (i64.const 0)))

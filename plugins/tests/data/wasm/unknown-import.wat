@@ -1,0 +1,7 @@
+;; Asks for a host function Muster does not provide.
+(module
+  (import "env" "now" (func (result f64)))
+  (@custom "muster-abi" "1")
+  (memory (export "memory") 1)
+  (func (export "alloc") (param i32) (result i32) (i32.const 1024))
+  (func (export "score") (param i32 i32) (result i64) (i64.const 0)))

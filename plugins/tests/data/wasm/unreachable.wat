@@ -1,0 +1,6 @@
+;; Traps at once, as a panicking guest does.
+(module
+  (@custom "muster-abi" "1")
+  (memory (export "memory") 1)
+  (func (export "alloc") (param i32) (result i32) (i32.const 1024))
+  (func (export "score") (param i32 i32) (result i64) unreachable))

@@ -1,0 +1,6 @@
+;; Exports `score` with the wrong signature.
+(module
+  (@custom "muster-abi" "1")
+  (memory (export "memory") 1)
+  (func (export "alloc") (param i32) (result i32) (i32.const 1024))
+  (func (export "score") (param i32) (result i32) (i32.const 0)))

@@ -1,0 +1,195 @@
+//! The Rust example guests, built for wasm32-unknown-unknown by this test
+//! and run through the wasm runtime: the time-bonus port must give 109.83 on
+//! the example record, as the rhai script does; the flood-rescue generator
+//! must produce a scenario that passes the same checks as a file.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use muster_core::{
+    DrillRecord, Format, Scenario, ScoreInput, ScoreStatus, Scorer, TimeBonusScorer,
+};
+use muster_plugins::{PluginScorer, WasmLimits, WasmRuntime};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// Builds both example crates once, into their own target directory so the
+/// build does not wait on the lock of the `cargo test` that runs us.
+fn built() -> &'static Result<PathBuf, String> {
+    static BUILT: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let target_dir = root().join("target/wasm-guests");
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let out = Command::new(cargo)
+            .current_dir(root())
+            .env("CARGO_TARGET_DIR", &target_dir)
+            .args([
+                "build",
+                "--release",
+                "--target",
+                "wasm32-unknown-unknown",
+                "-p",
+                "muster-example-time-bonus",
+                "-p",
+                "muster-example-flood-rescue",
+            ])
+            .output()
+            .map_err(|e| format!("could not run cargo: {e}"))?;
+        if !out.status.success() {
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            let hint = if stderr.contains("wasm32-unknown-unknown") && stderr.contains("target") {
+                "\nIs the target installed? Run `rustup target add wasm32-unknown-unknown`."
+            } else {
+                ""
+            };
+            return Err(format!(
+                "building the example guests failed:\n{stderr}{hint}"
+            ));
+        }
+        Ok(target_dir.join("wasm32-unknown-unknown/release"))
+    })
+}
+
+fn guest(file: &str) -> Vec<u8> {
+    let dir = match built() {
+        Ok(d) => d,
+        Err(e) => panic!("{e}"),
+    };
+    std::fs::read(dir.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"))
+}
+
+fn package() -> PathBuf {
+    root().join("scenarios/packages/forest-fire-initial-attack")
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn example() -> (ScoreInput, serde_json::Value) {
+    let scenario = Scenario::parse(
+        "scenario.toml",
+        &read(&package().join("scenario.toml")),
+        Format::Toml,
+    )
+    .unwrap();
+    let record = DrillRecord::parse(
+        "record-nantang.json",
+        &read(&package().join("record-nantang.json")),
+        Format::Json,
+        &scenario,
+    )
+    .unwrap();
+    let params = scenario.scoring().params.clone();
+    (ScoreInput::new(&scenario, &record), params)
+}
+
+#[test]
+fn time_bonus_guest_gives_109_83() {
+    let rt = WasmRuntime::new(WasmLimits::default()).unwrap();
+    let scorer = rt
+        .load("time-bonus.wasm", &guest("muster_example_time_bonus.wasm"))
+        .unwrap();
+    let (input, params) = example();
+    let (card, stats) = scorer.score_with_stats(&input, &params);
+    let card = card.unwrap();
+    assert_eq!(format!("{:.2}", card.total), "109.83");
+    assert_eq!(card.status, ScoreStatus::Valid);
+    assert_eq!(card.scorer.name, "time-bonus.wasm");
+    // The native rule and the wasm port agree bit for bit.
+    let native = TimeBonusScorer::default().score(&input, &params).unwrap();
+    assert_eq!(card.total.to_bits(), native.total.to_bits());
+    assert_eq!(card.notes, native.notes);
+    // Fuel is deterministic for a good run too.
+    let (_, again) = scorer.score_with_stats(&input, &params);
+    assert_eq!(stats.work_used, again.work_used);
+    assert!(stats.work_used < stats.work_limit / 10, "{stats:?}");
+}
+
+#[test]
+fn time_bonus_guest_rules_and_errors() {
+    let rt = WasmRuntime::new(WasmLimits::default()).unwrap();
+    let scorer = rt
+        .load("time-bonus.wasm", &guest("muster_example_time_bonus.wasm"))
+        .unwrap();
+    let (input, params) = example();
+
+    let mut late = input.clone();
+    late.elapsed = 4000.0;
+    let card = scorer.score(&late, &params).unwrap();
+    assert_eq!(
+        (card.status, card.reason.as_str()),
+        (ScoreStatus::Dnf, "time limit exceeded")
+    );
+
+    let mut dq = input.clone();
+    dq.tasks.remove("safety");
+    let card = scorer.score(&dq, &params).unwrap();
+    assert_eq!(card.status, ScoreStatus::Dq);
+    assert_eq!(card.reason, "critical task safety not done");
+
+    let mut bad = params.clone();
+    bad["penalty_points"] = serde_json::json!({});
+    let e = scorer.score(&input, &bad).unwrap_err();
+    insta::assert_snapshot!(e, @"time-bonus.wasm: unknown penalty code missing-kit");
+
+    // Batch scoring gives the same cards as one call each.
+    let batch = scorer.score_batch(&[input.clone(), late, input.clone()], &params);
+    assert_eq!(
+        batch[0].as_ref().unwrap(),
+        &scorer.score(&input, &params).unwrap()
+    );
+    assert_eq!(batch[1].as_ref().unwrap().status, ScoreStatus::Dnf);
+    assert_eq!(batch[2].as_ref().unwrap(), batch[0].as_ref().unwrap());
+}
+
+#[test]
+fn flood_rescue_generates_a_valid_scenario_and_scores_it() {
+    let rt = WasmRuntime::new(WasmLimits::default()).unwrap();
+    let plugin = rt
+        .load(
+            "flood-rescue.wasm",
+            &guest("muster_example_flood_rescue.wasm"),
+        )
+        .unwrap();
+    assert!(plugin.has_generator());
+    let text = plugin
+        .generate(&serde_json::json!({ "victims": 5, "boats": 2 }))
+        .unwrap();
+    let scenario = Scenario::parse("flood-5.json", &text, Format::Json)
+        .unwrap_or_else(|d| panic!("{d:?}\n{text}"));
+    assert_eq!(scenario.meta().id, "water-rescue.flood-5");
+    assert_eq!(scenario.critical_tasks().count(), 2);
+
+    let record_text = serde_json::json!({
+        "scenario": "water-rescue.flood-5", "version": "1.0.0", "team": "wuyun", "attempt": 1,
+        "tasks": {
+            "muster": { "start": "0s", "end": "5m", "status": "done" },
+            "launch": { "start": "5m", "end": "11m", "status": "done" },
+            "rescue-1": { "start": "11m", "end": "16m", "status": "done" },
+            "rescue-2": { "start": "11m", "end": "17m", "status": "done" },
+            "rescue-3": { "start": "16m", "end": "21m", "status": "failed" },
+            "rescue-4": { "start": "17m", "end": "22m", "status": "done" },
+            "rescue-5": { "start": "21m", "end": "26m", "status": "done" },
+            "headcount": { "start": "26m", "end": "28m", "status": "done" }
+        }
+    })
+    .to_string();
+    let record = DrillRecord::parse("flood.json", &record_text, Format::Json, &scenario).unwrap();
+    let input = ScoreInput::new(&scenario, &record);
+    let (card, _, log) = plugin.score_with_log(&input, &scenario.scoring().params);
+    let card = card.unwrap();
+    // 4 rescued × 10, plus (38 min − 28 min) / 60 s a point = 10.
+    assert_eq!(card.total, 50.0);
+    assert_eq!(card.tasks["rescue-1"].points, Some(10.0));
+    assert_eq!(card.tasks["rescue-3"].points, None);
+    assert_eq!(log, ["flood-rescue: 4 rescued"]);
+
+    let e = plugin
+        .generate(&serde_json::json!({ "victims": 0 }))
+        .unwrap_err();
+    insta::assert_snapshot!(e, @"flood-rescue.wasm: params.victims must be a whole number from 1 to 200");
+}

@@ -1,0 +1,339 @@
+//! The hostile wasm corpus: each guest under `tests/data/wasm/` breaks one
+//! rule. Every case asserts the typed error and its message, and then that
+//! the same runtime scores a good record normally. The guests are WAT, so
+//! these tests need no wasm toolchain.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use muster_core::{
+    DrillRecord, Format, Limit, Scenario, ScoreError, ScoreInput, ScoreStatus, Scorer,
+};
+use muster_plugins::{PluginScorer, RunStats, WasmLimits, WasmRuntime, WasmScorer};
+
+/// Most wall time any hostile case may take.
+const BUDGET: Duration = Duration::from_secs(2);
+
+fn data(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/wasm")
+        .join(name)
+}
+
+fn wat(name: &str) -> Vec<u8> {
+    wat::parse_file(data(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+/// The example drill: the Nantang record of the forest-fire initial attack.
+fn example() -> (ScoreInput, serde_json::Value) {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../scenarios/packages/forest-fire-initial-attack");
+    let text = std::fs::read_to_string(dir.join("scenario.toml")).unwrap();
+    let scenario = Scenario::parse("scenario.toml", &text, Format::Toml).unwrap();
+    let text = std::fs::read_to_string(dir.join("record-nantang.json")).unwrap();
+    let record = DrillRecord::parse("record-nantang.json", &text, Format::Json, &scenario).unwrap();
+    let params = scenario.scoring().params.clone();
+    (ScoreInput::new(&scenario, &record), params)
+}
+
+fn runtime() -> WasmRuntime {
+    WasmRuntime::new(WasmLimits::default()).unwrap()
+}
+
+fn load(rt: &WasmRuntime, name: &str) -> WasmScorer {
+    rt.load(name, &wat(name)).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The runtime still scores a good record after whatever came before.
+fn assert_scores_normally(rt: &WasmRuntime) {
+    let good = load(rt, "good.wat");
+    let (input, params) = example();
+    let card = good.score(&input, &params).unwrap();
+    assert_eq!(card.total, 42.5);
+    assert_eq!(card.status, ScoreStatus::Valid);
+    assert_eq!(card.notes, ["fixed"]);
+    assert_eq!(card.tasks.len(), 8);
+}
+
+/// Runs a hostile guest's `score` twice; both runs must fail the same way,
+/// with the same fuel, within the wall-time budget.
+fn run_hostile(rt: &WasmRuntime, name: &str) -> (ScoreError, RunStats) {
+    let scorer = load(rt, name);
+    let (input, params) = example();
+    let start = Instant::now();
+    let (first, stats) = scorer.score_with_stats(&input, &params);
+    let (second, again) = scorer.score_with_stats(&input, &params);
+    let took = start.elapsed();
+    assert!(took < BUDGET * 2, "{name}: two runs took {took:?}");
+    assert!(
+        stats.wall_micros < BUDGET.as_micros() as u64,
+        "{name}: {stats:?}"
+    );
+    let first = first.expect_err(name);
+    assert_eq!(Err::<(), _>(first.clone()), second.map(|_| ()), "{name}");
+    assert_eq!(
+        stats.work_used, again.work_used,
+        "{name}: fuel must be deterministic"
+    );
+    (first, stats)
+}
+
+fn limit_of(e: &ScoreError) -> Option<Limit> {
+    match e {
+        ScoreError::Limit { limit, .. } => Some(*limit),
+        _ => None,
+    }
+}
+
+fn load_error(rt: &WasmRuntime, name: &str, bytes: &[u8]) -> ScoreError {
+    let e = rt.load(name, bytes).expect_err(name);
+    assert!(matches!(e, ScoreError::Load { .. }), "{e:?}");
+    e
+}
+
+#[test]
+fn good_guest_scores_and_logs() {
+    let rt = runtime();
+    let good = load(&rt, "good.wat");
+    let (input, params) = example();
+    let (card, stats, log) = good.score_with_log(&input, &params);
+    assert_eq!(card.unwrap().total, 42.5);
+    assert_eq!(log, ["good.wat scored"]);
+    assert_eq!(stats.work_unit, "fuel");
+    assert!(stats.work_used > 0 && stats.work_used < 1_000, "{stats:?}");
+    assert_eq!(stats.output_bytes, 61);
+    assert_eq!(stats.peak_memory_bytes, Some(65536));
+    assert!(stats.input_bytes > 500, "{stats:?}");
+    assert!(!good.has_generator());
+    // Loading the same bytes again hits the cache and gives the same id.
+    let again = load(&rt, "good.wat");
+    assert_eq!(again.id(), good.id());
+    assert!(good.id().hash.starts_with("sha256:"));
+}
+
+#[test]
+fn infinite_loop_runs_out_of_fuel() {
+    let rt = runtime();
+    let (e, stats) = run_hostile(&rt, "loop.wat");
+    assert_eq!(limit_of(&e), Some(Limit::Fuel));
+    assert_eq!(stats.work_used, stats.work_limit);
+    insta::assert_snapshot!(e, @"loop.wat: the scorer hit the fuel limit (it used all 50000000 units of fuel)");
+    assert_scores_normally(&rt);
+}
+
+#[test]
+fn infinite_loop_hits_the_deadline_when_fuel_is_plenty() {
+    let mut limits = WasmLimits::default();
+    limits.fuel = u64::MAX / 4;
+    limits.deadline = Duration::from_millis(100);
+    let rt = WasmRuntime::new(limits).unwrap();
+    let scorer = load(&rt, "loop.wat");
+    let (input, params) = example();
+    let start = Instant::now();
+    let e = scorer.score(&input, &params).unwrap_err();
+    assert!(start.elapsed() < BUDGET, "{:?}", start.elapsed());
+    assert_eq!(limit_of(&e), Some(Limit::Time));
+    insta::assert_snapshot!(e, @"loop.wat: the scorer hit the time limit (it ran past the 100 ms deadline)");
+    assert_scores_normally(&rt);
+}
+
+#[test]
+fn memory_grow_until_refused() {
+    let rt = runtime();
+    let (e, stats) = run_hostile(&rt, "grow.wat");
+    assert_eq!(limit_of(&e), Some(Limit::Memory));
+    assert_eq!(stats.peak_memory_bytes, Some(16 << 20));
+    insta::assert_snapshot!(e, @"grow.wat: the scorer hit the memory limit (it asked for 16842752 bytes of memory; the limit is 16777216 bytes)");
+    assert_scores_normally(&rt);
+}
+
+#[test]
+fn initial_memory_above_the_cap() {
+    let rt = runtime();
+    let e = load_error(&rt, "huge-memory.wat", &wat("huge-memory.wat"));
+    insta::assert_snapshot!(e, @"huge-memory.wat: declares 67108864 bytes of initial memory; the limit is 16777216 bytes");
+    assert_scores_normally(&rt);
+}
+
+#[test]
+fn unbounded_recursion_is_a_call_depth_error() {
+    let rt = runtime();
+    let (e, _) = run_hostile(&rt, "recurse.wat");
+    assert_eq!(limit_of(&e), Some(Limit::CallDepth));
+    insta::assert_snapshot!(e, @"recurse.wat: the scorer hit the call depth limit (it recursed past the 524288 byte wasm stack)");
+    assert_scores_normally(&rt);
+}
+
+#[test]
+fn oversized_output() {
+    let rt = runtime();
+    let (e, stats) = run_hostile(&rt, "big-output.wat");
+    assert_eq!(limit_of(&e), Some(Limit::OutputSize));
+    assert_eq!(stats.output_bytes, 300_000);
+    insta::assert_snapshot!(e, @"big-output.wat: the scorer hit the output size limit (the output is 300000 bytes; the limit is 262144 bytes)");
+    assert_scores_normally(&rt);
+}
+
+#[test]
+fn output_that_is_not_json() {
+    let rt = runtime();
+    let (e, _) = run_hostile(&rt, "not-json.wat");
+    assert!(matches!(e, ScoreError::Output { .. }), "{e:?}");
+    insta::assert_snapshot!(e, @"not-json.wat: bad result: the output is not JSON: expected ident at line 1 column 2");
+    assert_scores_normally(&rt);
+}
+
+#[test]
+fn output_with_the_wrong_shape() {
+    let rt = runtime();
+    let (e, _) = run_hostile(&rt, "bad-shape.wat");
+    assert!(matches!(e, ScoreError::Output { .. }), "{e:?}");
+    insta::assert_snapshot!(e, @r#"bad-shape.wat: bad result: `total` must be a finite number, found the string "lots""#);
+    assert_scores_normally(&rt);
+}
+
+#[test]
+fn output_outside_memory() {
+    let rt = runtime();
+    let (e, _) = run_hostile(&rt, "out-of-bounds.wat");
+    assert!(matches!(e, ScoreError::Runtime { .. }), "{e:?}");
+    insta::assert_snapshot!(e, @"out-of-bounds.wat: returned output at 65530 of 100 bytes, which is outside memory");
+    assert_scores_normally(&rt);
+}
+
+#[test]
+fn alloc_outside_memory() {
+    let rt = runtime();
+    let (e, _) = run_hostile(&rt, "bad-alloc.wat");
+    assert!(matches!(e, ScoreError::Runtime { .. }), "{e:?}");
+    insta::assert_snapshot!(e, @"bad-alloc.wat: `alloc(895)` returned -16, which is not 895 bytes inside memory");
+    assert_scores_normally(&rt);
+}
+
+#[test]
+fn guest_reported_error() {
+    let rt = runtime();
+    let (e, _) = run_hostile(&rt, "guest-error.wat");
+    assert!(matches!(e, ScoreError::Runtime { .. }), "{e:?}");
+    insta::assert_snapshot!(e, @"guest-error.wat: unknown penalty code smoke");
+    assert_scores_normally(&rt);
+}
+
+#[test]
+fn unreachable_traps() {
+    let rt = runtime();
+    let (e, _) = run_hostile(&rt, "unreachable.wat");
+    assert!(matches!(e, ScoreError::Runtime { .. }), "{e:?}");
+    insta::assert_snapshot!(e, @"unreachable.wat: wasm trap: wasm `unreachable` instruction executed");
+    assert_scores_normally(&rt);
+}
+
+#[test]
+fn log_flood() {
+    let rt = runtime();
+    let (e, _) = run_hostile(&rt, "log-flood.wat");
+    assert_eq!(limit_of(&e), Some(Limit::Log));
+    insta::assert_snapshot!(e, @"log-flood.wat: the scorer hit the log size limit (it logged more than 16384 bytes)");
+    assert_scores_normally(&rt);
+}
+
+#[test]
+fn input_too_large() {
+    let mut limits = WasmLimits::default();
+    limits.input_bytes = 100;
+    let rt = WasmRuntime::new(limits).unwrap();
+    let scorer = load(&rt, "good.wat");
+    let (input, params) = example();
+    let (e, stats) = scorer.score_with_stats(&input, &params);
+    let e = e.unwrap_err();
+    assert_eq!(limit_of(&e), Some(Limit::InputSize));
+    assert_eq!(stats.work_used, 0);
+    insta::assert_snapshot!(e, @"good.wat: the scorer hit the input size limit (the input is 895 bytes; the limit is 100 bytes)");
+}
+
+#[test]
+fn wasi_import_is_refused_at_load() {
+    let rt = runtime();
+    let e = load_error(&rt, "wasi.wat", &wat("wasi.wat"));
+    insta::assert_snapshot!(e, @"wasi.wat: imports `wasi_snapshot_preview1.fd_write`: WASI is not available to scorers (no files, clock or network); build for wasm32-unknown-unknown, not wasm32-wasip1");
+    assert_scores_normally(&rt);
+}
+
+#[test]
+fn unknown_import_is_refused_at_load() {
+    let rt = runtime();
+    let e = load_error(&rt, "unknown-import.wat", &wat("unknown-import.wat"));
+    insta::assert_snapshot!(e, @"unknown-import.wat: imports `env.now`, which Muster does not provide; a scorer may import only `muster.log`");
+    assert_scores_normally(&rt);
+}
+
+#[test]
+fn missing_export_is_refused_at_load() {
+    let rt = runtime();
+    let e = load_error(&rt, "missing-export.wat", &wat("missing-export.wat"));
+    insta::assert_snapshot!(e, @"missing-export.wat: does not export `score`; ABI v1 needs `memory`, `alloc` and `score`");
+    assert_scores_normally(&rt);
+}
+
+#[test]
+fn export_with_the_wrong_type_is_refused_at_load() {
+    let rt = runtime();
+    let e = load_error(&rt, "wrong-type.wat", &wat("wrong-type.wat"));
+    insta::assert_snapshot!(e, @"wrong-type.wat: exports `score` with the wrong type; ABI v1 wants `(type (func (param i32 i32) (result i64)))`");
+    assert_scores_normally(&rt);
+}
+
+#[test]
+fn wrong_abi_version_is_refused_at_load() {
+    let rt = runtime();
+    let e = load_error(&rt, "wrong-abi.wat", &wat("wrong-abi.wat"));
+    insta::assert_snapshot!(e, @r#"wrong-abi.wat: declares ABI version "2" in its `muster-abi` section, but this Muster speaks version "1""#);
+    let e = load_error(&rt, "no-abi.wat", &wat("no-abi.wat"));
+    insta::assert_snapshot!(e, @r#"no-abi.wat: has no `muster-abi` custom section; a Muster scorer declares ABI version "1" there (the muster-guest SDK adds it)"#);
+    assert_scores_normally(&rt);
+}
+
+#[test]
+fn bytes_that_are_not_a_module() {
+    let rt = runtime();
+    let e = load_error(&rt, "junk.wasm", b"PK\x03\x04 a zip file, not wasm");
+    insta::assert_snapshot!(e, @r"junk.wasm: not a wasm module (it does not start with the `\0asm` magic bytes); build the scorer for wasm32-unknown-unknown");
+    let e = load_error(&rt, "cut.wasm", b"\0asm\x01\0\0\0\x01\xff");
+    insta::assert_snapshot!(e, @"cut.wasm: not a valid wasm module: unexpected end-of-file (at offset 0xa)");
+    let e = load_error(&rt, "text.wat", b"(module)");
+    insta::assert_snapshot!(e, @r"text.wat: not a wasm module (it does not start with the `\0asm` magic bytes); build the scorer for wasm32-unknown-unknown");
+    assert_scores_normally(&rt);
+}
+
+#[test]
+fn generate_without_a_scenario_export() {
+    let rt = runtime();
+    let good = load(&rt, "good.wat");
+    let e = good.generate(&serde_json::json!({})).unwrap_err();
+    insta::assert_snapshot!(e, @"good.wat: does not export `scenario`, so it cannot generate a scenario");
+}
+
+#[test]
+fn batch_recovers_after_a_failing_record() {
+    let rt = runtime();
+    let good = load(&rt, "good.wat");
+    let (input, params) = example();
+    let mut late = input.clone();
+    late.team = "x".repeat(2 << 20);
+    let results = good.score_batch(&[input.clone(), late, input], &params);
+    assert_eq!(results.len(), 3);
+    assert_eq!(results[0].as_ref().unwrap().total, 42.5);
+    assert_eq!(
+        limit_of(results[1].as_ref().unwrap_err()),
+        Some(Limit::InputSize)
+    );
+    assert_eq!(results[2].as_ref().unwrap().total, 42.5);
+}
+
+#[test]
+fn bad_limits_are_refused() {
+    let mut limits = WasmLimits::default();
+    limits.max_concurrent = 0;
+    let e = WasmRuntime::new(limits).unwrap_err();
+    insta::assert_snapshot!(e, @"wasm runtime: memory_bytes and max_concurrent must be above zero");
+}
