@@ -41,6 +41,7 @@ mod duration;
 mod node;
 pub mod render;
 mod scenario;
+pub mod schedule;
 mod schema;
 
 pub use diag::{Diagnostic, Diagnostics, Severity};
