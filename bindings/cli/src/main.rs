@@ -4,7 +4,9 @@
 //! prints. Exit codes: 0 done, 1 the input was wrong (diagnostics printed), 2 usage.
 
 mod day;
+mod drill;
 mod out;
+mod plan;
 mod scenario;
 
 use std::process::ExitCode;
@@ -30,6 +32,11 @@ enum Command {
     Scenario(scenario::ScenarioCommand),
     /// Run a training day on the built-in drills and the sample brigade.
     Day(day::DayArgs),
+    /// Plan the syllabus over a period: sessions, score, what was left out and why.
+    Plan(plan::PlanArgs),
+    /// Check drills against the day's roster.
+    #[command(subcommand)]
+    Drill(drill::DrillCommand),
 }
 
 fn main() -> ExitCode {
@@ -37,6 +44,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Scenario(c) => scenario::run(c),
         Command::Day(a) => day::run(a),
+        Command::Plan(a) => plan::run(a),
+        Command::Drill(c) => drill::run(c),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
