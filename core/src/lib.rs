@@ -42,6 +42,7 @@ mod duration;
 mod node;
 pub mod render;
 mod scenario;
+pub mod schedule;
 mod schema;
 
 pub use diag::{Diagnostic, Diagnostics, Severity};

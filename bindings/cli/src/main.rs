@@ -5,8 +5,10 @@
 
 mod compete;
 mod day;
+mod drill;
 mod out;
 mod plugin;
+mod plan;
 mod scenario;
 mod score;
 
@@ -41,6 +43,11 @@ enum Command {
     /// Rank competitions: standings, rejudging.
     #[command(subcommand)]
     Compete(compete::CompeteCommand),
+    /// Plan the syllabus over a period: sessions, score, what was left out and why.
+    Plan(plan::PlanArgs),
+    /// Check drills against the day's roster.
+    #[command(subcommand)]
+    Drill(drill::DrillCommand),
 }
 
 fn main() -> ExitCode {
@@ -52,6 +59,8 @@ fn main() -> ExitCode {
         Command::Plugin(c) => plugin::run(c),
         Command::Day(a) => day::run(a),
         Command::Compete(c) => compete::run(c),
+        Command::Plan(a) => plan::run(a),
+        Command::Drill(c) => drill::run(c),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,1170 @@
+//! The planner: a greedy constructive pass over the item occurrences in date
+//! order, then a bounded, seeded local search that evens out members' load.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::{NaiveDate, NaiveTime, TimeZone};
+use rand_chacha::ChaCha8Rng;
+use rand_core::{Rng, SeedableRng};
+
+use super::input::{Item, OnDuty, Syllabus, parse_rrule};
+use super::rota::Rota;
+use super::{
+    MAX_PLAN_DAYS, Plan, PlanError, ScoreLine, Session, UnmetQuota, Unplaced, mins, on_leave,
+    pool_on, shift_leader, zone,
+};
+use crate::brigade::{Brigade, Member};
+
+/// Training a member did before the plan (from the ledger), counted toward
+/// quotas and fair load.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct Training {
+    /// Member id.
+    pub member: String,
+    /// Category id.
+    pub category: String,
+    /// The day it happened.
+    pub date: NaiveDate,
+    /// Minutes trained.
+    pub minutes: u32,
+}
+
+impl Training {
+    /// A record of training done.
+    pub fn new(member: &str, category: &str, date: NaiveDate, minutes: u32) -> Training {
+        Training {
+            member: member.to_string(),
+            category: category.to_string(),
+            date,
+            minutes,
+        }
+    }
+}
+
+/// What to plan: the period, the seed, pins, the plan being replaced, and
+/// training already done.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct PlanOptions<'a> {
+    /// First day, local.
+    pub from: NaiveDate,
+    /// Last day, local, included.
+    pub to: NaiveDate,
+    /// Seed of the local search; the same seed gives the same plan.
+    pub seed: u64,
+    /// Published sessions to keep as they are.
+    pub pins: &'a [Session],
+    /// The plan this one replaces: its attendance is kept where it can be.
+    pub previous: Option<&'a Plan>,
+    /// Training done before (or in) the period, e.g. from the ledger.
+    pub recent: &'a [Training],
+    /// Most local-search moves tried.
+    pub search_steps: u32,
+}
+
+impl<'a> PlanOptions<'a> {
+    /// Plans `from` to `to` (both included) with seed 0, no pins.
+    pub fn new(from: NaiveDate, to: NaiveDate) -> Self {
+        PlanOptions {
+            from,
+            to,
+            seed: 0,
+            pins: &[],
+            previous: None,
+            recent: &[],
+            search_steps: 20_000,
+        }
+    }
+
+    /// Sets the seed.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Sets the pinned sessions.
+    pub fn pins(mut self, pins: &'a [Session]) -> Self {
+        self.pins = pins;
+        self
+    }
+
+    /// Sets the plan being replaced.
+    pub fn previous(mut self, previous: &'a Plan) -> Self {
+        self.previous = Some(previous);
+        self
+    }
+
+    /// Sets the training already done.
+    pub fn recent(mut self, recent: &'a [Training]) -> Self {
+        self.recent = recent;
+        self
+    }
+}
+
+/// Weights of the score lines.
+const W_HARD: f64 = 1000.0;
+const W_UNPLACED: f64 = 5.0;
+const W_QUOTA: f64 = 1.0;
+const W_FAIR: f64 = 2.0;
+const W_SPREAD: f64 = 0.5;
+const W_CURRENCY: f64 = 3.0;
+const W_CHANGE: f64 = 1.0;
+
+/// A member whose `trains` skill expires within this many days of a session is
+/// urgent: the local search never moves them out of it.
+const URGENT_DAYS: i64 = 60;
+/// Step between candidate start times, minutes.
+const STEP: u32 = 30;
+
+/// Plans the syllabus for the brigade over the period.
+///
+/// ```
+/// # use muster_core::Brigade;
+/// # use muster_core::schedule::{plan, verify, PlanOptions, Syllabus};
+/// # use chrono::NaiveDate;
+/// let brigade = Brigade::parse("b.toml", r#"
+/// [brigade]
+/// id = "b"
+/// name = "B"
+/// time_zone = "Asia/Shanghai"
+/// [[squadrons]]
+/// id = "nantang"
+/// name = "Nantang"
+/// [[members]]
+/// id = "m1"
+/// name = "One"
+/// squadron = "nantang"
+/// speciality = "theory"
+/// leader = true
+/// skills = [{ skill = "theory", level = 3 }]
+/// [[members]]
+/// id = "m2"
+/// name = "Two"
+/// squadron = "nantang"
+/// speciality = "theory"
+/// skills = [{ skill = "theory", level = 1 }]
+/// "#).unwrap();
+/// let syllabus = Syllabus::parse("s.toml", r#"
+/// [duty]
+/// cycle = ["nantang"]
+/// anchor = "2027-01-01"
+/// on_duty = "any"
+/// shift_leader = false
+/// [[categories]]
+/// id = "theory"
+/// [[items]]
+/// id = "theory"
+/// category = "theory"
+/// rrule = "FREQ=WEEKLY;BYDAY=MO"
+/// length = "1h"
+/// instructor = "theory"
+/// "#, &brigade).unwrap();
+/// let from = NaiveDate::from_ymd_opt(2027, 1, 4).unwrap();
+/// let to = NaiveDate::from_ymd_opt(2027, 1, 17).unwrap();
+/// let plan = plan(&brigade, &syllabus, &PlanOptions::new(from, to)).unwrap();
+/// assert_eq!(plan.sessions.len(), 2);
+/// assert!(verify(&brigade, &syllabus, &plan).is_empty());
+/// ```
+pub fn plan(
+    brigade: &Brigade,
+    syllabus: &Syllabus,
+    options: &PlanOptions<'_>,
+) -> Result<Plan, PlanError> {
+    let (from, to) = (options.from, options.to);
+    let days = (to - from).num_days();
+    if !(0..MAX_PLAN_DAYS).contains(&days) {
+        return Err(PlanError::Period { from, to });
+    }
+    let tz = zone(&brigade.brigade.time_zone)?;
+    let mut p = Planner::new(brigade, syllabus, options, tz);
+    p.place_pins()?;
+    let occurrences = p.occurrences()?;
+    for (day, item) in occurrences {
+        for sq in p.squadrons_for(item) {
+            if p.pinned_keys
+                .contains(&(day, item.id.clone(), sq.to_string()))
+            {
+                continue;
+            }
+            p.place(day, item, sq);
+        }
+    }
+    p.search();
+    Ok(p.finish())
+}
+
+struct Planner<'a> {
+    brigade: &'a Brigade,
+    syl: &'a Syllabus,
+    opt: &'a PlanOptions<'a>,
+    rota: Rota<'a>,
+    sessions: Vec<Session>,
+    /// (day, member index) → busy spans that day.
+    busy: HashMap<(NaiveDate, usize), Vec<(u32, u32)>>,
+    /// (day, squadron) → session indices that day.
+    by_day: HashMap<(NaiveDate, &'a str), Vec<usize>>,
+    minutes: Vec<u32>,
+    /// (member, category, period start) → minutes.
+    cat_minutes: HashMap<(usize, &'a str, NaiveDate), u32>,
+    member_ix: HashMap<&'a str, usize>,
+    previous: HashSet<(NaiveDate, &'a str, &'a str, &'a str)>,
+    pinned_keys: HashSet<(NaiveDate, String, String)>,
+    unplaced: BTreeMap<(String, String, String, String), Vec<NaiveDate>>,
+    rng: ChaCha8Rng,
+    tiebreak: Vec<u64>,
+}
+
+impl<'a> Planner<'a> {
+    fn new(
+        brigade: &'a Brigade,
+        syl: &'a Syllabus,
+        opt: &'a PlanOptions<'a>,
+        tz: chrono_tz::Tz,
+    ) -> Self {
+        let mut rng = ChaCha8Rng::seed_from_u64(opt.seed);
+        let tiebreak = brigade.members.iter().map(|_| rng.next_u64()).collect();
+        let member_ix = brigade
+            .members
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (m.id.as_str(), i))
+            .collect();
+        let previous = opt
+            .previous
+            .map(|p| {
+                p.sessions
+                    .iter()
+                    .flat_map(|s| {
+                        s.members.iter().map(move |m| {
+                            (s.date, s.item.as_str(), s.squadron.as_str(), m.as_str())
+                        })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut p = Planner {
+            brigade,
+            syl,
+            opt,
+            rota: Rota::new(&syl.duty, tz),
+            sessions: Vec::new(),
+            busy: HashMap::new(),
+            by_day: HashMap::new(),
+            minutes: vec![0; brigade.members.len()],
+            cat_minutes: HashMap::new(),
+            member_ix,
+            previous,
+            pinned_keys: HashSet::new(),
+            unplaced: BTreeMap::new(),
+            rng,
+            tiebreak,
+        };
+        for t in opt.recent {
+            if let Some(&m) = p.member_ix.get(t.member.as_str()) {
+                p.minutes[m] += t.minutes;
+                if let Some(c) = syl.categories.iter().find(|c| c.id == t.category) {
+                    for per in p.periods_of(&c.id) {
+                        *p.cat_minutes
+                            .entry((m, c.id.as_str(), per.start_of(t.date)))
+                            .or_default() += t.minutes;
+                    }
+                }
+            }
+        }
+        p
+    }
+
+    fn periods_of(&self, category: &str) -> Vec<super::Period> {
+        self.syl
+            .quotas
+            .iter()
+            .filter(|q| q.category == category)
+            .map(|q| q.per)
+            .collect()
+    }
+
+    /// Every (day, item) the syllabus asks for in the period, by day then item.
+    fn occurrences(&self) -> Result<Vec<(NaiveDate, &'a Item)>, PlanError> {
+        let mut out = Vec::new();
+        let tz = rrule::Tz::Tz(self.rota_tz());
+        for item in &self.syl.items {
+            let fail = |reason: String| PlanError::Recurrence {
+                item: item.id.clone(),
+                rule: item.rrule.clone(),
+                reason,
+            };
+            let rule = parse_rrule(&item.rrule).map_err(fail)?;
+            let start = tz
+                .from_local_datetime(&self.opt.from.and_time(NaiveTime::MIN))
+                .earliest()
+                .ok_or_else(|| fail("the first day has no midnight".into()))?;
+            let end = tz
+                .from_local_datetime(&(self.opt.to + chrono::Days::new(1)).and_time(NaiveTime::MIN))
+                .earliest()
+                .ok_or_else(|| fail("the last day has no midnight".into()))?;
+            let set = rule.build(start).map_err(|e| fail(e.to_string()))?;
+            // At most one occurrence a day counts; the period is at most MAX_PLAN_DAYS.
+            let result = set.before(end).all(u16::MAX);
+            let mut last = None;
+            for dt in result.dates {
+                let day = dt.date_naive();
+                if day < self.opt.from || day > self.opt.to || last == Some(day) {
+                    continue;
+                }
+                last = Some(day);
+                out.push((day, item));
+            }
+        }
+        out.sort_by_key(|(d, _)| *d);
+        Ok(out)
+    }
+
+    fn rota_tz(&self) -> chrono_tz::Tz {
+        // The zone was checked in `plan`.
+        zone(&self.brigade.brigade.time_zone).unwrap_or(chrono_tz::Tz::UTC)
+    }
+
+    fn squadrons_for(&self, item: &'a Item) -> Vec<&'a str> {
+        self.brigade
+            .squadrons
+            .iter()
+            .filter(|s| item.squadrons.is_empty() || item.squadrons.contains(&s.id))
+            .map(|s| s.id.as_str())
+            .collect()
+    }
+
+    fn reserved_leader(&self, day: NaiveDate, sq: &str) -> Option<&'a str> {
+        if self.syl.duty.shift_leader && self.rota.squadron_on(day) == Some(sq) {
+            shift_leader(self.brigade, &self.syl.leave, sq, day)
+        } else {
+            None
+        }
+    }
+
+    fn earliest_start(&self, day: NaiveDate, sq: &str) -> u32 {
+        let mut start = mins(self.syl.day.start);
+        let yesterday = day.pred_opt();
+        if self.syl.duty.rest_after_minutes > 0
+            && yesterday.and_then(|y| self.rota.squadron_on(y)) == Some(sq)
+            && self.rota.squadron_on(day) != Some(sq)
+        {
+            start = start.max(mins(self.syl.duty.change_at) + self.syl.duty.rest_after_minutes);
+        }
+        start
+    }
+
+    fn free(&self, m: usize, day: NaiveDate, s: u32, e: u32) -> bool {
+        let rest = self.syl.day.rest_minutes;
+        match self.busy.get(&(day, m)) {
+            None => e - s <= self.syl.day.max_minutes_per_day,
+            Some(spans) => {
+                let used: u32 = spans.iter().map(|(a, b)| b - a).sum();
+                used + (e - s) <= self.syl.day.max_minutes_per_day
+                    && spans.iter().all(|&(a, b)| s >= b + rest || e + rest <= a)
+            }
+        }
+    }
+
+    fn equipment_free(&self, day: NaiveDate, sq: &'a str, s: u32, e: u32, item: &Item) -> bool {
+        item.equipment.iter().all(|(eq, &need)| {
+            let pool = pool_on(self.brigade, &self.syl.outages, sq, eq, day);
+            let used: u32 = self
+                .by_day
+                .get(&(day, sq))
+                .into_iter()
+                .flatten()
+                .map(|&i| &self.sessions[i])
+                .filter(|x| {
+                    let (a, b) = x.span_minutes();
+                    a < e && s < b
+                })
+                .map(|x| x.equipment.get(eq).copied().unwrap_or(0))
+                .sum();
+            used + need <= pool
+        })
+    }
+
+    fn has_skills(m: &Member, skills: &[String], day: NaiveDate) -> bool {
+        skills.iter().all(|s| m.current_level(s, day).is_some())
+    }
+
+    fn commit(&mut self, s: Session) {
+        let (a, b) = s.span_minutes();
+        let cat = self
+            .syl
+            .item(&s.item)
+            .map(|i| i.category.as_str())
+            .unwrap_or("");
+        let cat: &'a str = self
+            .syl
+            .categories
+            .iter()
+            .find(|c| c.id == cat)
+            .map_or("", |c| c.id.as_str());
+        let periods = self.periods_of(cat);
+        for id in s.people() {
+            if let Some(&m) = self.member_ix.get(id) {
+                self.busy.entry((s.date, m)).or_default().push((a, b));
+                self.minutes[m] += s.minutes;
+                for per in &periods {
+                    *self
+                        .cat_minutes
+                        .entry((m, cat, per.start_of(s.date)))
+                        .or_default() += s.minutes;
+                }
+            }
+        }
+        let sq: &'a str = self
+            .brigade
+            .squadron(&s.squadron)
+            .map_or("", |x| x.id.as_str());
+        self.by_day
+            .entry((s.date, sq))
+            .or_default()
+            .push(self.sessions.len());
+        self.sessions.push(s);
+    }
+
+    fn place_pins(&mut self) -> Result<(), PlanError> {
+        for (index, pin) in self.opt.pins.iter().enumerate() {
+            let fail = |reason: String| PlanError::Pin {
+                index,
+                item: pin.item.clone(),
+                squadron: pin.squadron.clone(),
+                date: pin.date,
+                reason,
+            };
+            if pin.date < self.opt.from || pin.date > self.opt.to {
+                continue;
+            }
+            let item = self
+                .syl
+                .item(&pin.item)
+                .ok_or_else(|| fail(format!("unknown item `{}`", pin.item)))?;
+            let Some(sq) = self.brigade.squadron(&pin.squadron) else {
+                return Err(fail(format!("unknown squadron `{}`", pin.squadron)));
+            };
+            let (s, e) = pin.span_minutes();
+            let reserved = self.reserved_leader(pin.date, &sq.id);
+            for id in pin.people() {
+                let Some(&m) = self.member_ix.get(id) else {
+                    return Err(fail(format!("unknown member `{id}`")));
+                };
+                if self.brigade.members[m].squadron != sq.id {
+                    return Err(fail(format!(
+                        "member `{id}` is not in squadron `{}`",
+                        sq.id
+                    )));
+                }
+                if let Some(l) = on_leave(&self.syl.leave, id, pin.date) {
+                    return Err(fail(format!(
+                        "member `{id}` is on leave ({}) from {} to {}",
+                        l.reason, l.from, l.to
+                    )));
+                }
+                if reserved == Some(id) {
+                    return Err(fail(format!("member `{id}` leads the duty shift that day")));
+                }
+                if !self.free(m, pin.date, s, e) {
+                    return Err(fail(format!(
+                        "member `{id}` is already busy then, or past the day's training limit"
+                    )));
+                }
+            }
+            let mut session = pin.clone();
+            session.pinned = true;
+            if session.equipment.is_empty() {
+                session.equipment = item.equipment.clone();
+            }
+            let sq_id: &'a str = &sq.id;
+            if !self.equipment_free(pin.date, sq_id, s, e, item) {
+                return Err(fail("not enough equipment free then".to_string()));
+            }
+            self.pinned_keys
+                .insert((pin.date, pin.item.clone(), pin.squadron.clone()));
+            self.commit(session);
+        }
+        Ok(())
+    }
+
+    fn miss(&mut self, item: &Item, sq: &str, constraint: &str, reason: String, day: NaiveDate) {
+        self.unplaced
+            .entry((
+                item.id.clone(),
+                sq.to_string(),
+                constraint.to_string(),
+                reason,
+            ))
+            .or_default()
+            .push(day);
+    }
+
+    fn place(&mut self, day: NaiveDate, item: &'a Item, sq: &'a str) {
+        // Duty rules.
+        if self.rota.squadron_on(day) == Some(sq) {
+            match self.syl.duty.on_duty {
+                OnDuty::None => {
+                    let r = format!(
+                        "`{sq}` is on 24-hour duty and the duty rules keep the on-duty squadron out of training"
+                    );
+                    return self.miss(item, sq, "duty", r, day);
+                }
+                OnDuty::Station if !item.on_station => {
+                    let r = format!(
+                        "`{sq}` is on 24-hour duty and trains on station only; `{}` is not an on-station item",
+                        item.id
+                    );
+                    return self.miss(item, sq, "duty", r, day);
+                }
+                _ => {}
+            }
+        }
+        // Equipment held at all.
+        for (eq, &need) in &item.equipment {
+            let pool = pool_on(self.brigade, &self.syl.outages, sq, eq, day);
+            if pool < need {
+                let held = self
+                    .brigade
+                    .squadron(sq)
+                    .and_then(|s| s.equipment.get(eq).copied())
+                    .unwrap_or(0);
+                let outs: Vec<String> = self
+                    .syl
+                    .outages
+                    .iter()
+                    .filter(|o| {
+                        o.squadron == sq && &o.equipment == eq && o.from <= day && day <= o.to
+                    })
+                    .map(|o| format!("{} out of service: {}", o.count, o.reason))
+                    .collect();
+                let r = if outs.is_empty() {
+                    format!("needs {need} {eq}; `{sq}` holds {held}")
+                } else {
+                    format!(
+                        "needs {need} {eq}; `{sq}` holds {held} ({})",
+                        outs.join("; ")
+                    )
+                };
+                return self.miss(item, sq, "equipment", r, day);
+            }
+        }
+        let reserved = self.reserved_leader(day, sq);
+        // Instructors.
+        let mut instructors: Vec<usize> = Vec::new();
+        if let Some(skill) = &item.instructor {
+            let mut why_not = Vec::new();
+            for m in self.brigade.members_of(sq) {
+                let Some(sk) = m.skills.iter().find(|x| &x.skill == skill) else {
+                    continue;
+                };
+                if sk.level < item.instructor_level {
+                    continue;
+                }
+                if !sk.is_current(day) {
+                    why_not.push(format!(
+                        "{}'s lapsed on {}",
+                        m.id,
+                        sk.valid_until.map_or(String::new(), |d| d.to_string())
+                    ));
+                } else if let Some(l) = on_leave(&self.syl.leave, &m.id, day) {
+                    why_not.push(format!("{} is on leave ({})", m.id, l.reason));
+                } else if reserved == Some(m.id.as_str()) {
+                    why_not.push(format!("{} leads the duty shift", m.id));
+                } else {
+                    instructors.push(self.member_ix[m.id.as_str()]);
+                }
+            }
+            if instructors.is_empty() {
+                let mut r = format!(
+                    "no instructor: nobody in `{sq}` free that day holds `{skill}` at level {} or above",
+                    item.instructor_level
+                );
+                if !why_not.is_empty() {
+                    r.push_str(&format!(" ({})", why_not.join("; ")));
+                }
+                return self.miss(item, sq, "instructor", r, day);
+            }
+            instructors.sort_by_key(|&m| (self.minutes[m], self.tiebreak[m]));
+        }
+        // Eligible attendees.
+        let mut eligible = Vec::new();
+        let (mut on_leave_n, mut lacking) = (Vec::new(), Vec::new());
+        for m in self.brigade.members_of(sq) {
+            if reserved == Some(m.id.as_str()) {
+                continue;
+            }
+            if on_leave(&self.syl.leave, &m.id, day).is_some() {
+                on_leave_n.push(m.id.as_str());
+            } else if !Self::has_skills(m, &item.requires, day) {
+                lacking.push(m.id.as_str());
+            } else {
+                eligible.push(self.member_ix[m.id.as_str()]);
+            }
+        }
+        if eligible.len() < item.group_min as usize {
+            let mut r = format!("needs at least {} members", item.group_min);
+            if !item.requires.is_empty() {
+                r.push_str(&format!(" holding {}", item.requires.join(", ")));
+            }
+            r.push_str(&format!("; `{sq}` has {} free", eligible.len()));
+            let mut detail = Vec::new();
+            if !on_leave_n.is_empty() {
+                detail.push(format!("on leave: {}", short_list(&on_leave_n)));
+            }
+            if !lacking.is_empty() {
+                detail.push(format!(
+                    "not current in {}: {}",
+                    item.requires.join(", "),
+                    short_list(&lacking)
+                ));
+            }
+            if let Some(l) = reserved {
+                detail.push(format!("{l} leads the duty shift"));
+            }
+            if !detail.is_empty() {
+                r.push_str(&format!(" ({})", detail.join("; ")));
+            }
+            return self.miss(item, sq, "group", r, day);
+        }
+        // Urgency and fairness order.
+        let cat = item.category.as_str();
+        let periods = self.periods_of(cat);
+        let per = periods.first().copied();
+        let key = |p: &Planner<'a>, m: usize| {
+            let mem = &p.brigade.members[m];
+            let prev = !p
+                .previous
+                .contains(&(day, item.id.as_str(), sq, mem.id.as_str()));
+            let expiry = item.trains.as_ref().map_or(i64::MAX, |t| {
+                mem.skills
+                    .iter()
+                    .find(|s| &s.skill == t)
+                    .map_or(i64::MAX - 1, |s| {
+                        s.valid_until
+                            .map_or(i64::MAX - 1, |u| (u - day).num_days().max(0))
+                    })
+            });
+            let urgent = expiry.min(URGENT_DAYS + 1);
+            let cat_done = per.map_or(0, |per| {
+                p.cat_minutes
+                    .get(&(m, cat, per.start_of(day)))
+                    .copied()
+                    .unwrap_or(0)
+            });
+            (prev, urgent, cat_done, p.minutes[m], p.tiebreak[m])
+        };
+        // Candidate start times.
+        let len = item.length_minutes;
+        let day_end = mins(self.syl.day.end);
+        let earliest = self.earliest_start(day, sq);
+        let starts: Vec<u32> = match item.start {
+            Some(t) => vec![mins(t)],
+            None => (0..)
+                .map(|k| earliest + k * STEP)
+                .take_while(|s| s + len <= day_end)
+                .collect(),
+        };
+        let mut best_fail = (0u8, String::new());
+        for s in starts {
+            let e = s + len;
+            if s < earliest {
+                best_fail = best_fail.max((
+                    1,
+                    format!(
+                        "`{sq}` came off duty that morning and rests until {}",
+                        hm(earliest)
+                    ),
+                ));
+                continue;
+            }
+            if !self.equipment_free(day, sq, s, e, item) {
+                best_fail = best_fail.max((
+                    2,
+                    format!(
+                        "the equipment it needs ({}) is in use by `{sq}`'s other sessions at {}",
+                        eq_list(item),
+                        hm(s)
+                    ),
+                ));
+                continue;
+            }
+            let instructor = if item.instructor.is_some() {
+                match instructors
+                    .iter()
+                    .copied()
+                    .find(|&m| self.free(m, day, s, e))
+                {
+                    Some(m) => Some(m),
+                    None => {
+                        best_fail = best_fail.max((3, format!("every instructor in `{sq}` is busy, resting or at the day's limit at {}", hm(s))));
+                        continue;
+                    }
+                }
+            } else {
+                None
+            };
+            let mut free: Vec<usize> = eligible
+                .iter()
+                .copied()
+                .filter(|&m| Some(m) != instructor && self.free(m, day, s, e))
+                .collect();
+            if free.len() < item.group_min as usize {
+                best_fail = best_fail.max((4, format!("only {} of the {} members needed are free at {} (others busy, resting, or at the day's limit of {} minutes)", free.len(), item.group_min, hm(s), self.syl.day.max_minutes_per_day)));
+                continue;
+            }
+            free.sort_by_cached_key(|&m| key(self, m));
+            free.truncate(item.group_max as usize);
+            let mut members: Vec<String> = free
+                .iter()
+                .map(|&m| self.brigade.members[m].id.clone())
+                .collect();
+            members.sort();
+            let session = Session {
+                date: day,
+                start: NaiveTime::from_num_seconds_from_midnight_opt(s * 60, 0)
+                    .unwrap_or(NaiveTime::MIN),
+                minutes: len,
+                squadron: sq.to_string(),
+                item: item.id.clone(),
+                instructor: instructor.map(|m| self.brigade.members[m].id.clone()),
+                members,
+                equipment: item.equipment.clone(),
+                pinned: false,
+            };
+            self.commit(session);
+            return;
+        }
+        let r = if best_fail.1.is_empty() {
+            format!(
+                "a {len}-minute session does not fit between {} and {}",
+                hm(earliest),
+                hm(day_end)
+            )
+        } else {
+            format!("no time in the day fits: {}", best_fail.1)
+        };
+        self.miss(item, sq, "time", r, day);
+    }
+
+    /// Seeded local search: swap an attendee with more training for a free
+    /// squadron member with less, never moving anyone urgent or pinned.
+    fn search(&mut self) {
+        let n = self.sessions.len();
+        if n == 0 {
+            return;
+        }
+        for _ in 0..self.opt.search_steps {
+            let si = (self.rng.next_u64() % n as u64) as usize;
+            let s = &self.sessions[si];
+            if s.pinned || s.members.is_empty() {
+                continue;
+            }
+            let Some(item) = self.syl.item(&s.item) else {
+                continue;
+            };
+            let day = s.date;
+            let (a, b) = s.span_minutes();
+            let out_k = (self.rng.next_u64() % s.members.len() as u64) as usize;
+            let out_id = s.members[out_k].clone();
+            let Some(&out) = self.member_ix.get(out_id.as_str()) else {
+                continue;
+            };
+            if let Some(t) = &item.trains
+                && let Some(sk) = self.brigade.members[out]
+                    .skills
+                    .iter()
+                    .find(|x| &x.skill == t)
+                && sk
+                    .valid_until
+                    .is_some_and(|u| (u - day).num_days() <= URGENT_DAYS)
+            {
+                continue;
+            }
+            if self.previous.contains(&(
+                day,
+                item.id.as_str(),
+                s.squadron.as_str(),
+                out_id.as_str(),
+            )) {
+                continue;
+            }
+            let sq = s.squadron.clone();
+            let reserved = self.reserved_leader(day, &sq);
+            let mut best: Option<usize> = None;
+            for m in self.brigade.members_of(&sq) {
+                let mi = self.member_ix[m.id.as_str()];
+                if self.minutes[mi] + 2 * s.minutes > self.minutes[out]
+                    || s.people().any(|p| p == m.id)
+                    || reserved == Some(m.id.as_str())
+                    || on_leave(&self.syl.leave, &m.id, day).is_some()
+                    || !Self::has_skills(m, &item.requires, day)
+                    || !self.free(mi, day, a, b)
+                {
+                    continue;
+                }
+                if best.is_none_or(|x| self.minutes[mi] < self.minutes[x]) {
+                    best = Some(mi);
+                }
+            }
+            let Some(inn) = best else { continue };
+            self.swap(si, out, inn);
+        }
+    }
+
+    fn swap(&mut self, si: usize, out: usize, inn: usize) {
+        let s = &mut self.sessions[si];
+        let (a, b) = s.span_minutes();
+        let inn_id = self.brigade.members[inn].id.clone();
+        let out_id = &self.brigade.members[out].id;
+        s.members.retain(|m| m != out_id);
+        s.members.push(inn_id);
+        s.members.sort();
+        let (day, len) = (s.date, s.minutes);
+        let cat: &'a str = self.syl.item(&s.item).map_or("", |i| i.category.as_str());
+        if let Some(spans) = self.busy.get_mut(&(day, out))
+            && let Some(k) = spans.iter().position(|&x| x == (a, b))
+        {
+            spans.swap_remove(k);
+        }
+        self.busy.entry((day, inn)).or_default().push((a, b));
+        self.minutes[out] -= len;
+        self.minutes[inn] += len;
+        for per in self.periods_of(cat) {
+            let start = per.start_of(day);
+            if let Some(x) = self.cat_minutes.get_mut(&(out, cat, start)) {
+                *x = x.saturating_sub(len);
+            }
+            *self.cat_minutes.entry((inn, cat, start)).or_default() += len;
+        }
+    }
+
+    fn finish(mut self) -> Plan {
+        self.sessions.sort_by(|x, y| {
+            (x.date, x.start, &x.squadron, &x.item).cmp(&(y.date, y.start, &y.squadron, &y.item))
+        });
+        let unplaced: Vec<Unplaced> = std::mem::take(&mut self.unplaced)
+            .into_iter()
+            .map(|((item, squadron, constraint, reason), dates)| Unplaced {
+                item,
+                squadron,
+                constraint,
+                reason,
+                dates,
+            })
+            .collect();
+        let mut plan = Plan {
+            from: self.opt.from,
+            to: self.opt.to,
+            seed: self.opt.seed,
+            time_zone: self.brigade.brigade.time_zone.clone(),
+            sessions: std::mem::take(&mut self.sessions),
+            unplaced,
+            unmet: Vec::new(),
+            duty_gaps: Vec::new(),
+            score: Vec::new(),
+        };
+        plan.duty_gaps = self.duty_gaps();
+        plan.unmet = self.unmet(&plan);
+        plan.score = self.score(&plan);
+        plan
+    }
+
+    fn duty_gaps(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if !self.syl.duty.shift_leader {
+            return out;
+        }
+        let mut day = self.opt.from;
+        while day <= self.opt.to {
+            if let Some(sq) = self.rota.squadron_on(day)
+                && shift_leader(self.brigade, &self.syl.leave, sq, day).is_none()
+            {
+                out.push(format!("{day}: no leader of `{sq}` is free to lead the duty shift (every leader is on leave)"));
+            }
+            let Some(next) = day.succ_opt() else { break };
+            day = next;
+        }
+        out
+    }
+
+    fn unmet(&self, plan: &Plan) -> Vec<UnmetQuota> {
+        let mut out = Vec::new();
+        for q in &self.syl.quotas {
+            let mut start = q.per.start_of(self.opt.from);
+            while start <= self.opt.to {
+                let end = q.per.next(start);
+                let lo = start.max(self.opt.from);
+                let hi = (end - chrono::Days::new(1)).min(self.opt.to);
+                let share = ((hi - lo).num_days() + 1) as f64 / (end - start).num_days() as f64;
+                let required = q.hours * share;
+                let mut groups: BTreeMap<String, Vec<(String, f64)>> = BTreeMap::new();
+                for (mi, m) in self.brigade.members.iter().enumerate() {
+                    let done = self
+                        .cat_minutes
+                        .get(&(mi, q.category.as_str(), start))
+                        .copied()
+                        .unwrap_or(0) as f64
+                        / 60.0;
+                    if done + 1e-6 >= required {
+                        continue;
+                    }
+                    let reason = self.quota_reason(plan, &q.category, m, lo, hi);
+                    groups
+                        .entry(reason)
+                        .or_default()
+                        .push((m.id.clone(), round1(done)));
+                }
+                for (reason, members) in groups {
+                    out.push(UnmetQuota {
+                        category: q.category.clone(),
+                        per: q.per,
+                        period_start: start,
+                        required_hours: round1(required),
+                        members,
+                        reason,
+                    });
+                }
+                start = end;
+            }
+        }
+        out
+    }
+
+    fn quota_reason(
+        &self,
+        plan: &Plan,
+        cat: &str,
+        m: &Member,
+        lo: NaiveDate,
+        hi: NaiveDate,
+    ) -> String {
+        let items: Vec<&Item> = self
+            .syl
+            .items
+            .iter()
+            .filter(|i| {
+                i.category == cat && (i.squadrons.is_empty() || i.squadrons.contains(&m.squadron))
+            })
+            .collect();
+        if items.is_empty() {
+            return format!("no `{cat}` item is held for squadron `{}`", m.squadron);
+        }
+        if items.iter().all(|i| !Self::has_skills(m, &i.requires, hi)) {
+            let needs: Vec<String> = items
+                .iter()
+                .map(|i| format!("{} requires {}", i.id, i.requires.join(", ")))
+                .collect();
+            return format!(
+                "not current in the skills the `{cat}` items require ({})",
+                needs.join("; ")
+            );
+        }
+        let leave_days = self
+            .syl
+            .leave
+            .iter()
+            .filter(|l| l.member == m.id && l.from <= hi && lo <= l.to)
+            .map(|l| (l.to.min(hi) - l.from.max(lo)).num_days() + 1)
+            .sum::<i64>();
+        if leave_days > 0 {
+            return format!(
+                "on leave part of the period (see [[leave]]) in `{}`",
+                m.squadron
+            );
+        }
+        let sessions: Vec<&Session> = plan
+            .sessions
+            .iter()
+            .filter(|s| s.squadron == m.squadron && lo <= s.date && s.date <= hi)
+            .filter(|s| items.iter().any(|i| i.id == s.item))
+            .collect();
+        if sessions.is_empty() {
+            return format!(
+                "no `{cat}` session was placed for `{}` in the period (see the unplaced items)",
+                m.squadron
+            );
+        }
+        let places: usize = sessions.iter().map(|s| s.members.len()).sum();
+        let size = self.brigade.members_of(&m.squadron).count();
+        format!(
+            "`{}` had {} `{cat}` sessions with {places} places in all for {size} members: the syllabus offers too few sessions for the quota",
+            m.squadron,
+            sessions.len()
+        )
+    }
+
+    fn score(&self, plan: &Plan) -> Vec<ScoreLine> {
+        let line = |c: &str, hard: bool, amount: f64, unit: &str, weight: f64| ScoreLine {
+            constraint: c.to_string(),
+            hard,
+            amount: round1(amount),
+            unit: unit.to_string(),
+            weight,
+            penalty: round1(amount * weight),
+        };
+        let hard = super::verify(self.brigade, self.syl, plan).len() as f64;
+        let unplaced: usize = plan.unplaced.iter().map(|u| u.dates.len()).sum();
+        let short: f64 = plan
+            .unmet
+            .iter()
+            .map(|u| {
+                u.members
+                    .iter()
+                    .map(|(_, h)| (u.required_hours - h).max(0.0))
+                    .sum::<f64>()
+            })
+            .sum();
+        // Fairness: standard deviation of hours within each squadron, summed.
+        let mut fair = 0.0;
+        for sq in &self.brigade.squadrons {
+            let hours: Vec<f64> = self
+                .brigade
+                .members
+                .iter()
+                .enumerate()
+                .filter(|(_, m)| m.squadron == sq.id)
+                .map(|(i, _)| f64::from(self.minutes[i]) / 60.0)
+                .collect();
+            if hours.len() > 1 {
+                let mean = hours.iter().sum::<f64>() / hours.len() as f64;
+                let var =
+                    hours.iter().map(|h| (h - mean).powi(2)).sum::<f64>() / hours.len() as f64;
+                fair += var.sqrt();
+            }
+        }
+        // Spread: a member in the same item on two days running.
+        let mut seen: HashMap<(&str, &str), Vec<NaiveDate>> = HashMap::new();
+        for s in &plan.sessions {
+            for m in &s.members {
+                seen.entry((m.as_str(), s.item.as_str()))
+                    .or_default()
+                    .push(s.date);
+            }
+        }
+        let spread = seen
+            .values()
+            .map(|d| {
+                d.windows(2)
+                    .filter(|w| (w[1] - w[0]).num_days() <= 1)
+                    .count()
+            })
+            .sum::<usize>() as f64;
+        // Currency: a qualification that lapses in the period with no session training it before.
+        let mut lapsed = 0usize;
+        for m in &self.brigade.members {
+            for sk in &m.skills {
+                let Some(until) = sk.valid_until else {
+                    continue;
+                };
+                if until < self.opt.from || until > self.opt.to {
+                    continue;
+                }
+                let trained = plan.sessions.iter().any(|s| {
+                    s.date <= until
+                        && s.members.contains(&m.id)
+                        && self.syl.item(&s.item).and_then(|i| i.trains.as_ref()) == Some(&sk.skill)
+                });
+                let offered = self
+                    .syl
+                    .items
+                    .iter()
+                    .any(|i| i.trains.as_ref() == Some(&sk.skill));
+                if offered && !trained {
+                    lapsed += 1;
+                }
+            }
+        }
+        let changes = self.opt.previous.map_or(0, |prev| {
+            let now: HashSet<_> = plan
+                .sessions
+                .iter()
+                .flat_map(|s| {
+                    s.members
+                        .iter()
+                        .map(move |m| (s.date, &s.item, &s.squadron, m))
+                })
+                .collect();
+            let before: HashSet<_> = prev
+                .sessions
+                .iter()
+                .filter(|s| plan.from <= s.date && s.date <= plan.to)
+                .flat_map(|s| {
+                    s.members
+                        .iter()
+                        .map(move |m| (s.date, &s.item, &s.squadron, m))
+                })
+                .collect();
+            now.symmetric_difference(&before).count()
+        }) as f64;
+        vec![
+            line("hard", true, hard, "violations found by verify", W_HARD),
+            line(
+                "unplaced",
+                false,
+                unplaced as f64,
+                "item occurrences not placed",
+                W_UNPLACED,
+            ),
+            line(
+                "quota",
+                false,
+                short,
+                "member-hours short of quotas",
+                W_QUOTA,
+            ),
+            line(
+                "fairness",
+                false,
+                fair,
+                "hours of spread (std dev) within squadrons",
+                W_FAIR,
+            ),
+            line(
+                "spread",
+                false,
+                spread,
+                "same item on two days running",
+                W_SPREAD,
+            ),
+            line(
+                "currency",
+                false,
+                lapsed as f64,
+                "qualifications lapsing untrained",
+                W_CURRENCY,
+            ),
+            line(
+                "changes",
+                false,
+                changes,
+                "attendances changed from the previous plan",
+                W_CHANGE,
+            ),
+        ]
+    }
+}
+
+fn round1(x: f64) -> f64 {
+    (x * 10.0).round() / 10.0
+}
+
+fn hm(m: u32) -> String {
+    format!("{:02}:{:02}", m / 60, m % 60)
+}
+
+fn eq_list(item: &Item) -> String {
+    item.equipment
+        .iter()
+        .map(|(k, v)| format!("{v} {k}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn short_list(ids: &[&str]) -> String {
+    if ids.len() <= 6 {
+        ids.join(", ")
+    } else {
+        format!("{} and {} more", ids[..6].join(", "), ids.len() - 6)
+    }
+}
