@@ -295,6 +295,15 @@ pub fn sample_brigade() -> Result<Brigade, Diagnostics> {
     Brigade::parse(SAMPLE_BRIGADE_NAME, sample_brigade_text())
 }
 
+/// The name diagnostics use for the sample syllabus.
+pub const SAMPLE_SYLLABUS_NAME: &str = "builtin:syllabus.toml";
+
+/// The sample brigade's training syllabus: day rules, the three-squadron duty
+/// rotation, items across the three hazards with RRULEs, and weekly quotas.
+pub fn sample_syllabus_text() -> &'static str {
+    include_str!("../data/syllabus.toml")
+}
+
 /// The name diagnostics use for the daily contest file.
 pub const DAILY_CONTEST_NAME: &str = "builtin:daily-contest.toml";
 

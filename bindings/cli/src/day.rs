@@ -13,6 +13,9 @@ pub struct DayArgs {
     /// Seed for the simulations.
     #[arg(long, default_value_t = 2021)]
     seed: u64,
+    /// The day (YYYY-MM-DD): the sample data's qualifications are set around 2026-12-01.
+    #[arg(long, default_value = "2026-12-01")]
+    date: chrono::NaiveDate,
     /// The built-in drill to show in full as the day's drill.
     #[arg(long, default_value = "forest-fire.initial-attack")]
     drill: String,
@@ -54,7 +57,38 @@ pub fn run(args: DayArgs) -> Outcome {
     println!();
     let cards = score_samples()?;
     println!();
-    contest(cards)
+    contest(cards)?;
+    println!();
+    week(&args)
+}
+
+/// Plans the sample brigade's coming week and checks today's drill against
+/// the on-duty squadron.
+fn week(args: &DayArgs) -> Outcome {
+    let brigade = std::path::PathBuf::from(muster_scenarios::SAMPLE_BRIGADE_NAME);
+    let syllabus = std::path::PathBuf::from(muster_scenarios::SAMPLE_SYLLABUS_NAME);
+    println!("The coming week's training plan");
+    crate::plan::run(crate::plan::PlanArgs {
+        brigade: brigade.clone(),
+        syllabus: syllabus.clone(),
+        from: args.date,
+        to: args.date + chrono::Days::new(6),
+        seed: args.seed,
+        pins: None,
+        ics: None,
+        csv: None,
+        json: false,
+    })?;
+    println!();
+    println!("Today's drill against the squadron on duty");
+    crate::drill::feasible(crate::drill::FeasibleArgs {
+        scenario: format!("builtin:{}", args.drill),
+        brigade,
+        date: args.date,
+        syllabus: Some(syllabus),
+        squadron: None,
+        json: false,
+    })
 }
 
 /// The daily contest among the three squadrons, from the day's scored runs.

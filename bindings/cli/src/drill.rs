@@ -22,23 +22,24 @@ pub enum DrillCommand {
 
 #[derive(Debug, Args)]
 pub struct FeasibleArgs {
-    /// The scenario.
-    scenario: String,
-    /// The brigade file.
+    /// The scenario: a file, a package folder or builtin:ID.
+    pub scenario: String,
+    /// The brigade file (`builtin:brigade.toml` for the sample brigade).
     #[arg(long, value_name = "FILE")]
-    brigade: PathBuf,
+    pub brigade: PathBuf,
     /// The day (YYYY-MM-DD, local).
     #[arg(long, value_name = "DATE")]
-    date: NaiveDate,
-    /// The syllabus file, for the duty rotation, leave and outages.
+    pub date: NaiveDate,
+    /// The syllabus file, for the duty rotation, leave and outages
+    /// (`builtin:syllabus.toml` for the sample syllabus).
     #[arg(long, value_name = "FILE")]
-    syllabus: Option<PathBuf>,
+    pub syllabus: Option<PathBuf>,
     /// The on-duty squadron, overriding the rotation.
     #[arg(long)]
-    squadron: Option<String>,
+    pub squadron: Option<String>,
     /// Print the result as JSON.
     #[arg(long)]
-    json: bool,
+    pub json: bool,
 }
 
 pub fn run(c: DrillCommand) -> Outcome {
@@ -47,7 +48,7 @@ pub fn run(c: DrillCommand) -> Outcome {
     }
 }
 
-fn feasible(a: FeasibleArgs) -> Outcome {
+pub fn feasible(a: FeasibleArgs) -> Outcome {
     let scenario = crate::scenario::load(&a.scenario)?;
     let brigade = load_brigade(&a.brigade)?;
     let syllabus = match &a.syllabus {

@@ -7,8 +7,8 @@ mod compete;
 mod day;
 mod drill;
 mod out;
-mod plugin;
 mod plan;
+mod plugin;
 mod scenario;
 mod score;
 

@@ -12,47 +12,66 @@ use crate::out::{self, Failure, Outcome};
 
 #[derive(Debug, Args)]
 pub struct PlanArgs {
-    /// The brigade file: squadrons, members, skills, equipment.
+    /// The brigade file: squadrons, members, skills, equipment
+    /// (`builtin:brigade.toml` for the sample brigade).
     #[arg(long, value_name = "FILE")]
-    brigade: PathBuf,
-    /// The syllabus file: day rules, duty rotation, items, quotas, leave.
+    pub brigade: PathBuf,
+    /// The syllabus file: day rules, duty rotation, items, quotas, leave
+    /// (`builtin:syllabus.toml` for the sample syllabus).
     #[arg(long, value_name = "FILE")]
-    syllabus: PathBuf,
+    pub syllabus: PathBuf,
     /// First day to plan (YYYY-MM-DD, local).
     #[arg(long, value_name = "DATE")]
-    from: NaiveDate,
+    pub from: NaiveDate,
     /// Last day to plan, included.
     #[arg(long, value_name = "DATE")]
-    to: NaiveDate,
+    pub to: NaiveDate,
     /// Seed of the improvement search; the same seed gives the same plan.
     #[arg(long, default_value_t = 0)]
-    seed: u64,
+    pub seed: u64,
     /// Published sessions to keep: a JSON list of sessions, as `--json` prints them.
     #[arg(long, value_name = "FILE")]
-    pins: Option<PathBuf>,
+    pub pins: Option<PathBuf>,
     /// Write one .ics calendar per member and per squadron into this folder.
     #[arg(long, value_name = "DIR")]
-    ics: Option<PathBuf>,
+    pub ics: Option<PathBuf>,
     /// Write the sessions as CSV to this file.
     #[arg(long, value_name = "FILE")]
-    csv: Option<PathBuf>,
+    pub csv: Option<PathBuf>,
     /// Print the whole plan as JSON instead of tables.
     #[arg(long)]
-    json: bool,
+    pub json: bool,
 }
 
-/// Reads and checks the brigade file.
+/// The embedded sample file a path names (`builtin:brigade.toml`,
+/// `builtin:syllabus.toml`), if it names one.
+fn builtin_text(path: &Path) -> Option<&'static str> {
+    match path.to_str()? {
+        muster_scenarios::SAMPLE_BRIGADE_NAME => Some(muster_scenarios::sample_brigade_text()),
+        muster_scenarios::SAMPLE_SYLLABUS_NAME => Some(muster_scenarios::sample_syllabus_text()),
+        _ => None,
+    }
+}
+
+fn read(path: &Path) -> Result<String, Failure> {
+    match builtin_text(path) {
+        Some(text) => Ok(text.to_string()),
+        None => out::read_text(path),
+    }
+}
+
+/// Reads and checks the brigade file (or `builtin:brigade.toml`, the sample brigade).
 pub fn load_brigade(path: &Path) -> Result<Brigade, Failure> {
-    let text = out::read_text(path)?;
+    let text = read(path)?;
     Brigade::parse(&path.display().to_string(), &text).map_err(|d| {
         out::diagnostics(&d);
         Failure::Input
     })
 }
 
-/// Reads and checks the syllabus file against the brigade.
+/// Reads and checks the syllabus file (or `builtin:syllabus.toml`) against the brigade.
 pub fn load_syllabus(path: &Path, brigade: &Brigade) -> Result<Syllabus, Failure> {
-    let text = out::read_text(path)?;
+    let text = read(path)?;
     Syllabus::parse(&path.display().to_string(), &text, brigade).map_err(|d| {
         out::diagnostics(&d);
         Failure::Input
