@@ -193,3 +193,45 @@ fn flood_rescue_generates_a_valid_scenario_and_scores_it() {
         .unwrap_err();
     insta::assert_snapshot!(e, @"flood-rescue.wasm: params.victims must be a whole number from 1 to 200");
 }
+
+/// The copy of the time-bonus guest that muster-scenarios embeds (for the main
+/// job) must score exactly as a fresh build of plugins/examples/time-bonus.
+/// Bytes can differ between build folders (panic locations carry paths), so
+/// the behaviour on every shipped initial-attack record is what is pinned.
+#[test]
+fn the_embedded_time_bonus_module_matches_a_fresh_build() {
+    let fresh = guest("muster_example_time_bonus.wasm");
+    let committed = std::fs::read(root().join("scenarios/wasm/time-bonus.wasm")).unwrap();
+    let rt = WasmRuntime::new(WasmLimits::default()).unwrap();
+    let a = rt.load("fresh.wasm", &fresh).unwrap();
+    let b = rt.load("embedded.wasm", &committed).unwrap();
+    let scenario = Scenario::parse(
+        "scenario.toml",
+        &read(&package().join("scenario.toml")),
+        Format::Toml,
+    )
+    .unwrap();
+    let params = &scenario.scoring().params;
+    let mut records = 0;
+    for entry in std::fs::read_dir(package()).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        if !(name.starts_with("record-") && name.ends_with(".json")) {
+            continue;
+        }
+        let r = DrillRecord::parse(&name, &read(&path), Format::Json, &scenario).unwrap();
+        let input = ScoreInput::new(&scenario, &r);
+        let (x, y) = (
+            a.score(&input, params).unwrap(),
+            b.score(&input, params).unwrap(),
+        );
+        assert_eq!(x.total.to_bits(), y.total.to_bits(), "{name}");
+        assert_eq!(
+            (x.status, &x.reason, &x.notes),
+            (y.status, &y.reason, &y.notes),
+            "{name}"
+        );
+        records += 1;
+    }
+    assert_eq!(records, 3);
+}

@@ -295,6 +295,36 @@ pub fn sample_brigade() -> Result<Brigade, Diagnostics> {
     Brigade::parse(SAMPLE_BRIGADE_NAME, sample_brigade_text())
 }
 
+/// The initial-attack scoring rule as a wasm module: the Rust guest in
+/// `plugins/examples/time-bonus`, built for wasm32-unknown-unknown. A test in
+/// muster-plugins rebuilds it and checks this copy scores exactly as the fresh
+/// build; regenerate with
+/// `cargo build --release --target wasm32-unknown-unknown -p muster-example-time-bonus`
+/// and copy `muster_example_time_bonus.wasm` here.
+pub fn time_bonus_wasm() -> &'static [u8] {
+    include_bytes!("../wasm/time-bonus.wasm")
+}
+
+/// The initial-attack package with its scoring switched from `score.rhai` to
+/// the wasm module [`time_bonus_wasm`], as (file name, bytes).
+pub fn initial_attack_wasm_files() -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = BUILTINS[0]
+        .files
+        .iter()
+        .filter(|(n, _)| *n != "score.rhai")
+        .map(|(n, t)| {
+            let text = if *n == "scenario.toml" {
+                t.replace("script = \"score.rhai\"", "wasm = \"score.wasm\"")
+            } else {
+                t.to_string()
+            };
+            (n.to_string(), text.into_bytes())
+        })
+        .collect();
+    files.push(("score.wasm".into(), time_bonus_wasm().to_vec()));
+    files
+}
+
 /// The name diagnostics use for the sample syllabus.
 pub const SAMPLE_SYLLABUS_NAME: &str = "builtin:syllabus.toml";
 

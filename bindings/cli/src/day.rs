@@ -57,6 +57,8 @@ pub fn run(args: DayArgs) -> Outcome {
     println!();
     let cards = score_samples()?;
     println!();
+    score_wasm(&cards)?;
+    println!();
     contest(cards)?;
     println!();
     week(&args)
@@ -89,6 +91,58 @@ fn week(args: &DayArgs) -> Outcome {
         squadron: None,
         json: false,
     })
+}
+
+/// Scores the initial attack's runs again with the same rule written in Rust
+/// and compiled to wasm, and shows that both scorers agree.
+fn score_wasm(rhai_cards: &[(String, String, muster_core::ScoreCard)]) -> Outcome {
+    let id = "forest-fire.initial-attack";
+    let package = muster_plugins::Package::from_files(
+        "builtin:forest-fire-initial-attack-wasm",
+        muster_scenarios::initial_attack_wasm_files(),
+        &muster_plugins::PackageOptions::default(),
+    )
+    .map_err(|e| crate::score::report(&e))?;
+    let Some(b) = muster_scenarios::find(id) else {
+        return Ok(());
+    };
+    println!("The initial attack's runs, scored again by the same rule compiled to wasm");
+    let mut t = out::table(&[
+        "run",
+        "wasm total",
+        "status",
+        "fuel used",
+        "rhai total",
+        "agree",
+    ]);
+    for ((name, text), (_, _, rhai)) in b
+        .records()
+        .zip(rhai_cards.iter().filter(|(d, _, _)| d == id))
+    {
+        let run = package
+            .run(name, text)
+            .map_err(|e| crate::score::report(&e))?;
+        let card = run.result.map_err(|e| {
+            crate::score::score_error(&e);
+            Failure::Input
+        })?;
+        t.add_row(vec![
+            name.trim_start_matches("record-")
+                .trim_end_matches(".json")
+                .to_string(),
+            format!("{:.2}", card.total),
+            format!("{:?}", card.status).to_lowercase(),
+            format!("{} of {}", run.stats.work_used, run.stats.work_limit),
+            format!("{:.2}", rhai.total),
+            if card.total.to_bits() == rhai.total.to_bits() && card.status == rhai.status {
+                "yes, bit for bit".to_string()
+            } else {
+                "NO".to_string()
+            },
+        ]);
+    }
+    println!("{t}");
+    Ok(())
 }
 
 /// The daily contest among the three squadrons, from the day's scored runs.
