@@ -50,6 +50,7 @@ pub use scenario::{
 };
 pub use schema::scenario_schema;
 mod brigade;
+pub mod ledger;
 mod record;
 mod score;
 
