@@ -5,6 +5,29 @@
 //! ([`EntryKind`]), the previous entry's hash and its own hash. Nothing is
 //! updated or deleted: a mistake is reversed by a [`EntryKind::Correction`].
 //!
+//! ```
+//! use muster_core::ledger::{self, Draft, EntryKind, LedgerStore, MemoryStore};
+//!
+//! let at = chrono::DateTime::parse_from_rfc3339("2021-06-01T08:00:00+08:00").unwrap();
+//! let mut store = MemoryStore::new();
+//! let joined = EntryKind::MemberJoined {
+//!     member: "m001".into(),
+//!     name: "Li Wei".into(),
+//!     squadron: "nantang".into(),
+//!     speciality: "wind-extinguisher".into(),
+//! };
+//! store.append(&[Draft::new("admin", at, joined)]).unwrap();
+//!
+//! // A correction must name an entry that exists; nothing is written otherwise.
+//! let bad = EntryKind::Correction { reverses: 7, reason: "typo".into() };
+//! let err = store.append(&[Draft::new("admin", at, bad)]).unwrap_err();
+//! assert_eq!(
+//!     err.to_string(),
+//!     "entry 2 (correction): there is no entry 7; the ledger holds entries 1 to 1"
+//! );
+//! assert_eq!(ledger::verify(&store).unwrap().entries, 1);
+//! ```
+//!
 //! # Canonical form and hash
 //!
 //! An entry's body is the compact JSON of its [`EntryKind`] as written by
@@ -830,7 +853,7 @@ pub fn verify(store: &dyn LedgerStore) -> Result<VerifyReport, LedgerError> {
     let mut expect = 1u64;
     let mut prev = EntryHash::GENESIS;
     let mut problem = None;
-    store.scan(1, &mut |raw: RawEntry| {
+    let scanned = store.scan(1, &mut |raw: RawEntry| {
         let found = if raw.seq != expect {
             Some(Tamper::Removed {
                 seq: expect,
@@ -840,12 +863,8 @@ pub fn verify(store: &dyn LedgerStore) -> Result<VerifyReport, LedgerError> {
             Some(Tamper::Edited { seq: raw.seq })
         } else if raw.prev != prev {
             Some(Tamper::Inserted { seq: raw.seq })
-        } else if let Err(e) = raw.parse() {
-            Some(Tamper::Unreadable {
-                seq: raw.seq,
-                message: e.to_string(),
-            })
         } else {
+            // The hash proves the body is the one sealed, so it is not re-parsed here.
             None
         };
         if found.is_some() {
@@ -855,7 +874,14 @@ pub fn verify(store: &dyn LedgerStore) -> Result<VerifyReport, LedgerError> {
         prev = raw.hash;
         expect += 1;
         true
-    })?;
+    });
+    match scanned {
+        Ok(()) => {}
+        Err(LedgerError::Corrupt { seq, message }) if problem.is_none() => {
+            problem = Some(Tamper::Unreadable { seq, message });
+        }
+        Err(e) => return Err(e),
+    }
     Ok(VerifyReport {
         entries: expect - 1,
         tip: prev,

@@ -36,7 +36,11 @@ CREATE TABLE entries (
     hours    REAL,
     body     TEXT NOT NULL
 ) STRICT;
-CREATE INDEX entries_subject ON entries(subject, at_ms) WHERE subject IS NOT NULL;
+CREATE INDEX entries_subject ON entries(subject) WHERE subject IS NOT NULL;
+CREATE INDEX entries_membership ON entries(subject)
+    WHERE kind IN ('member_joined', 'member_left');
+CREATE INDEX entries_hours ON entries(subject, at_ms, category, hours, kind)
+    WHERE kind = 'training_attended';
 CREATE INDEX entries_scenario ON entries(scenario) WHERE scenario IS NOT NULL;
 CREATE INDEX entries_corrects ON entries(corrects) WHERE corrects IS NOT NULL;
 CREATE TRIGGER entries_no_update BEFORE UPDATE ON entries
@@ -122,7 +126,7 @@ const NOT_CORRECTED: &str = "NOT EXISTS (SELECT 1 FROM entries c WHERE c.correct
 impl Lookup for SqlLookup<'_> {
     fn member(&mut self, id: &str) -> Result<Option<MemberState>, LedgerError> {
         let sql = format!(
-            "SELECT seq, kind FROM entries e WHERE subject = ?1 \
+            "SELECT seq, kind FROM entries e INDEXED BY entries_membership WHERE subject = ?1 \
              AND kind IN ('member_joined', 'member_left') AND {NOT_CORRECTED} \
              ORDER BY seq DESC LIMIT 1"
         );
@@ -363,26 +367,30 @@ impl LedgerStore for SqliteStore {
         let Some(member) = &query.member else {
             return hour_lines(&self.entries()?, &self.corrected()?, query);
         };
-        // The member's training rows straight from the index, without parsing bodies.
+        // The member's training rows straight from a covering index, without
+        // parsing bodies; summed in entry order like the other stores.
+        let corrected = self.corrected()?;
         let mut stmt = self
             .conn
-            .prepare_cached(&format!(
-                "SELECT category, hours FROM entries e WHERE subject = ?1 \
-                 AND at_ms >= ?2 AND at_ms < ?3 AND kind = 'training_attended' \
-                 AND {NOT_CORRECTED} ORDER BY seq"
-            ))
+            .prepare_cached(
+                "SELECT seq, category, hours FROM entries INDEXED BY entries_hours \
+                 WHERE kind = 'training_attended' AND subject = ?1 \
+                 AND at_ms >= ?2 AND at_ms < ?3",
+            )
             .map_err(storage)?;
         let from = query.from.map_or(i64::MIN, |t| t.timestamp_millis());
         let to = query.to.map_or(i64::MAX, |t| t.timestamp_millis());
-        let rows = stmt
+        let mut rows: Vec<(u64, String, f64)> = stmt
             .query_map(params![member, from, to], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, f64>(1)?))
+                Ok((seq_of(r, 0)?, r.get(1)?, r.get(2)?))
             })
+            .map_err(storage)?
+            .collect::<Result<_, _>>()
             .map_err(storage)?;
+        rows.sort_unstable_by_key(|r| r.0);
         let mut sums: std::collections::BTreeMap<String, (f64, u64)> = Default::default();
-        for r in rows {
-            let (category, hours) = r.map_err(storage)?;
-            if query.category.as_ref().is_some_and(|c| *c != category) {
+        for (seq, category, hours) in rows {
+            if corrected.contains(&seq) || query.category.as_ref().is_some_and(|c| *c != category) {
                 continue;
             }
             let s = sums.entry(category).or_default();
