@@ -4,6 +4,7 @@
 //! prints. Exit codes: 0 done, 1 the input was wrong (diagnostics printed), 2 usage.
 
 mod day;
+mod ledger;
 mod out;
 mod scenario;
 
@@ -30,6 +31,9 @@ enum Command {
     Scenario(scenario::ScenarioCommand),
     /// Run a training day on the built-in drills and the sample brigade.
     Day(day::DayArgs),
+    /// Keep the training ledger: record, query, verify, replay, export, import.
+    #[command(subcommand)]
+    Ledger(ledger::LedgerCommand),
 }
 
 fn main() -> ExitCode {
@@ -37,6 +41,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Scenario(c) => scenario::run(c),
         Command::Day(a) => day::run(a),
+        Command::Ledger(c) => ledger::run(c),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
