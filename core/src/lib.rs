@@ -52,6 +52,7 @@ pub use scenario::{
 };
 pub use schema::scenario_schema;
 mod brigade;
+pub mod ledger;
 mod record;
 mod score;
 

@@ -6,6 +6,7 @@
 mod compete;
 mod day;
 mod drill;
+mod ledger;
 mod out;
 mod plan;
 mod plugin;
@@ -48,6 +49,9 @@ enum Command {
     /// Check drills against the day's roster.
     #[command(subcommand)]
     Drill(drill::DrillCommand),
+    /// Keep the training ledger: record, query, verify, replay, export, import.
+    #[command(subcommand)]
+    Ledger(ledger::LedgerCommand),
 }
 
 fn main() -> ExitCode {
@@ -61,6 +65,7 @@ fn main() -> ExitCode {
         Command::Compete(c) => compete::run(c),
         Command::Plan(a) => plan::run(a),
         Command::Drill(c) => drill::run(c),
+        Command::Ledger(c) => ledger::run(c),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

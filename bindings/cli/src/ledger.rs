@@ -1,0 +1,460 @@
+//! `muster ledger`: keep the brigade's training and competition ledger.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use clap::{Args, Subcommand, ValueEnum};
+use muster_core::ledger::{
+    self, Draft, HourQuery, LedgerStore, Projection, SqliteStore, XapiOptions,
+};
+use muster_core::{Scorer, ScorerId, TimeBonusScorer};
+
+use crate::out::{self, Failure, Outcome};
+
+/// Where the ledger file is.
+#[derive(Debug, Args)]
+pub struct Db {
+    /// The ledger file (SQLite); created on first use.
+    #[arg(long, default_value = "muster.db")]
+    db: PathBuf,
+}
+
+impl std::ops::Deref for Db {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.db
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LedgerCommand {
+    /// Create the ledger file, or upgrade its schema, and show what it holds.
+    Init(Db),
+    /// Append entries from a JSON file: one draft or an array, all or none.
+    ///
+    /// A draft is `{"author": "m001", "at": "2021-06-01T08:00:00+08:00",
+    /// "entry": {"kind": "training_attended", ...}}`.
+    Record {
+        #[command(flatten)]
+        db: Db,
+        /// The JSON file with the drafts.
+        file: PathBuf,
+    },
+    /// Answer a question from the ledger.
+    Query {
+        #[command(flatten)]
+        db: Db,
+        /// What to show.
+        #[arg(value_enum)]
+        what: Question,
+        /// Only this member.
+        #[arg(long)]
+        member: Option<String>,
+        /// Only this training category.
+        #[arg(long)]
+        category: Option<String>,
+        /// From this time (RFC 3339), inclusive.
+        #[arg(long)]
+        from: Option<DateTime<FixedOffset>>,
+        /// Until this time (RFC 3339), exclusive.
+        #[arg(long)]
+        to: Option<DateTime<FixedOffset>>,
+        /// The day currency and readiness are judged on (YYYY-MM-DD).
+        #[arg(long)]
+        on: Option<NaiveDate>,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check the whole hash chain and name the first entry edited, removed or inserted.
+    Verify {
+        #[command(flatten)]
+        db: Db,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Re-run every stored score with its recorded scorer and report every difference.
+    Replay {
+        #[command(flatten)]
+        db: Db,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write the ledger out as CSV, JSON lines or xAPI 1.0.3 statements.
+    Export {
+        #[command(flatten)]
+        db: Db,
+        /// The format.
+        #[arg(long, value_enum, default_value = "jsonl")]
+        format: ExportFormat,
+        /// Write here instead of stdout.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// The xAPI account home page and activity base.
+        #[arg(long, default_value = "https://brigade.example")]
+        home_page: String,
+    },
+    /// Add the members of a roster CSV (`id,name,squadron,speciality`), all or none.
+    Import {
+        #[command(flatten)]
+        db: Db,
+        /// The roster CSV.
+        file: PathBuf,
+        /// Who records the import.
+        #[arg(long)]
+        author: String,
+        /// When (RFC 3339); now when left out.
+        #[arg(long)]
+        at: Option<DateTime<FixedOffset>>,
+    },
+}
+
+/// The questions `muster ledger query` answers.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Question {
+    /// Every entry.
+    Entries,
+    /// Training hours by member and category.
+    Hours,
+    /// Members × skills with level and expiry.
+    Skills,
+    /// Per squadron, members current in each hazard.
+    Readiness,
+    /// Qualifications expired or expiring within 30 days.
+    Currency,
+    /// Sessions, hours and drills per member.
+    Attendance,
+}
+
+/// Export formats.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ExportFormat {
+    /// One row per entry, with its canonical body.
+    Csv,
+    /// One JSON entry per line.
+    Jsonl,
+    /// xAPI 1.0.3 statements, as a JSON array.
+    Xapi,
+}
+
+/// The scorers `replay` can re-run, found by their recorded id.
+///
+/// Native scorers are listed here; the plugin runtimes (rhai, wasm) add one
+/// line that asks them for the id when none of these matches.
+fn resolve_scorer(id: &ScorerId) -> Option<Arc<dyn Scorer>> {
+    let native: [Arc<dyn Scorer>; 1] = [Arc::new(TimeBonusScorer::default())];
+    native.into_iter().find(|s| s.id() == id)
+}
+
+fn open(db: &Path) -> Result<SqliteStore, Failure> {
+    SqliteStore::open(db).map_err(|e| out::file_error(&db.display().to_string(), e))
+}
+
+fn fail(db: &Path, e: impl std::fmt::Display) -> Failure {
+    out::file_error(&db.display().to_string(), e)
+}
+
+/// Runs a `muster ledger` command.
+pub fn run(cmd: LedgerCommand) -> Outcome {
+    match cmd {
+        LedgerCommand::Init(Db { db }) => {
+            let store = open(&db)?;
+            let version = store.schema_version().map_err(|e| fail(&db, e))?;
+            let tip = store.tip().map_err(|e| fail(&db, e))?;
+            println!(
+                "{}: schema version {version}, {} entries",
+                db.display(),
+                tip.map_or(0, |t| t.0)
+            );
+            Ok(())
+        }
+        LedgerCommand::Record { db, file } => {
+            let text = out::read_text(&file)?;
+            let name = file.display().to_string();
+            let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+                eprintln!("{name}:{}:{}: error: {e}", e.line(), e.column());
+                Failure::Input
+            })?;
+            let drafts: Vec<Draft> = if value.is_array() {
+                serde_json::from_value(value)
+            } else {
+                serde_json::from_value(value).map(|d| vec![d])
+            }
+            .map_err(|e| out::file_error(&name, format!("not a ledger draft: {e}")))?;
+            let mut store = open(&db)?;
+            let written = store
+                .append(&drafts)
+                .map_err(|e| out::file_error(&name, format!("{e}; nothing was written")))?;
+            match (written.first(), written.last()) {
+                (Some(a), Some(b)) => println!("recorded entries {} to {}", a.seq, b.seq),
+                _ => println!("nothing to record"),
+            }
+            Ok(())
+        }
+        LedgerCommand::Query {
+            db,
+            what,
+            member,
+            category,
+            from,
+            to,
+            on,
+            json,
+        } => {
+            let store = open(&db)?;
+            query(&store, &db, what, member, category, from, to, on, json)
+        }
+        LedgerCommand::Verify { db, json } => {
+            let store = open(&db)?;
+            let report = ledger::verify(&store).map_err(|e| fail(&db, e))?;
+            if json {
+                out::json(&report)?;
+            } else if report.problem.is_none() {
+                println!(
+                    "ok: {} entries, one chain, tip {}",
+                    report.entries, report.tip
+                );
+            }
+            match &report.problem {
+                None => Ok(()),
+                Some(p) => Err(fail(&db, p)),
+            }
+        }
+        LedgerCommand::Replay { db, json } => {
+            let store = open(&db)?;
+            let report = ledger::replay(&store, &resolve_scorer).map_err(|e| fail(&db, e))?;
+            if json {
+                out::json(&report)?;
+            } else {
+                println!(
+                    "replayed {} scores: {} identical, {} differences, {} scorers not found, {} failed",
+                    report.replayed,
+                    report.identical,
+                    report.diffs.len(),
+                    report.unresolved.len(),
+                    report.failed.len()
+                );
+                if !report.diffs.is_empty() {
+                    let mut t = out::table(&["entry", "field", "stored", "replayed"]);
+                    for d in &report.diffs {
+                        t.add_row([
+                            d.seq.to_string(),
+                            d.field.clone(),
+                            d.stored.clone(),
+                            d.replayed.clone(),
+                        ]);
+                    }
+                    println!("{t}");
+                }
+                for (seq, id) in &report.unresolved {
+                    eprintln!(
+                        "{}: error: entry {seq}: no scorer `{}` ({})",
+                        db.display(),
+                        id.name,
+                        id.hash
+                    );
+                }
+                for (seq, e) in &report.failed {
+                    eprintln!("{}: error: entry {seq}: {e}", db.display());
+                }
+            }
+            let clean =
+                report.diffs.is_empty() && report.unresolved.is_empty() && report.failed.is_empty();
+            if clean { Ok(()) } else { Err(Failure::Input) }
+        }
+        LedgerCommand::Export {
+            db,
+            format,
+            out: path,
+            home_page,
+        } => {
+            let store = open(&db)?;
+            let entries = store.entries().map_err(|e| fail(&db, e))?;
+            let mut buf = Vec::new();
+            let written = match format {
+                ExportFormat::Csv => ledger::export_csv(&entries, &mut buf),
+                ExportFormat::Jsonl => ledger::export_jsonl(&entries, &mut buf),
+                ExportFormat::Xapi => {
+                    let opts = XapiOptions {
+                        activity_base: format!("{}/muster", home_page.trim_end_matches('/')),
+                        home_page,
+                    };
+                    let statements = ledger::export_xapi(&entries, &opts);
+                    serde_json::to_writer_pretty(&mut buf, &statements)
+                        .map_err(|e| std::io::Error::other(e.to_string()))
+                }
+            };
+            written.map_err(|e| out::file_error("<output>", e))?;
+            match path {
+                Some(p) => std::fs::write(&p, &buf)
+                    .map_err(|e| out::file_error(&p.display().to_string(), e)),
+                None => {
+                    use std::io::Write;
+                    std::io::stdout()
+                        .write_all(&buf)
+                        .map_err(|e| out::file_error("<stdout>", e))
+                }
+            }
+        }
+        LedgerCommand::Import {
+            db,
+            file,
+            author,
+            at,
+        } => {
+            let text = out::read_text(&file)?;
+            let name = file.display().to_string();
+            let rows = ledger::import_roster(&name, &text).map_err(|d| {
+                out::diagnostics(&d);
+                Failure::Input
+            })?;
+            let at = at.unwrap_or_else(|| chrono::Local::now().fixed_offset());
+            let drafts: Vec<Draft> = rows.iter().map(|r| r.draft(&author, at)).collect();
+            let mut store = open(&db)?;
+            let written = store.append(&drafts).map_err(|e| {
+                let line = match &e {
+                    ledger::LedgerError::AlreadyMember { member, .. } => rows
+                        .iter()
+                        .find(|r| &r.id == member)
+                        .map_or(String::new(), |r| format!(":{}:1", r.line)),
+                    _ => String::new(),
+                };
+                eprintln!("{name}{line}: error: {e}; nothing was written");
+                Failure::Input
+            })?;
+            println!("imported {} members", written.len());
+            Ok(())
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)] // The query's flags, passed through as clap parsed them.
+fn query(
+    store: &SqliteStore,
+    db: &Path,
+    what: Question,
+    member: Option<String>,
+    category: Option<String>,
+    from: Option<DateTime<FixedOffset>>,
+    to: Option<DateTime<FixedOffset>>,
+    on: Option<NaiveDate>,
+    json: bool,
+) -> Outcome {
+    let day = on.unwrap_or_else(|| chrono::Local::now().date_naive());
+    let projection = || -> Result<Projection, Failure> {
+        Ok(Projection::build(
+            &store.entries().map_err(|e| fail(db, e))?,
+        ))
+    };
+    match what {
+        Question::Entries => {
+            let entries = store.entries().map_err(|e| fail(db, e))?;
+            if json {
+                return out::json(&entries);
+            }
+            let mut t = out::table(&["seq", "at", "author", "kind", "member"]);
+            for e in &entries {
+                t.add_row([
+                    e.seq.to_string(),
+                    e.at.to_rfc3339(),
+                    e.author.clone(),
+                    e.kind.name().to_string(),
+                    e.kind.subject().unwrap_or("").to_string(),
+                ]);
+            }
+            println!("{t}");
+        }
+        Question::Hours => {
+            let q = HourQuery {
+                member,
+                category,
+                from,
+                to,
+            };
+            let lines = store.hours(&q).map_err(|e| fail(db, e))?;
+            if json {
+                return out::json(&lines);
+            }
+            let mut t = out::table(&["member", "category", "sessions", "hours"]);
+            for l in &lines {
+                t.add_row([
+                    l.member.clone(),
+                    l.category.clone(),
+                    l.sessions.to_string(),
+                    format!("{:.2}", l.hours),
+                ]);
+            }
+            println!("{t}");
+        }
+        Question::Skills => {
+            let cells = projection()?.skills_matrix();
+            if json {
+                return out::json(&cells);
+            }
+            let mut t = out::table(&["member", "squadron", "skill", "level", "valid until"]);
+            for c in &cells {
+                t.add_row([
+                    c.member.clone(),
+                    c.squadron.clone(),
+                    c.skill.clone(),
+                    c.level.to_string(),
+                    c.valid_until.map_or("-".into(), |d| d.to_string()),
+                ]);
+            }
+            println!("{t}");
+        }
+        Question::Readiness => {
+            let lines = projection()?.readiness(day);
+            if json {
+                return out::json(&lines);
+            }
+            let mut t = out::table(&["squadron", "hazard", "current", "members"]);
+            for l in &lines {
+                t.add_row([
+                    l.squadron.clone(),
+                    l.hazard.clone(),
+                    l.current.to_string(),
+                    l.members.to_string(),
+                ]);
+            }
+            println!("{t}");
+        }
+        Question::Currency => {
+            let lines = projection()?.currency(day);
+            if json {
+                return out::json(&lines);
+            }
+            let mut t = out::table(&["member", "skill", "valid until", "days left", "alert"]);
+            for l in &lines {
+                t.add_row([
+                    l.member.clone(),
+                    l.skill.clone(),
+                    l.valid_until.to_string(),
+                    l.days_left.to_string(),
+                    l.alert.to_string(),
+                ]);
+            }
+            println!("{t}");
+        }
+        Question::Attendance => {
+            let lines = projection()?.attendance(from, to);
+            if json {
+                return out::json(&lines);
+            }
+            let mut t = out::table(&["member", "sessions", "hours", "drills"]);
+            for l in &lines {
+                t.add_row([
+                    l.member.clone(),
+                    l.sessions.to_string(),
+                    format!("{:.2}", l.hours),
+                    l.drills.to_string(),
+                ]);
+            }
+            println!("{t}");
+        }
+    }
+    Ok(())
+}

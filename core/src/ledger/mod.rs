@@ -1,0 +1,1045 @@
+//! The ledger: an append-only, hash-chained log of what the brigade did.
+//!
+//! Every fact is an [`Entry`]: a sequence number, an author, the time it was
+//! recorded (handed in by the caller; core reads no clock), what happened
+//! ([`EntryKind`]), the previous entry's hash and its own hash. Nothing is
+//! updated or deleted: a mistake is reversed by a [`EntryKind::Correction`].
+//!
+//! ```
+//! use muster_core::ledger::{self, Draft, EntryKind, LedgerStore, MemoryStore};
+//!
+//! let at = chrono::DateTime::parse_from_rfc3339("2021-06-01T08:00:00+08:00").unwrap();
+//! let mut store = MemoryStore::new();
+//! let joined = EntryKind::MemberJoined {
+//!     member: "m001".into(),
+//!     name: "Li Wei".into(),
+//!     squadron: "nantang".into(),
+//!     speciality: "wind-extinguisher".into(),
+//! };
+//! store.append(&[Draft::new("admin", at, joined)]).unwrap();
+//!
+//! // A correction must name an entry that exists; nothing is written otherwise.
+//! let bad = EntryKind::Correction { reverses: 7, reason: "typo".into() };
+//! let err = store.append(&[Draft::new("admin", at, bad)]).unwrap_err();
+//! assert_eq!(
+//!     err.to_string(),
+//!     "entry 2 (correction): there is no entry 7; the ledger holds entries 1 to 1"
+//! );
+//! assert_eq!(ledger::verify(&store).unwrap().entries, 1);
+//! ```
+//!
+//! # Canonical form and hash
+//!
+//! An entry's body is the compact JSON of its [`EntryKind`] as written by
+//! [`canonical_body`] (`serde_json`, no whitespace, object keys in the order
+//! the JSON value holds them, numbers in shortest round-trip form). The stored
+//! body text is authoritative: the hash is computed over the stored bytes, so
+//! verification never depends on re-serialising. The hash is SHA-256 over
+//!
+//! ```text
+//! "muster-ledger-v1" 0x00 seq(decimal) 0x00 prev(hex) 0x00 at(RFC 3339) 0x00 author 0x00 body
+//! ```
+//!
+//! where `prev` of the first entry is 64 zeros.
+//!
+//! # Extension kinds
+//!
+//! Other modules (competitions first) add their own facts with
+//! [`EntryKind::Extension`]: a `module` and `name` (e.g. `compete` /
+//! `attempt`), a free JSON `payload`, and the `members` and `entries` it names,
+//! which the ledger checks like any other reference. A module that needs
+//! stronger typing wraps the payload in its own serde type; a new core variant
+//! is only needed when core's projections must understand the fact.
+
+mod export;
+mod project;
+#[cfg(feature = "sqlite")]
+mod sqlite;
+mod store;
+
+use std::fmt;
+use std::sync::Arc;
+
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use sha2::{Digest, Sha256};
+
+use crate::{DrillRecord, ScoreCard, ScoreInput, Scorer, ScorerId};
+
+pub use export::{RosterRow, XapiOptions, export_csv, export_jsonl, export_xapi, import_roster};
+pub use project::{
+    Alert, Attendance, CurrencyLine, HAZARD_SKILLS, HourLine, HourQuery, MatrixCell, Projection,
+    SquadronReadiness, hazard_of,
+};
+#[cfg(feature = "sqlite")]
+pub use sqlite::{SCHEMA_VERSION, SqliteStore};
+pub use store::{LedgerStore, Lookup, MemoryStore};
+
+/// A SHA-256 hash of one entry, shown as 64 hex digits.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct EntryHash(pub [u8; 32]);
+
+impl EntryHash {
+    /// The `prev` hash of the first entry: all zeros.
+    pub const GENESIS: EntryHash = EntryHash([0; 32]);
+
+    /// Parses 64 hex digits.
+    pub fn from_hex(s: &str) -> Option<EntryHash> {
+        if s.len() != 64 || !s.is_ascii() {
+            return None;
+        }
+        let mut out = [0u8; 32];
+        for (i, b) in out.iter_mut().enumerate() {
+            *b = u8::from_str_radix(&s[2 * i..2 * i + 2], 16).ok()?;
+        }
+        Some(EntryHash(out))
+    }
+}
+
+impl fmt::Display for EntryHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for b in self.0 {
+            write!(f, "{b:02x}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for EntryHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "EntryHash({self})")
+    }
+}
+
+impl serde::Serialize for EntryHash {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for EntryHash {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        EntryHash::from_hex(&s).ok_or_else(|| serde::de::Error::custom("expected 64 hex digits"))
+    }
+}
+
+/// What happened: the fact an entry records.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+#[non_exhaustive]
+pub enum EntryKind {
+    /// A member joined the brigade.
+    MemberJoined {
+        /// Member id, e.g. `m001`.
+        member: String,
+        /// Name as shown.
+        name: String,
+        /// Squadron id.
+        squadron: String,
+        /// The member's one speciality (a skill id).
+        speciality: String,
+    },
+    /// A member left the brigade.
+    MemberLeft {
+        /// Member id.
+        member: String,
+        /// Why.
+        reason: String,
+    },
+    /// A scenario package was adopted, so drill runs may name it.
+    ScenarioRegistered {
+        /// Scenario id.
+        scenario: String,
+        /// Scenario version.
+        version: String,
+        /// `sha256:` content hash of the package.
+        package_hash: String,
+    },
+    /// A qualification was granted.
+    QualificationGranted {
+        /// Member id.
+        member: String,
+        /// Skill id.
+        skill: String,
+        /// 1 (basic) to 3 (instructor).
+        level: u8,
+        /// Last day it is current; none when it does not expire.
+        valid_until: Option<NaiveDate>,
+    },
+    /// A qualification was renewed.
+    QualificationRenewed {
+        /// Member id.
+        member: String,
+        /// Skill id.
+        skill: String,
+        /// 1 (basic) to 3 (instructor).
+        level: u8,
+        /// Last day it is current; none when it does not expire.
+        valid_until: Option<NaiveDate>,
+    },
+    /// A qualification was revoked.
+    QualificationRevoked {
+        /// Member id.
+        member: String,
+        /// Skill id.
+        skill: String,
+        /// Why.
+        reason: String,
+    },
+    /// A member attended a training session.
+    TrainingAttended {
+        /// Member id.
+        member: String,
+        /// Syllabus item.
+        item: String,
+        /// Hour-quota category, e.g. `physical`, `water-rescue`.
+        category: String,
+        /// Hours attended.
+        hours: f64,
+        /// Member id of the instructor who signed off.
+        instructor: String,
+    },
+    /// A drill run was recorded.
+    DrillRun {
+        /// Scenario id; must be registered.
+        scenario: String,
+        /// Scenario version.
+        version: String,
+        /// Content hash of the package the run used; must match the registration.
+        package_hash: String,
+        /// Members who took part.
+        members: Vec<String>,
+        /// The run.
+        record: DrillRecord,
+    },
+    /// A drill run was scored.
+    ScoreComputed {
+        /// Sequence number of the `drill_run` entry scored.
+        run: u64,
+        /// The scorer, with its content hash.
+        scorer: ScorerId,
+        /// The `[scoring.params]` it was given.
+        params: serde_json::Value,
+        /// Version of the runtime that ran it (e.g. `rhai 1.27`, `native`).
+        runtime: String,
+        /// The exact input the scorer saw.
+        input: ScoreInput,
+        /// The card it gave.
+        card: ScoreCard,
+    },
+    /// Reverses an earlier entry; the entry stays, projections skip it.
+    Correction {
+        /// Sequence number of the entry reversed.
+        reverses: u64,
+        /// Why.
+        reason: String,
+    },
+    /// A fact owned by another module (see the module docs).
+    Extension {
+        /// Owning module, e.g. `compete`.
+        module: String,
+        /// Kind within the module, e.g. `attempt`.
+        name: String,
+        /// Members the fact names; each must be a current member.
+        #[serde(default)]
+        members: Vec<String>,
+        /// Entries the fact names; each must exist.
+        #[serde(default)]
+        entries: Vec<u64>,
+        /// The module's data.
+        payload: serde_json::Value,
+    },
+}
+
+impl EntryKind {
+    /// The snake_case kind name, as stored.
+    pub fn name(&self) -> &'static str {
+        match self {
+            EntryKind::MemberJoined { .. } => "member_joined",
+            EntryKind::MemberLeft { .. } => "member_left",
+            EntryKind::ScenarioRegistered { .. } => "scenario_registered",
+            EntryKind::QualificationGranted { .. } => "qualification_granted",
+            EntryKind::QualificationRenewed { .. } => "qualification_renewed",
+            EntryKind::QualificationRevoked { .. } => "qualification_revoked",
+            EntryKind::TrainingAttended { .. } => "training_attended",
+            EntryKind::DrillRun { .. } => "drill_run",
+            EntryKind::ScoreComputed { .. } => "score_computed",
+            EntryKind::Correction { .. } => "correction",
+            EntryKind::Extension { .. } => "extension",
+        }
+    }
+
+    /// The member this entry is chiefly about, used to index it.
+    pub fn subject(&self) -> Option<&str> {
+        match self {
+            EntryKind::MemberJoined { member, .. }
+            | EntryKind::MemberLeft { member, .. }
+            | EntryKind::QualificationGranted { member, .. }
+            | EntryKind::QualificationRenewed { member, .. }
+            | EntryKind::QualificationRevoked { member, .. }
+            | EntryKind::TrainingAttended { member, .. } => Some(member),
+            _ => None,
+        }
+    }
+
+    /// The entry this one refers to, used to index it.
+    pub fn reference(&self) -> Option<u64> {
+        match self {
+            EntryKind::ScoreComputed { run, .. } => Some(*run),
+            EntryKind::Correction { reverses, .. } => Some(*reverses),
+            _ => None,
+        }
+    }
+}
+
+/// An entry to append: who recorded it, when, and what.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct Draft {
+    /// Member id or account of whoever recorded it.
+    pub author: String,
+    /// When it was recorded.
+    pub at: DateTime<FixedOffset>,
+    /// What happened.
+    pub entry: EntryKind,
+}
+
+impl Draft {
+    /// A draft entry.
+    pub fn new(author: impl Into<String>, at: DateTime<FixedOffset>, entry: EntryKind) -> Draft {
+        Draft {
+            author: author.into(),
+            at,
+            entry,
+        }
+    }
+}
+
+/// An entry as stored: the text that is hashed, exactly.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RawEntry {
+    /// 1-based sequence number.
+    pub seq: u64,
+    /// Author.
+    pub author: String,
+    /// RFC 3339 time.
+    pub at: String,
+    /// Canonical JSON of the [`EntryKind`].
+    pub body: String,
+    /// The previous entry's hash.
+    pub prev: EntryHash,
+    /// This entry's hash.
+    pub hash: EntryHash,
+}
+
+impl RawEntry {
+    /// Seals a draft as entry `seq` after `prev`.
+    pub fn seal(seq: u64, prev: EntryHash, draft: &Draft) -> RawEntry {
+        let at = draft.at.to_rfc3339();
+        let body = canonical_body(&draft.entry);
+        let hash = entry_hash(seq, &prev, &at, &draft.author, &body);
+        RawEntry {
+            seq,
+            author: draft.author.clone(),
+            at,
+            body,
+            prev,
+            hash,
+        }
+    }
+
+    /// The hash the stored fields give.
+    pub fn computed_hash(&self) -> EntryHash {
+        entry_hash(self.seq, &self.prev, &self.at, &self.author, &self.body)
+    }
+
+    /// Parses the stored text into an [`Entry`].
+    pub fn parse(&self) -> Result<Entry, LedgerError> {
+        let corrupt = |message: String| LedgerError::Corrupt {
+            seq: self.seq,
+            message,
+        };
+        let at = DateTime::parse_from_rfc3339(&self.at)
+            .map_err(|e| corrupt(format!("bad time `{}`: {e}", self.at)))?;
+        let kind: EntryKind =
+            serde_json::from_str(&self.body).map_err(|e| corrupt(format!("bad body: {e}")))?;
+        Ok(Entry {
+            seq: self.seq,
+            author: self.author.clone(),
+            at,
+            kind,
+            prev: self.prev,
+            hash: self.hash,
+        })
+    }
+}
+
+/// One entry of the ledger.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[non_exhaustive]
+pub struct Entry {
+    /// 1-based sequence number.
+    pub seq: u64,
+    /// Who recorded it.
+    pub author: String,
+    /// When it was recorded.
+    pub at: DateTime<FixedOffset>,
+    /// What happened.
+    #[serde(flatten)]
+    pub kind: EntryKind,
+    /// The previous entry's hash.
+    pub prev: EntryHash,
+    /// This entry's hash.
+    pub hash: EntryHash,
+}
+
+/// The canonical body text of an entry kind (see the module docs).
+pub fn canonical_body(kind: &EntryKind) -> String {
+    // Serialising plain data with string keys cannot fail; the fallback keeps
+    // the function total without a panic path.
+    serde_json::to_string(kind).unwrap_or_else(|e| format!("{{\"unserialisable\":\"{e}\"}}"))
+}
+
+fn entry_hash(seq: u64, prev: &EntryHash, at: &str, author: &str, body: &str) -> EntryHash {
+    let mut h = Sha256::new();
+    h.update(b"muster-ledger-v1\0");
+    h.update(seq.to_string().as_bytes());
+    h.update(b"\0");
+    h.update(prev.to_string().as_bytes());
+    h.update(b"\0");
+    h.update(at.as_bytes());
+    h.update(b"\0");
+    h.update(author.as_bytes());
+    h.update(b"\0");
+    h.update(body.as_bytes());
+    EntryHash(h.finalize().into())
+}
+
+/// Why the ledger refused or failed an operation.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum LedgerError {
+    /// The entry names a member the ledger does not know.
+    #[error(
+        "entry {seq} ({kind}): unknown member `{member}` as {role}; record a member_joined entry first"
+    )]
+    UnknownMember {
+        /// Sequence number the entry would have had.
+        seq: u64,
+        /// Entry kind.
+        kind: &'static str,
+        /// The member id.
+        member: String,
+        /// Which field names it.
+        role: &'static str,
+    },
+    /// The entry names a member who has left.
+    #[error("entry {seq} ({kind}): member `{member}` has left the brigade (entry {left})")]
+    MemberGone {
+        /// Sequence number the entry would have had.
+        seq: u64,
+        /// Entry kind.
+        kind: &'static str,
+        /// The member id.
+        member: String,
+        /// The member_left entry.
+        left: u64,
+    },
+    /// A member_joined for a member who is already in the brigade.
+    #[error("entry {seq} (member_joined): member `{member}` already joined (entry {joined})")]
+    AlreadyMember {
+        /// Sequence number the entry would have had.
+        seq: u64,
+        /// The member id.
+        member: String,
+        /// The member_joined entry.
+        joined: u64,
+    },
+    /// The entry names a scenario version that was never registered.
+    #[error(
+        "entry {seq} (drill_run): unknown scenario `{scenario}@{version}`; record a scenario_registered entry first"
+    )]
+    UnknownScenario {
+        /// Sequence number the entry would have had.
+        seq: u64,
+        /// Scenario id.
+        scenario: String,
+        /// Version.
+        version: String,
+    },
+    /// The scenario was registered with another package hash.
+    #[error(
+        "entry {seq} (drill_run): scenario `{scenario}@{version}` was registered with package {registered}, not {given}"
+    )]
+    PackageMismatch {
+        /// Sequence number the entry would have had.
+        seq: u64,
+        /// Scenario id.
+        scenario: String,
+        /// Version.
+        version: String,
+        /// Hash in the registration.
+        registered: String,
+        /// Hash in the entry.
+        given: String,
+    },
+    /// The scenario version is already registered.
+    #[error(
+        "entry {seq} (scenario_registered): `{scenario}@{version}` is already registered (entry {registered})"
+    )]
+    AlreadyRegistered {
+        /// Sequence number the entry would have had.
+        seq: u64,
+        /// Scenario id.
+        scenario: String,
+        /// Version.
+        version: String,
+        /// The earlier registration.
+        registered: u64,
+    },
+    /// The entry refers to an entry that does not exist.
+    #[error(
+        "entry {seq} ({kind}): there is no entry {target}; the ledger holds entries 1 to {last}"
+    )]
+    UnknownEntry {
+        /// Sequence number the entry would have had.
+        seq: u64,
+        /// Entry kind.
+        kind: &'static str,
+        /// The missing entry.
+        target: u64,
+        /// The last entry that exists.
+        last: u64,
+    },
+    /// The entry refers to an entry of the wrong kind.
+    #[error("entry {seq} ({kind}): entry {target} is a {found}, not a {expected}")]
+    WrongKind {
+        /// Sequence number the entry would have had.
+        seq: u64,
+        /// Entry kind.
+        kind: &'static str,
+        /// The entry referred to.
+        target: u64,
+        /// Its kind.
+        found: String,
+        /// The kind needed.
+        expected: &'static str,
+    },
+    /// A correction of an entry that was already corrected.
+    #[error("entry {seq} (correction): entry {target} was already corrected by entry {by}")]
+    AlreadyCorrected {
+        /// Sequence number the entry would have had.
+        seq: u64,
+        /// The entry referred to.
+        target: u64,
+        /// The earlier correction.
+        by: u64,
+    },
+    /// A field holds a value that cannot be right.
+    #[error("entry {seq} ({kind}): {message}")]
+    Invalid {
+        /// Sequence number the entry would have had.
+        seq: u64,
+        /// Entry kind.
+        kind: &'static str,
+        /// What is wrong and what would be right.
+        message: String,
+    },
+    /// A stored entry cannot be read.
+    #[error("entry {seq} cannot be read: {message}")]
+    Corrupt {
+        /// Sequence number.
+        seq: u64,
+        /// What is wrong.
+        message: String,
+    },
+    /// The database was written by a newer Muster.
+    #[error("the ledger has schema version {found}; this Muster reads up to {supported}")]
+    SchemaTooNew {
+        /// Version found.
+        found: i64,
+        /// Newest version known.
+        supported: i64,
+    },
+    /// The storage failed (disk, lock, SQL).
+    #[error("ledger storage: {0}")]
+    Storage(String),
+}
+
+/// Checks a draft against the ledger's current state before it becomes entry `seq`.
+///
+/// Stores call this inside their write transaction, after reading the tip, so
+/// that concurrent writers never check against a stale state.
+pub fn check(seq: u64, draft: &Draft, look: &mut dyn Lookup) -> Result<(), LedgerError> {
+    let kind = draft.entry.name();
+    let invalid = |message: String| LedgerError::Invalid { seq, kind, message };
+    let nonempty = |field: &str, value: &str| {
+        if value.trim().is_empty() {
+            Err(invalid(format!("{field} is empty")))
+        } else {
+            Ok(())
+        }
+    };
+    nonempty("author", &draft.author)?;
+    let member = |look: &mut dyn Lookup, id: &str, role: &'static str| -> Result<(), LedgerError> {
+        match look.member(id)? {
+            None => Err(LedgerError::UnknownMember {
+                seq,
+                kind,
+                member: id.to_string(),
+                role,
+            }),
+            Some(MemberState::Left(left)) => Err(LedgerError::MemberGone {
+                seq,
+                kind,
+                member: id.to_string(),
+                left,
+            }),
+            Some(MemberState::Active(_)) => Ok(()),
+        }
+    };
+    let entry = |look: &mut dyn Lookup, target: u64| -> Result<String, LedgerError> {
+        match look.kind_of(target)? {
+            Some(k) if target < seq => Ok(k),
+            _ => Err(LedgerError::UnknownEntry {
+                seq,
+                kind,
+                target,
+                last: seq - 1,
+            }),
+        }
+    };
+    let level = |level: u8| {
+        if (1..=3).contains(&level) {
+            Ok(())
+        } else {
+            Err(invalid(format!("level {level} is not 1, 2 or 3")))
+        }
+    };
+    match &draft.entry {
+        EntryKind::MemberJoined {
+            member: id,
+            name,
+            squadron,
+            speciality,
+        } => {
+            nonempty("member", id)?;
+            nonempty("name", name)?;
+            nonempty("squadron", squadron)?;
+            nonempty("speciality", speciality)?;
+            if let Some(MemberState::Active(joined)) = look.member(id)? {
+                return Err(LedgerError::AlreadyMember {
+                    seq,
+                    member: id.clone(),
+                    joined,
+                });
+            }
+        }
+        EntryKind::MemberLeft { member: id, .. } => member(look, id, "member")?,
+        EntryKind::ScenarioRegistered {
+            scenario,
+            version,
+            package_hash,
+        } => {
+            nonempty("scenario", scenario)?;
+            if semver::Version::parse(version).is_err() {
+                return Err(invalid(format!(
+                    "version `{version}` is not a semantic version like 1.0.0"
+                )));
+            }
+            nonempty("package_hash", package_hash)?;
+            if let Some((registered, _)) = look.scenario(scenario, version)? {
+                return Err(LedgerError::AlreadyRegistered {
+                    seq,
+                    scenario: scenario.clone(),
+                    version: version.clone(),
+                    registered,
+                });
+            }
+        }
+        EntryKind::QualificationGranted {
+            member: id,
+            skill,
+            level: l,
+            ..
+        }
+        | EntryKind::QualificationRenewed {
+            member: id,
+            skill,
+            level: l,
+            ..
+        } => {
+            member(look, id, "member")?;
+            nonempty("skill", skill)?;
+            level(*l)?;
+        }
+        EntryKind::QualificationRevoked {
+            member: id, skill, ..
+        } => {
+            member(look, id, "member")?;
+            nonempty("skill", skill)?;
+        }
+        EntryKind::TrainingAttended {
+            member: id,
+            item,
+            category,
+            hours,
+            instructor,
+        } => {
+            member(look, id, "member")?;
+            member(look, instructor, "instructor")?;
+            nonempty("item", item)?;
+            nonempty("category", category)?;
+            if !hours.is_finite() || *hours <= 0.0 || *hours > 24.0 {
+                return Err(invalid(format!(
+                    "hours {hours} is not between 0 (exclusive) and 24"
+                )));
+            }
+        }
+        EntryKind::DrillRun {
+            scenario,
+            version,
+            package_hash,
+            members,
+            record,
+        } => {
+            if record.scenario != *scenario || record.version.to_string() != *version {
+                return Err(invalid(format!(
+                    "the record is for `{}@{}`, not `{scenario}@{version}`",
+                    record.scenario, record.version
+                )));
+            }
+            match look.scenario(scenario, version)? {
+                None => {
+                    return Err(LedgerError::UnknownScenario {
+                        seq,
+                        scenario: scenario.clone(),
+                        version: version.clone(),
+                    });
+                }
+                Some((_, registered)) if registered != *package_hash => {
+                    return Err(LedgerError::PackageMismatch {
+                        seq,
+                        scenario: scenario.clone(),
+                        version: version.clone(),
+                        registered,
+                        given: package_hash.clone(),
+                    });
+                }
+                Some(_) => {}
+            }
+            for m in members {
+                member(look, m, "participant")?;
+            }
+        }
+        EntryKind::ScoreComputed {
+            run, scorer, card, ..
+        } => {
+            let found = entry(look, *run)?;
+            if found != "drill_run" {
+                return Err(LedgerError::WrongKind {
+                    seq,
+                    kind,
+                    target: *run,
+                    found,
+                    expected: "drill_run",
+                });
+            }
+            if card.scorer != *scorer {
+                return Err(invalid(format!(
+                    "the card was made by `{}` ({}), not by the scorer named, `{}` ({})",
+                    card.scorer.name, card.scorer.hash, scorer.name, scorer.hash
+                )));
+            }
+            if !card.total.is_finite() {
+                return Err(invalid("the card's total is not a finite number".into()));
+            }
+        }
+        EntryKind::Correction { reverses, reason } => {
+            nonempty("reason", reason)?;
+            entry(look, *reverses)?;
+            if let Some(by) = look.corrected_by(*reverses)? {
+                return Err(LedgerError::AlreadyCorrected {
+                    seq,
+                    target: *reverses,
+                    by,
+                });
+            }
+        }
+        EntryKind::Extension {
+            module,
+            name,
+            members,
+            entries,
+            ..
+        } => {
+            nonempty("module", module)?;
+            nonempty("name", name)?;
+            for m in members {
+                member(look, m, "member")?;
+            }
+            for e in entries {
+                entry(look, *e)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether a member is in the brigade, with the entry that says so.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum MemberState {
+    /// Joined at this entry and has not left.
+    Active(u64),
+    /// Left at this entry.
+    Left(u64),
+}
+
+/// The result of checking a ledger's chain.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[non_exhaustive]
+pub struct VerifyReport {
+    /// Entries read.
+    pub entries: u64,
+    /// The hash of the last good entry; keep it elsewhere to detect a cut tail.
+    pub tip: EntryHash,
+    /// The first problem, if any.
+    pub problem: Option<Tamper>,
+}
+
+/// The first place the chain breaks.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, thiserror::Error)]
+#[serde(tag = "what", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Tamper {
+    /// The entry's content does not match its hash.
+    #[error("entry {seq} was edited: its content does not match its hash")]
+    Edited {
+        /// The entry.
+        seq: u64,
+    },
+    /// Entries are missing.
+    #[error("entry {seq} was removed: the next entry stored is {next}")]
+    Removed {
+        /// The first missing entry.
+        seq: u64,
+        /// The entry found in its place.
+        next: u64,
+    },
+    /// The entry does not follow its predecessor.
+    #[error(
+        "entry {seq} was inserted or replaced: it does not follow entry {}'s hash",
+        seq - 1
+    )]
+    Inserted {
+        /// The entry.
+        seq: u64,
+    },
+    /// The entry's text cannot be read.
+    #[error("entry {seq} cannot be read: {message}")]
+    Unreadable {
+        /// The entry.
+        seq: u64,
+        /// Why.
+        message: String,
+    },
+}
+
+/// Checks the whole chain, streaming, and names the first broken entry.
+pub fn verify(store: &dyn LedgerStore) -> Result<VerifyReport, LedgerError> {
+    let mut expect = 1u64;
+    let mut prev = EntryHash::GENESIS;
+    let mut problem = None;
+    let scanned = store.scan(1, &mut |raw: RawEntry| {
+        let found = if raw.seq != expect {
+            Some(Tamper::Removed {
+                seq: expect,
+                next: raw.seq,
+            })
+        } else if raw.computed_hash() != raw.hash {
+            Some(Tamper::Edited { seq: raw.seq })
+        } else if raw.prev != prev {
+            Some(Tamper::Inserted { seq: raw.seq })
+        } else {
+            // The hash proves the body is the one sealed, so it is not re-parsed here.
+            None
+        };
+        if found.is_some() {
+            problem = found;
+            return false;
+        }
+        prev = raw.hash;
+        expect += 1;
+        true
+    });
+    match scanned {
+        Ok(()) => {}
+        Err(LedgerError::Corrupt { seq, message }) if problem.is_none() => {
+            problem = Some(Tamper::Unreadable { seq, message });
+        }
+        Err(e) => return Err(e),
+    }
+    Ok(VerifyReport {
+        entries: expect - 1,
+        tip: prev,
+        problem,
+    })
+}
+
+/// Finds the scorer for a recorded [`ScorerId`]; `None` when it is not available.
+pub type ScorerResolver<'a> = dyn Fn(&ScorerId) -> Option<Arc<dyn Scorer>> + 'a;
+
+/// One difference found by [`replay`].
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[non_exhaustive]
+pub struct ReplayDiff {
+    /// The score_computed entry.
+    pub seq: u64,
+    /// Which part differs, e.g. `total` or `tasks.pump.points`.
+    pub field: String,
+    /// What was stored.
+    pub stored: String,
+    /// What the scorer gives now.
+    pub replayed: String,
+}
+
+/// The outcome of re-running every stored score.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+#[non_exhaustive]
+pub struct ReplayReport {
+    /// Scores re-run.
+    pub replayed: u64,
+    /// Scores reproduced bit for bit.
+    pub identical: u64,
+    /// Every difference.
+    pub diffs: Vec<ReplayDiff>,
+    /// Scores whose scorer could not be found, with the scorer.
+    pub unresolved: Vec<(u64, ScorerId)>,
+    /// Scores whose scorer failed now, with its error.
+    pub failed: Vec<(u64, String)>,
+}
+
+/// Re-runs every stored score with the scorer `resolve` gives for its id and
+/// reports every difference, comparing numbers by their bits.
+pub fn replay(
+    store: &dyn LedgerStore,
+    resolve: &ScorerResolver<'_>,
+) -> Result<ReplayReport, LedgerError> {
+    let mut report = ReplayReport::default();
+    let mut err = None;
+    store.scan(1, &mut |raw| {
+        if !raw.body.starts_with("{\"kind\":\"score_computed\"") {
+            return true;
+        }
+        let entry = match raw.parse() {
+            Ok(e) => e,
+            Err(e) => {
+                err = Some(e);
+                return false;
+            }
+        };
+        if let EntryKind::ScoreComputed {
+            scorer,
+            params,
+            input,
+            card,
+            ..
+        } = &entry.kind
+        {
+            report.replayed += 1;
+            let Some(s) = resolve(scorer) else {
+                report.unresolved.push((entry.seq, scorer.clone()));
+                return true;
+            };
+            match s.score(input, params) {
+                Ok(now) => {
+                    let before = report.diffs.len();
+                    diff_cards(entry.seq, card, &now, &mut report.diffs);
+                    if report.diffs.len() == before {
+                        report.identical += 1;
+                    }
+                }
+                Err(e) => report.failed.push((entry.seq, e.to_string())),
+            }
+        }
+        true
+    })?;
+    match err {
+        Some(e) => Err(e),
+        None => Ok(report),
+    }
+}
+
+fn num(x: f64) -> String {
+    format!("{x:?} (bits {:#018x})", x.to_bits())
+}
+
+fn opt_num(x: Option<f64>) -> String {
+    x.map_or_else(|| "none".into(), num)
+}
+
+fn diff_cards(seq: u64, a: &ScoreCard, b: &ScoreCard, out: &mut Vec<ReplayDiff>) {
+    let mut push = |field: String, stored: String, replayed: String| {
+        if stored != replayed {
+            out.push(ReplayDiff {
+                seq,
+                field,
+                stored,
+                replayed,
+            });
+        }
+    };
+    push("total".into(), num(a.total), num(b.total));
+    push(
+        "status".into(),
+        format!("{:?}", a.status),
+        format!("{:?}", b.status),
+    );
+    push("reason".into(), a.reason.clone(), b.reason.clone());
+    push(
+        "notes".into(),
+        format!("{:?}", a.notes),
+        format!("{:?}", b.notes),
+    );
+    push(
+        "scorer".into(),
+        format!("{:?}", a.scorer),
+        format!("{:?}", b.scorer),
+    );
+    let keys: std::collections::BTreeSet<&String> = a.tasks.keys().chain(b.tasks.keys()).collect();
+    for k in keys {
+        match (a.tasks.get(k), b.tasks.get(k)) {
+            (Some(x), Some(y)) => {
+                push(format!("tasks.{k}.seconds"), num(x.seconds), num(y.seconds));
+                push(
+                    format!("tasks.{k}.points"),
+                    opt_num(x.points),
+                    opt_num(y.points),
+                );
+                push(
+                    format!("tasks.{k}.status"),
+                    format!("{:?}", x.status),
+                    format!("{:?}", y.status),
+                );
+                push(
+                    format!("tasks.{k}.rating"),
+                    format!("{:?}", x.rating),
+                    format!("{:?}", y.rating),
+                );
+                push(
+                    format!("tasks.{k}.note"),
+                    format!("{:?}", x.note),
+                    format!("{:?}", y.note),
+                );
+            }
+            (x, y) => push(
+                format!("tasks.{k}"),
+                if x.is_some() { "present" } else { "absent" }.into(),
+                if y.is_some() { "present" } else { "absent" }.into(),
+            ),
+        }
+    }
+}

@@ -1,0 +1,410 @@
+//! The SQLite ledger store: one file, WAL, full sync, append-only by trigger.
+//!
+//! Several processes may append to one file at once: every append runs in a
+//! `BEGIN IMMEDIATE` transaction that takes the write lock first, then reads
+//! the tip and checks the drafts, so the chain stays one chain.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+
+use super::project::{HourLine, HourQuery, hour_lines};
+use super::{
+    Draft, Entry, EntryHash, EntryKind, LedgerError, LedgerStore, Lookup, MemberState, RawEntry,
+    check,
+};
+
+/// The schema version this Muster writes, kept in `PRAGMA user_version`.
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// Migrations: `MIGRATIONS[i]` takes the schema from version `i` to `i + 1`.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE entries (
+    seq      INTEGER PRIMARY KEY,
+    prev     TEXT NOT NULL,
+    hash     TEXT NOT NULL,
+    at       TEXT NOT NULL,
+    at_ms    INTEGER NOT NULL,
+    author   TEXT NOT NULL,
+    kind     TEXT NOT NULL,
+    subject  TEXT,
+    scenario TEXT,
+    corrects INTEGER,
+    category TEXT,
+    hours    REAL,
+    body     TEXT NOT NULL
+) STRICT;
+CREATE INDEX entries_subject ON entries(subject) WHERE subject IS NOT NULL;
+CREATE INDEX entries_membership ON entries(subject)
+    WHERE kind IN ('member_joined', 'member_left');
+CREATE INDEX entries_hours ON entries(subject, at_ms, category, hours, kind)
+    WHERE kind = 'training_attended';
+CREATE INDEX entries_scenario ON entries(scenario) WHERE scenario IS NOT NULL;
+CREATE INDEX entries_corrects ON entries(corrects) WHERE corrects IS NOT NULL;
+CREATE TRIGGER entries_no_update BEFORE UPDATE ON entries
+BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: entries cannot be changed'); END;
+CREATE TRIGGER entries_no_delete BEFORE DELETE ON entries
+BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: entries cannot be deleted'); END;
+"#];
+
+fn storage(e: rusqlite::Error) -> LedgerError {
+    LedgerError::Storage(e.to_string())
+}
+
+/// A ledger in a SQLite file.
+#[derive(Debug)]
+pub struct SqliteStore {
+    conn: Connection,
+}
+
+impl SqliteStore {
+    /// Opens the ledger at `path`, creating the file and schema on first use
+    /// and migrating an older schema.
+    pub fn open(path: &Path) -> Result<SqliteStore, LedgerError> {
+        SqliteStore::setup(Connection::open(path).map_err(storage)?)
+    }
+
+    /// A ledger in a private in-memory database.
+    pub fn open_in_memory() -> Result<SqliteStore, LedgerError> {
+        SqliteStore::setup(Connection::open_in_memory().map_err(storage)?)
+    }
+
+    fn setup(mut conn: Connection) -> Result<SqliteStore, LedgerError> {
+        conn.busy_timeout(Duration::from_secs(30))
+            .map_err(storage)?;
+        // journal_mode answers with a row, so it is read rather than set.
+        let _mode: String = conn
+            .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
+            .map_err(storage)?;
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(storage)?;
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(storage)?;
+        let found: i64 = tx
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(storage)?;
+        if found > SCHEMA_VERSION {
+            return Err(LedgerError::SchemaTooNew {
+                found,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        for (from, sql) in MIGRATIONS.iter().enumerate().skip(found.max(0) as usize) {
+            tx.execute_batch(sql).map_err(storage)?;
+            tx.pragma_update(None, "user_version", from as i64 + 1)
+                .map_err(storage)?;
+        }
+        tx.commit().map_err(storage)?;
+        Ok(SqliteStore { conn })
+    }
+
+    /// The schema version of the open file.
+    pub fn schema_version(&self) -> Result<i64, LedgerError> {
+        self.conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(storage)
+    }
+}
+
+struct SqlLookup<'a>(&'a Connection);
+
+/// Sequence numbers are stored as SQLite integers; they never exceed `i64::MAX`.
+fn sql_seq(seq: u64) -> i64 {
+    i64::try_from(seq).unwrap_or(i64::MAX)
+}
+
+fn seq_of(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<u64> {
+    let v: i64 = r.get(i)?;
+    u64::try_from(v).map_err(|_| rusqlite::Error::IntegralValueOutOfRange(i, v))
+}
+
+const NOT_CORRECTED: &str = "NOT EXISTS (SELECT 1 FROM entries c WHERE c.corrects = e.seq)";
+
+impl Lookup for SqlLookup<'_> {
+    fn member(&mut self, id: &str) -> Result<Option<MemberState>, LedgerError> {
+        let sql = format!(
+            "SELECT seq, kind FROM entries e INDEXED BY entries_membership WHERE subject = ?1 \
+             AND kind IN ('member_joined', 'member_left') AND {NOT_CORRECTED} \
+             ORDER BY seq DESC LIMIT 1"
+        );
+        let row: Option<(u64, String)> = self
+            .0
+            .prepare_cached(&sql)
+            .and_then(|mut s| {
+                s.query_row([id], |r| Ok((seq_of(r, 0)?, r.get(1)?)))
+                    .optional()
+            })
+            .map_err(storage)?;
+        Ok(row.map(|(seq, kind)| {
+            if kind == "member_left" {
+                MemberState::Left(seq)
+            } else {
+                MemberState::Active(seq)
+            }
+        }))
+    }
+
+    fn scenario(
+        &mut self,
+        scenario: &str,
+        version: &str,
+    ) -> Result<Option<(u64, String)>, LedgerError> {
+        let sql = format!(
+            "SELECT seq, body FROM entries e WHERE scenario = ?1 AND {NOT_CORRECTED} \
+             ORDER BY seq LIMIT 1"
+        );
+        let row: Option<(u64, String)> = self
+            .0
+            .prepare_cached(&sql)
+            .and_then(|mut s| {
+                s.query_row([format!("{scenario}@{version}")], |r| {
+                    Ok((seq_of(r, 0)?, r.get(1)?))
+                })
+                .optional()
+            })
+            .map_err(storage)?;
+        let Some((seq, body)) = row else {
+            return Ok(None);
+        };
+        match serde_json::from_str(&body) {
+            Ok(EntryKind::ScenarioRegistered { package_hash, .. }) => Ok(Some((seq, package_hash))),
+            _ => Err(LedgerError::Corrupt {
+                seq,
+                message: "not a readable scenario_registered entry".into(),
+            }),
+        }
+    }
+
+    fn kind_of(&mut self, seq: u64) -> Result<Option<String>, LedgerError> {
+        self.0
+            .prepare_cached("SELECT kind FROM entries WHERE seq = ?1")
+            .and_then(|mut s| s.query_row([sql_seq(seq)], |r| r.get(0)).optional())
+            .map_err(storage)
+    }
+
+    fn corrected_by(&mut self, seq: u64) -> Result<Option<u64>, LedgerError> {
+        self.0
+            .prepare_cached("SELECT seq FROM entries WHERE corrects = ?1 LIMIT 1")
+            .and_then(|mut s| s.query_row([sql_seq(seq)], |r| seq_of(r, 0)).optional())
+            .map_err(storage)
+    }
+}
+
+fn row_raw(
+    r: &rusqlite::Row<'_>,
+) -> rusqlite::Result<(u64, String, String, String, String, String)> {
+    Ok((
+        seq_of(r, 0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+    ))
+}
+
+fn to_raw(
+    (seq, prev, hash, at, author, body): (u64, String, String, String, String, String),
+) -> Result<RawEntry, LedgerError> {
+    let hex = |s: &str, what: &str| {
+        EntryHash::from_hex(s).ok_or_else(|| LedgerError::Corrupt {
+            seq,
+            message: format!("the {what} hash `{s}` is not 64 hex digits"),
+        })
+    };
+    Ok(RawEntry {
+        seq,
+        prev: hex(&prev, "previous")?,
+        hash: hex(&hash, "entry")?,
+        at,
+        author,
+        body,
+    })
+}
+
+const SELECT_RAW: &str = "SELECT seq, prev, hash, at, author, body FROM entries";
+
+impl LedgerStore for SqliteStore {
+    fn append(&mut self, drafts: &[Draft]) -> Result<Vec<RawEntry>, LedgerError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(storage)?;
+        let tip: Option<(u64, String)> = tx
+            .query_row(
+                "SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1",
+                [],
+                |r| Ok((seq_of(r, 0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(storage)?;
+        let (mut seq, mut prev) = match tip {
+            Some((seq, hash)) => (
+                seq,
+                EntryHash::from_hex(&hash).ok_or_else(|| LedgerError::Corrupt {
+                    seq,
+                    message: "the last entry's hash is not 64 hex digits".into(),
+                })?,
+            ),
+            None => (0, EntryHash::GENESIS),
+        };
+        let mut out = Vec::with_capacity(drafts.len());
+        {
+            let mut insert = tx
+                .prepare_cached(
+                    "INSERT INTO entries (seq, prev, hash, at, at_ms, author, kind, subject, \
+                     scenario, corrects, category, hours, body) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                )
+                .map_err(storage)?;
+            for d in drafts {
+                seq += 1;
+                check(seq, d, &mut SqlLookup(&tx))?;
+                let raw = RawEntry::seal(seq, prev, d);
+                let k = &d.entry;
+                let scenario = match k {
+                    EntryKind::ScenarioRegistered {
+                        scenario, version, ..
+                    } => Some(format!("{scenario}@{version}")),
+                    _ => None,
+                };
+                let corrects = match k {
+                    EntryKind::Correction { reverses, .. } => Some(*reverses),
+                    _ => None,
+                };
+                let (category, hours) = match k {
+                    EntryKind::TrainingAttended {
+                        category, hours, ..
+                    } => (Some(category.as_str()), Some(*hours)),
+                    _ => (None, None),
+                };
+                insert
+                    .execute(params![
+                        sql_seq(seq),
+                        raw.prev.to_string(),
+                        raw.hash.to_string(),
+                        raw.at,
+                        d.at.timestamp_millis(),
+                        raw.author,
+                        k.name(),
+                        k.subject(),
+                        scenario,
+                        corrects.map(sql_seq),
+                        category,
+                        hours,
+                        raw.body,
+                    ])
+                    .map_err(storage)?;
+                prev = raw.hash;
+                out.push(raw);
+            }
+        }
+        tx.commit().map_err(storage)?;
+        Ok(out)
+    }
+
+    fn scan(&self, from: u64, f: &mut dyn FnMut(RawEntry) -> bool) -> Result<(), LedgerError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!("{SELECT_RAW} WHERE seq >= ?1 ORDER BY seq"))
+            .map_err(storage)?;
+        let mut rows = stmt.query([sql_seq(from)]).map_err(storage)?;
+        while let Some(r) = rows.next().map_err(storage)? {
+            if !f(to_raw(row_raw(r).map_err(storage)?)?) {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    fn tip(&self) -> Result<Option<(u64, EntryHash)>, LedgerError> {
+        let row: Option<(u64, String)> = self
+            .conn
+            .query_row(
+                "SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1",
+                [],
+                |r| Ok((seq_of(r, 0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(storage)?;
+        row.map(|(seq, hash)| {
+            EntryHash::from_hex(&hash)
+                .map(|h| (seq, h))
+                .ok_or_else(|| LedgerError::Corrupt {
+                    seq,
+                    message: "the entry hash is not 64 hex digits".into(),
+                })
+        })
+        .transpose()
+    }
+
+    fn member_entries(&self, member: &str) -> Result<Vec<Entry>, LedgerError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!("{SELECT_RAW} WHERE subject = ?1 ORDER BY seq"))
+            .map_err(storage)?;
+        let rows = stmt.query_map([member], row_raw).map_err(storage)?;
+        let mut out = Vec::new();
+        for r in rows {
+            out.push(to_raw(r.map_err(storage)?)?.parse()?);
+        }
+        Ok(out)
+    }
+
+    fn corrected(&self) -> Result<BTreeSet<u64>, LedgerError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT corrects FROM entries WHERE corrects IS NOT NULL")
+            .map_err(storage)?;
+        let rows = stmt.query_map([], |r| seq_of(r, 0)).map_err(storage)?;
+        rows.collect::<Result<_, _>>().map_err(storage)
+    }
+
+    fn hours(&self, query: &HourQuery) -> Result<Vec<HourLine>, LedgerError> {
+        let Some(member) = &query.member else {
+            return hour_lines(&self.entries()?, &self.corrected()?, query);
+        };
+        // The member's training rows straight from a covering index, without
+        // parsing bodies; summed in entry order like the other stores.
+        let corrected = self.corrected()?;
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT seq, category, hours FROM entries INDEXED BY entries_hours \
+                 WHERE kind = 'training_attended' AND subject = ?1 \
+                 AND at_ms >= ?2 AND at_ms < ?3",
+            )
+            .map_err(storage)?;
+        let from = query.from.map_or(i64::MIN, |t| t.timestamp_millis());
+        let to = query.to.map_or(i64::MAX, |t| t.timestamp_millis());
+        let mut rows: Vec<(u64, String, f64)> = stmt
+            .query_map(params![member, from, to], |r| {
+                Ok((seq_of(r, 0)?, r.get(1)?, r.get(2)?))
+            })
+            .map_err(storage)?
+            .collect::<Result<_, _>>()
+            .map_err(storage)?;
+        rows.sort_unstable_by_key(|r| r.0);
+        let mut sums: std::collections::BTreeMap<String, (f64, u64)> = Default::default();
+        for (seq, category, hours) in rows {
+            if corrected.contains(&seq) || query.category.as_ref().is_some_and(|c| *c != category) {
+                continue;
+            }
+            let s = sums.entry(category).or_default();
+            s.0 += hours;
+            s.1 += 1;
+        }
+        Ok(sums
+            .into_iter()
+            .map(|(category, (hours, sessions))| HourLine {
+                member: member.clone(),
+                category,
+                hours,
+                sessions,
+            })
+            .collect())
+    }
+}

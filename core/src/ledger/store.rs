@@ -1,0 +1,201 @@
+//! The storage contract and the in-memory store.
+
+use std::collections::BTreeSet;
+
+use super::project::{HourLine, HourQuery, hour_lines};
+use super::{Draft, Entry, EntryHash, EntryKind, LedgerError, MemberState, RawEntry, check};
+
+/// What [`check`] needs to know about the ledger while appending.
+pub trait Lookup {
+    /// Whether `id` is a member, ignoring corrected entries.
+    fn member(&mut self, id: &str) -> Result<Option<MemberState>, LedgerError>;
+    /// The registration of `scenario@version`: its entry and package hash.
+    fn scenario(
+        &mut self,
+        scenario: &str,
+        version: &str,
+    ) -> Result<Option<(u64, String)>, LedgerError>;
+    /// The kind name of entry `seq`, if it exists.
+    fn kind_of(&mut self, seq: u64) -> Result<Option<String>, LedgerError>;
+    /// The correction that reversed entry `seq`, if any.
+    fn corrected_by(&mut self, seq: u64) -> Result<Option<u64>, LedgerError>;
+}
+
+/// Where ledger entries live. Appends are all-or-nothing and checked with
+/// [`check`] against the state read inside the same write.
+pub trait LedgerStore {
+    /// Checks and appends `drafts` in order, atomically: either all are
+    /// written or none is. Returns the entries written.
+    fn append(&mut self, drafts: &[Draft]) -> Result<Vec<RawEntry>, LedgerError>;
+
+    /// Calls `f` with each stored entry from `from` on, in order, until it returns false.
+    fn scan(&self, from: u64, f: &mut dyn FnMut(RawEntry) -> bool) -> Result<(), LedgerError>;
+
+    /// The last entry's number and hash; `None` when empty.
+    fn tip(&self) -> Result<Option<(u64, EntryHash)>, LedgerError>;
+
+    /// The entries whose subject is `member` (see [`EntryKind::subject`]), in order.
+    fn member_entries(&self, member: &str) -> Result<Vec<Entry>, LedgerError>;
+
+    /// The numbers of every entry reversed by a correction.
+    fn corrected(&self) -> Result<BTreeSet<u64>, LedgerError>;
+
+    /// Training hours by member and category (see [`HourQuery`]), skipping corrected entries.
+    fn hours(&self, query: &HourQuery) -> Result<Vec<HourLine>, LedgerError> {
+        let entries = match &query.member {
+            Some(m) => self.member_entries(m)?,
+            None => self.entries()?,
+        };
+        hour_lines(&entries, &self.corrected()?, query)
+    }
+
+    /// Every entry, parsed, in order.
+    fn entries(&self) -> Result<Vec<Entry>, LedgerError> {
+        let mut out = Vec::new();
+        let mut err = None;
+        self.scan(1, &mut |raw| match raw.parse() {
+            Ok(e) => {
+                out.push(e);
+                true
+            }
+            Err(e) => {
+                err = Some(e);
+                false
+            }
+        })?;
+        match err {
+            Some(e) => Err(e),
+            None => Ok(out),
+        }
+    }
+}
+
+/// A ledger held in memory, for tests and short-lived tools.
+#[derive(Debug, Default, Clone)]
+pub struct MemoryStore {
+    raw: Vec<RawEntry>,
+    parsed: Vec<Entry>,
+}
+
+impl MemoryStore {
+    /// An empty ledger.
+    pub fn new() -> MemoryStore {
+        MemoryStore::default()
+    }
+}
+
+/// [`Lookup`] over parsed entries in order, by scanning.
+pub(crate) struct SliceLookup<'a>(pub &'a [Entry]);
+
+impl Lookup for SliceLookup<'_> {
+    fn member(&mut self, id: &str) -> Result<Option<MemberState>, LedgerError> {
+        for e in self.0.iter().rev() {
+            if e.kind.subject() != Some(id) || self.corrected_by(e.seq)?.is_some() {
+                continue;
+            }
+            match e.kind {
+                EntryKind::MemberJoined { .. } => return Ok(Some(MemberState::Active(e.seq))),
+                EntryKind::MemberLeft { .. } => return Ok(Some(MemberState::Left(e.seq))),
+                _ => {}
+            }
+        }
+        Ok(None)
+    }
+
+    fn scenario(
+        &mut self,
+        scenario: &str,
+        version: &str,
+    ) -> Result<Option<(u64, String)>, LedgerError> {
+        for e in self.0 {
+            if let EntryKind::ScenarioRegistered {
+                scenario: s,
+                version: v,
+                package_hash,
+            } = &e.kind
+                && s == scenario
+                && v == version
+                && self.corrected_by(e.seq)?.is_none()
+            {
+                return Ok(Some((e.seq, package_hash.clone())));
+            }
+        }
+        Ok(None)
+    }
+
+    fn kind_of(&mut self, seq: u64) -> Result<Option<String>, LedgerError> {
+        let i = seq.checked_sub(1).and_then(|i| usize::try_from(i).ok());
+        Ok(i.and_then(|i| self.0.get(i))
+            .map(|e| e.kind.name().to_string()))
+    }
+
+    fn corrected_by(&mut self, seq: u64) -> Result<Option<u64>, LedgerError> {
+        Ok(self.0.iter().find_map(|e| match e.kind {
+            EntryKind::Correction { reverses, .. } if reverses == seq => Some(e.seq),
+            _ => None,
+        }))
+    }
+}
+
+impl LedgerStore for MemoryStore {
+    fn append(&mut self, drafts: &[Draft]) -> Result<Vec<RawEntry>, LedgerError> {
+        let start = self.raw.len();
+        let mut out = Vec::with_capacity(drafts.len());
+        for d in drafts {
+            let (seq, prev) = match self.raw.last() {
+                Some(r) => (r.seq + 1, r.hash),
+                None => (1, EntryHash::GENESIS),
+            };
+            let result = check(seq, d, &mut SliceLookup(&self.parsed)).and_then(|()| {
+                let raw = RawEntry::seal(seq, prev, d);
+                raw.parse().map(|p| (raw, p))
+            });
+            match result {
+                Ok((raw, parsed)) => {
+                    out.push(raw.clone());
+                    self.raw.push(raw);
+                    self.parsed.push(parsed);
+                }
+                Err(e) => {
+                    self.raw.truncate(start);
+                    self.parsed.truncate(start);
+                    return Err(e);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn scan(&self, from: u64, f: &mut dyn FnMut(RawEntry) -> bool) -> Result<(), LedgerError> {
+        for r in self.raw.iter().filter(|r| r.seq >= from) {
+            if !f(r.clone()) {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    fn tip(&self) -> Result<Option<(u64, EntryHash)>, LedgerError> {
+        Ok(self.raw.last().map(|r| (r.seq, r.hash)))
+    }
+
+    fn member_entries(&self, member: &str) -> Result<Vec<Entry>, LedgerError> {
+        Ok(self
+            .parsed
+            .iter()
+            .filter(|e| e.kind.subject() == Some(member))
+            .cloned()
+            .collect())
+    }
+
+    fn corrected(&self) -> Result<BTreeSet<u64>, LedgerError> {
+        Ok(self
+            .parsed
+            .iter()
+            .filter_map(|e| match e.kind {
+                EntryKind::Correction { reverses, .. } => Some(reverses),
+                _ => None,
+            })
+            .collect())
+    }
+}

@@ -1,0 +1,715 @@
+//! The ledger: refusals, tamper evidence, replay, projections, exports, roster import.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use muster_core::ledger::{
+    self, Alert, Draft, EntryKind, HourQuery, LedgerStore, MemoryStore, Projection, SqliteStore,
+    Tamper, XapiOptions,
+};
+use muster_core::{
+    DrillRecord, Format, Scenario, ScoreCard, ScoreError, ScoreInput, Scorer, ScorerId,
+    TimeBonusScorer,
+};
+
+fn at(day: u32, hour: u32) -> DateTime<FixedOffset> {
+    DateTime::parse_from_rfc3339(&format!("2021-06-{day:02}T{hour:02}:00:00+08:00"))
+        .expect("a valid test time")
+}
+
+fn fixture(name: &str) -> String {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("data/ledger")
+        .join(name);
+    std::fs::read_to_string(&path).expect("fixture present")
+}
+
+fn draft(kind: EntryKind) -> Draft {
+    Draft::new("m002", at(1, 8), kind)
+}
+
+fn joined(member: &str, squadron: &str, speciality: &str) -> Draft {
+    draft(EntryKind::MemberJoined {
+        member: member.into(),
+        name: format!("Member {member}"),
+        squadron: squadron.into(),
+        speciality: speciality.into(),
+    })
+}
+
+fn training(member: &str, category: &str, hours: f64, when: DateTime<FixedOffset>) -> Draft {
+    Draft::new(
+        "m002",
+        when,
+        EntryKind::TrainingAttended {
+            member: member.into(),
+            item: format!("{category}-drill"),
+            category: category.into(),
+            hours,
+            instructor: "m002".into(),
+        },
+    )
+}
+
+fn qualification(member: &str, skill: &str, level: u8, until: Option<&str>) -> Draft {
+    draft(EntryKind::QualificationGranted {
+        member: member.into(),
+        skill: skill.into(),
+        level,
+        valid_until: until.map(|d| d.parse().expect("a valid test date")),
+    })
+}
+
+fn scenario() -> Scenario {
+    Scenario::parse("scenario.toml", &fixture("scenario.toml"), Format::Toml)
+        .expect("the fixture scenario is valid")
+}
+
+fn record(s: &Scenario) -> DrillRecord {
+    DrillRecord::parse(
+        "record-nantang.json",
+        &fixture("record-nantang.json"),
+        Format::Json,
+        s,
+    )
+    .expect("the fixture record is valid")
+}
+
+fn registered() -> Draft {
+    draft(EntryKind::ScenarioRegistered {
+        scenario: "forest-fire.initial-attack".into(),
+        version: "1.0.0".into(),
+        package_hash: "sha256:pkg".into(),
+    })
+}
+
+fn drill_run(members: &[&str]) -> Draft {
+    let s = scenario();
+    draft(EntryKind::DrillRun {
+        scenario: "forest-fire.initial-attack".into(),
+        version: "1.0.0".into(),
+        package_hash: "sha256:pkg".into(),
+        members: members.iter().map(|m| m.to_string()).collect(),
+        record: record(&s),
+    })
+}
+
+fn score(run: u64) -> Draft {
+    let s = scenario();
+    let input = ScoreInput::new(&s, &record(&s));
+    let params = s.scoring().params.clone();
+    let scorer = TimeBonusScorer::default();
+    let card = scorer
+        .score(&input, &params)
+        .expect("the native scorer scores the fixture");
+    draft(EntryKind::ScoreComputed {
+        run,
+        scorer: scorer.id().clone(),
+        params,
+        runtime: "native".into(),
+        input,
+        card,
+    })
+}
+
+/// Three members (two in Nantang, one in Wuyun) and the registered scenario: entries 1 to 4.
+fn base() -> Vec<Draft> {
+    vec![
+        joined("m001", "nantang", "wind-extinguisher"),
+        joined("m002", "nantang", "hand-tools"),
+        joined("m003", "wuyun", "assault-boat"),
+        registered(),
+    ]
+}
+
+fn stores(setup: &[Draft]) -> Vec<Box<dyn LedgerStore>> {
+    let mut out: Vec<Box<dyn LedgerStore>> = vec![
+        Box::new(MemoryStore::new()),
+        Box::new(SqliteStore::open_in_memory().expect("in-memory SQLite opens")),
+    ];
+    for s in &mut out {
+        s.append(setup).expect("the setup entries are valid");
+    }
+    out
+}
+
+/// Appends `setup`, then `batch`, on both stores; the batch must be refused with
+/// the same message on both and leave the ledger as it was. Returns the message.
+fn refused(setup: &[Draft], batch: &[Draft]) -> String {
+    let mut messages = Vec::new();
+    for mut store in stores(setup) {
+        let before = store.tip().expect("tip");
+        let err = store.append(batch).expect_err("the batch must be refused");
+        assert_eq!(store.tip().expect("tip"), before, "nothing may be written");
+        messages.push(err.to_string());
+    }
+    assert_eq!(messages[0], messages[1], "both stores refuse alike");
+    messages.swap_remove(0)
+}
+
+#[test]
+fn refuses_unknown_member_and_writes_none_of_the_batch() {
+    let batch = [
+        training("m001", "physical", 1.0, at(2, 8)),
+        training("m999", "physical", 1.0, at(2, 8)),
+    ];
+    insta::assert_snapshot!(refused(&base(), &batch), @"entry 6 (training_attended): unknown member `m999` as member; record a member_joined entry first");
+}
+
+#[test]
+fn refuses_unknown_instructor() {
+    let mut t = training("m001", "physical", 1.0, at(2, 8));
+    if let EntryKind::TrainingAttended { instructor, .. } = &mut t.entry {
+        *instructor = "m404".into();
+    }
+    insta::assert_snapshot!(refused(&base(), &[t]), @"entry 5 (training_attended): unknown member `m404` as instructor; record a member_joined entry first");
+}
+
+#[test]
+fn refuses_member_who_left() {
+    let mut setup = base();
+    setup.push(draft(EntryKind::MemberLeft {
+        member: "m003".into(),
+        reason: "transferred".into(),
+    }));
+    let batch = [training("m003", "physical", 1.0, at(2, 8))];
+    insta::assert_snapshot!(refused(&setup, &batch), @"entry 6 (training_attended): member `m003` has left the brigade (entry 5)");
+}
+
+#[test]
+fn refuses_joining_twice() {
+    let batch = [joined("m001", "wuyun", "drone")];
+    insta::assert_snapshot!(refused(&base(), &batch), @"entry 5 (member_joined): member `m001` already joined (entry 1)");
+}
+
+#[test]
+fn refuses_correction_of_unknown_entry() {
+    let batch = [draft(EntryKind::Correction {
+        reverses: 42,
+        reason: "typo".into(),
+    })];
+    insta::assert_snapshot!(refused(&base(), &batch), @"entry 5 (correction): there is no entry 42; the ledger holds entries 1 to 4");
+}
+
+#[test]
+fn refuses_second_correction_of_one_entry() {
+    let mut setup = base();
+    setup.push(training("m001", "physical", 1.0, at(2, 8)));
+    setup.push(draft(EntryKind::Correction {
+        reverses: 5,
+        reason: "wrong member".into(),
+    }));
+    let batch = [draft(EntryKind::Correction {
+        reverses: 5,
+        reason: "again".into(),
+    })];
+    insta::assert_snapshot!(refused(&setup, &batch), @"entry 7 (correction): entry 5 was already corrected by entry 6");
+}
+
+#[test]
+fn refuses_score_for_a_run_that_is_not_there() {
+    insta::assert_snapshot!(refused(&base(), &[score(99)]), @"entry 5 (score_computed): there is no entry 99; the ledger holds entries 1 to 4");
+    insta::assert_snapshot!(refused(&base(), &[score(2)]), @"entry 5 (score_computed): entry 2 is a member_joined, not a drill_run");
+}
+
+#[test]
+fn refuses_run_of_unknown_scenario_or_other_package() {
+    let all = base();
+    let members = &all[..3];
+    insta::assert_snapshot!(refused(members, &[drill_run(&["m001"])]), @"entry 4 (drill_run): unknown scenario `forest-fire.initial-attack@1.0.0`; record a scenario_registered entry first");
+    let mut run = drill_run(&["m001"]);
+    if let EntryKind::DrillRun { package_hash, .. } = &mut run.entry {
+        *package_hash = "sha256:other".into();
+    }
+    insta::assert_snapshot!(refused(&base(), &[run]), @"entry 5 (drill_run): scenario `forest-fire.initial-attack@1.0.0` was registered with package sha256:pkg, not sha256:other");
+    insta::assert_snapshot!(refused(&base(), &[drill_run(&["m001", "m777"])]), @"entry 5 (drill_run): unknown member `m777` as participant; record a member_joined entry first");
+}
+
+#[test]
+fn refuses_impossible_values() {
+    insta::assert_snapshot!(refused(&base(), &[training("m001", "physical", -1.0, at(2, 8))]), @"entry 5 (training_attended): hours -1 is not between 0 (exclusive) and 24");
+    insta::assert_snapshot!(refused(&base(), &[qualification("m001", "diving", 4, None)]), @"entry 5 (qualification_granted): level 4 is not 1, 2 or 3");
+    let mut bad_version = registered();
+    if let EntryKind::ScenarioRegistered { version, .. } = &mut bad_version.entry {
+        *version = "one".into();
+    }
+    insta::assert_snapshot!(refused(&base(), &[bad_version]), @"entry 5 (scenario_registered): version `one` is not a semantic version like 1.0.0");
+    insta::assert_snapshot!(refused(&base(), &[registered()]), @"entry 5 (scenario_registered): `forest-fire.initial-attack@1.0.0` is already registered (entry 4)");
+}
+
+#[test]
+fn extension_entries_check_their_references() {
+    let ext = |members: Vec<String>, entries: Vec<u64>| {
+        draft(EntryKind::Extension {
+            module: "compete".into(),
+            name: "attempt".into(),
+            members,
+            entries,
+            payload: serde_json::json!({ "event": "relay", "attempt": 1 }),
+        })
+    };
+    insta::assert_snapshot!(refused(&base(), &[ext(vec!["m404".into()], vec![])]), @"entry 5 (extension): unknown member `m404` as member; record a member_joined entry first");
+    insta::assert_snapshot!(refused(&base(), &[ext(vec![], vec![9])]), @"entry 5 (extension): there is no entry 9; the ledger holds entries 1 to 4");
+    for mut store in stores(&base()) {
+        let written = store
+            .append(&[ext(vec!["m001".into()], vec![1])])
+            .expect("a valid extension entry is appended");
+        assert_eq!(written[0].seq, 5);
+        assert!(
+            ledger::verify(store.as_ref())
+                .expect("verify")
+                .problem
+                .is_none()
+        );
+    }
+}
+
+fn file_ledger(dir: &tempfile::TempDir, extra: usize) -> PathBuf {
+    let path = dir.path().join("ledger.db");
+    let mut store = SqliteStore::open(&path).expect("open");
+    store.append(&base()).expect("base");
+    let more: Vec<Draft> = (0..extra)
+        .map(|i| training("m001", "physical", 1.5, at(2 + i as u32, 8)))
+        .collect();
+    store.append(&more).expect("training");
+    path
+}
+
+#[test]
+fn triggers_refuse_update_and_delete() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = file_ledger(&dir, 2);
+    let conn = rusqlite::Connection::open(&path).expect("raw open");
+    let update = conn
+        .execute("UPDATE entries SET author = 'x' WHERE seq = 2", [])
+        .expect_err("update refused");
+    insta::assert_snapshot!(update.to_string(), @"the ledger is append-only: entries cannot be changed");
+    let delete = conn
+        .execute("DELETE FROM entries WHERE seq = 2", [])
+        .expect_err("delete refused");
+    insta::assert_snapshot!(delete.to_string(), @"the ledger is append-only: entries cannot be deleted");
+}
+
+fn tampered(sql: &str) -> (Option<Tamper>, String) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = file_ledger(&dir, 6);
+    {
+        let conn = rusqlite::Connection::open(&path).expect("raw open");
+        conn.execute_batch(&format!(
+            "DROP TRIGGER entries_no_update; DROP TRIGGER entries_no_delete; {sql}"
+        ))
+        .expect("the attacker's SQL runs");
+    }
+    let store = SqliteStore::open(&path).expect("reopen");
+    let report = ledger::verify(&store).expect("verify reads the file");
+    let text = report
+        .problem
+        .as_ref()
+        .map_or(String::new(), |p| p.to_string());
+    (report.problem, text)
+}
+
+#[test]
+fn verify_names_an_edited_entry() {
+    let (problem, text) = tampered(
+        "UPDATE entries SET body = replace(body, '\"hours\":1.5', '\"hours\":9.5') WHERE seq = 7",
+    );
+    assert_eq!(problem, Some(Tamper::Edited { seq: 7 }));
+    insta::assert_snapshot!(text, @"entry 7 was edited: its content does not match its hash");
+}
+
+#[test]
+fn verify_names_a_removed_entry() {
+    let (problem, text) = tampered("DELETE FROM entries WHERE seq = 6");
+    assert_eq!(problem, Some(Tamper::Removed { seq: 6, next: 7 }));
+    insta::assert_snapshot!(text, @"entry 6 was removed: the next entry stored is 7");
+}
+
+#[test]
+fn verify_names_a_resealed_replacement() {
+    // An attacker who knows the hash rule rewrites entry 7 and its hash;
+    // entry 8 no longer follows it.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = file_ledger(&dir, 6);
+    let store = SqliteStore::open(&path).expect("open");
+    let mut raw = None;
+    store
+        .scan(6, &mut |r| {
+            raw = Some(r);
+            false
+        })
+        .expect("scan");
+    let prev = raw.expect("entry 6").hash;
+    let forged = ledger::RawEntry::seal(7, prev, &training("m001", "physical", 9.5, at(5, 8)));
+    drop(store);
+    let conn = rusqlite::Connection::open(&path).expect("raw open");
+    conn.execute_batch("DROP TRIGGER entries_no_update")
+        .expect("drop trigger");
+    conn.execute(
+        "UPDATE entries SET body = ?1, hash = ?2, at = ?3 WHERE seq = 7",
+        rusqlite::params![forged.body, forged.hash.to_string(), forged.at],
+    )
+    .expect("forge");
+    drop(conn);
+    let store = SqliteStore::open(&path).expect("reopen");
+    let report = ledger::verify(&store).expect("verify");
+    assert_eq!(report.problem, Some(Tamper::Inserted { seq: 8 }));
+    insta::assert_snapshot!(report.problem.map(|p| p.to_string()).unwrap_or_default(), @"entry 8 was inserted or replaced: it does not follow entry 7's hash");
+}
+
+#[test]
+fn verify_accepts_an_untouched_chain() {
+    for store in stores(&base()) {
+        let report = ledger::verify(store.as_ref()).expect("verify");
+        assert_eq!(report.entries, 4);
+        assert_eq!(report.problem, None);
+        assert_eq!(store.tip().expect("tip").map(|t| t.1), Some(report.tip));
+    }
+}
+
+fn native(id: &ScorerId) -> Option<Arc<dyn Scorer>> {
+    let s: Arc<dyn Scorer> = Arc::new(TimeBonusScorer::default());
+    (s.id() == id).then_some(s)
+}
+
+/// The native rule, off by one unit in the last place of the total.
+struct OffByOneUlp(TimeBonusScorer);
+
+impl Scorer for OffByOneUlp {
+    fn id(&self) -> &ScorerId {
+        self.0.id()
+    }
+    fn score(
+        &self,
+        input: &ScoreInput,
+        params: &serde_json::Value,
+    ) -> Result<ScoreCard, ScoreError> {
+        let mut card = self.0.score(input, params)?;
+        card.total = f64::from_bits(card.total.to_bits() + 1);
+        Ok(card)
+    }
+}
+
+fn scored() -> Vec<Box<dyn LedgerStore>> {
+    let mut setup = base();
+    setup.push(drill_run(&["m001", "m002"]));
+    setup.push(score(5));
+    stores(&setup)
+}
+
+#[test]
+fn replay_reproduces_native_scores_bit_for_bit() {
+    for store in scored() {
+        let report = ledger::replay(store.as_ref(), &native).expect("replay");
+        assert_eq!((report.replayed, report.identical), (1, 1));
+        assert!(
+            report.diffs.is_empty() && report.unresolved.is_empty() && report.failed.is_empty()
+        );
+    }
+}
+
+#[test]
+fn replay_reports_a_one_bit_difference() {
+    let off = |id: &ScorerId| -> Option<Arc<dyn Scorer>> {
+        native(id).map(|_| Arc::new(OffByOneUlp(TimeBonusScorer::default())) as Arc<dyn Scorer>)
+    };
+    insta::allow_duplicates! {
+    for store in scored() {
+        let report = ledger::replay(store.as_ref(), &off).expect("replay");
+        assert_eq!(report.identical, 0);
+        let diffs: Vec<String> = report
+            .diffs
+            .iter()
+            .map(|d| format!("{} {}: {} -> {}", d.seq, d.field, d.stored, d.replayed))
+            .collect();
+        insta::assert_snapshot!(diffs.join("\n"), @"6 total: 109.83333333333333 (bits 0x405b755555555555) -> 109.83333333333334 (bits 0x405b755555555556)");
+    }
+    }
+}
+
+#[test]
+fn replay_names_scorers_it_cannot_find() {
+    for store in scored() {
+        let report = ledger::replay(store.as_ref(), &|_| None).expect("replay");
+        assert_eq!(report.unresolved.len(), 1);
+        assert_eq!(report.unresolved[0].0, 6);
+        assert_eq!(report.unresolved[0].1.name, "native:time-bonus");
+    }
+}
+
+fn season() -> Vec<Draft> {
+    let mut d = base();
+    d.extend([
+        qualification("m001", "wind-extinguisher", 2, Some("2021-06-30")),
+        qualification("m001", "assault-boat", 1, Some("2021-06-08")),
+        qualification("m002", "rope-rescue", 3, Some("2021-06-01")),
+        qualification("m003", "hand-tools", 1, None),
+        qualification("m003", "swift-water", 2, Some("2021-05-01")),
+        training("m001", "physical", 1.5, at(1, 7)),
+        training("m001", "physical", 2.0, at(2, 7)),
+        training("m001", "water-rescue", 3.0, at(3, 7)),
+        training("m002", "physical", 1.0, at(3, 7)),
+        training("m003", "physical", 4.0, at(20, 7)),
+    ]);
+    // Entry 15: a training logged for the wrong member, then corrected.
+    d.push(training("m003", "physical", 8.0, at(4, 7)));
+    d.push(draft(EntryKind::Correction {
+        reverses: 15,
+        reason: "logged for the wrong member".into(),
+    }));
+    d.push(drill_run(&["m001", "m003"]));
+    d
+}
+
+#[test]
+fn hours_by_member_category_and_period() {
+    insta::allow_duplicates! {
+    for store in stores(&season()) {
+        let all = store.hours(&HourQuery::default()).expect("hours");
+        let lines: Vec<String> = all
+            .iter()
+            .map(|l| format!("{} {} {} {}", l.member, l.category, l.sessions, l.hours))
+            .collect();
+        insta::assert_snapshot!(lines.join("\n"), @r"
+        m001 physical 2 3.5
+        m001 water-rescue 1 3
+        m002 physical 1 1
+        m003 physical 1 4
+        ");
+        let june_first_week = HourQuery {
+            member: Some("m001".into()),
+            category: Some("physical".into()),
+            from: Some(at(2, 0)),
+            to: Some(at(8, 0)),
+        };
+        let one = store.hours(&june_first_week).expect("hours");
+        assert_eq!(one.len(), 1);
+        assert_eq!((one[0].sessions, one[0].hours), (1, 2.0));
+        let m003 = HourQuery {
+            member: Some("m003".into()),
+            to: Some(at(10, 0)),
+            ..HourQuery::default()
+        };
+        assert!(
+            store.hours(&m003).expect("hours").is_empty(),
+            "the corrected entry does not count"
+        );
+    }
+    }
+}
+
+#[test]
+fn skills_matrix_currency_and_readiness() {
+    let all = stores(&season());
+    let store = &all[1];
+    let p = Projection::build(&store.entries().expect("entries"));
+    let day: NaiveDate = "2021-06-01".parse().expect("date");
+    let currency: Vec<(String, String, i64, Alert)> = p
+        .currency(day)
+        .into_iter()
+        .map(|c| (c.member, c.skill, c.days_left, c.alert))
+        .collect();
+    assert_eq!(
+        currency,
+        vec![
+            ("m003".into(), "swift-water".into(), -31, Alert::Expired),
+            ("m002".into(), "rope-rescue".into(), 0, Alert::Today),
+            ("m001".into(), "assault-boat".into(), 7, Alert::Within7),
+            (
+                "m001".into(),
+                "wind-extinguisher".into(),
+                29,
+                Alert::Within30
+            ),
+        ]
+    );
+    let matrix: Vec<String> = p
+        .skills_matrix()
+        .iter()
+        .map(|c| {
+            format!(
+                "{} {} {} L{} {:?}",
+                c.squadron, c.member, c.skill, c.level, c.valid_until
+            )
+        })
+        .collect();
+    insta::assert_snapshot!(matrix.join("\n"), @r"
+    nantang m001 assault-boat L1 Some(2021-06-08)
+    nantang m001 wind-extinguisher L2 Some(2021-06-30)
+    nantang m002 rope-rescue L3 Some(2021-06-01)
+    wuyun m003 hand-tools L1 None
+    wuyun m003 swift-water L2 Some(2021-05-01)
+    ");
+    let ready = |day: &str| -> String {
+        p.readiness(day.parse().expect("date"))
+            .iter()
+            .map(|r| format!("{} {} {}/{}", r.squadron, r.hazard, r.current, r.members))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    insta::assert_snapshot!(ready("2021-06-01"), @r"
+    nantang forest-fire 1/2
+    nantang landslide 1/2
+    nantang water-rescue 1/2
+    wuyun forest-fire 1/1
+    wuyun landslide 0/1
+    wuyun water-rescue 0/1
+    ");
+    insta::assert_snapshot!(ready("2021-06-02"), @r"
+    nantang forest-fire 1/2
+    nantang landslide 0/2
+    nantang water-rescue 1/2
+    wuyun forest-fire 1/1
+    wuyun landslide 0/1
+    wuyun water-rescue 0/1
+    ");
+}
+
+#[test]
+fn attendance_counts_sessions_hours_and_drills() {
+    let all = stores(&season());
+    let store = &all[0];
+    let p = Projection::build(&store.entries().expect("entries"));
+    let lines: Vec<String> = p
+        .attendance(Some(at(1, 0)), Some(at(15, 0)))
+        .iter()
+        .map(|a| format!("{} {} {} {}", a.member, a.sessions, a.hours, a.drills))
+        .collect();
+    insta::assert_snapshot!(lines.join("\n"), @r"
+    m001 3 6.5 1
+    m002 1 1 0
+    m003 0 0 1
+    ");
+}
+
+#[test]
+fn exports_csv_jsonl_and_xapi() {
+    let mut setup = season();
+    setup.push(score(17));
+    let all = stores(&setup);
+    let store = &all[1];
+    let entries = store.entries().expect("entries");
+    let mut csv = Vec::new();
+    ledger::export_csv(&entries, &mut csv).expect("csv");
+    let csv = String::from_utf8(csv).expect("utf-8");
+    let mut rows = csv::Reader::from_reader(csv.as_bytes());
+    let rows: Vec<csv::StringRecord> = rows
+        .records()
+        .collect::<Result<_, _>>()
+        .expect("csv reads back");
+    assert_eq!(rows.len(), entries.len());
+    assert_eq!(&rows[14][0], "15");
+    assert_eq!(
+        &rows[14][5], "16",
+        "entry 15 is marked as corrected by entry 16"
+    );
+    let mut jsonl = Vec::new();
+    ledger::export_jsonl(&entries, &mut jsonl).expect("jsonl");
+    let jsonl = String::from_utf8(jsonl).expect("utf-8");
+    let lines: Vec<serde_json::Value> = jsonl
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+        .collect();
+    assert_eq!(lines.len(), entries.len());
+    assert_eq!(lines[9]["kind"], "training_attended");
+    assert_eq!(lines[9]["hours"], 1.5);
+    assert_eq!(lines[9]["seq"], 10);
+
+    let opts = XapiOptions {
+        home_page: "https://brigade.example".into(),
+        activity_base: "https://brigade.example/muster".into(),
+    };
+    let statements = ledger::export_xapi(&entries, &opts);
+    // Five trainings count (one corrected), and the score gives one statement per runner.
+    assert_eq!(statements.len(), 5 + 2);
+    let first = &statements[0];
+    assert_eq!(
+        first["actor"]["account"]["homePage"],
+        "https://brigade.example"
+    );
+    assert_eq!(first["actor"]["account"]["name"], "m001");
+    assert_eq!(
+        first["verb"]["id"],
+        "http://adlnet.gov/expapi/verbs/attended"
+    );
+    assert_eq!(
+        first["object"]["id"],
+        "https://brigade.example/muster/syllabus/physical-drill"
+    );
+    assert_eq!(first["result"]["duration"], "PT5400S");
+    assert_eq!(first["timestamp"], "2021-06-01T07:00:00+08:00");
+    let scored = &statements[5];
+    assert_eq!(
+        scored["verb"]["id"],
+        "http://adlnet.gov/expapi/verbs/scored"
+    );
+    assert_eq!(scored["actor"]["account"]["name"], "m001");
+    assert_eq!(statements[6]["actor"]["account"]["name"], "m003");
+    assert_eq!(scored["result"]["score"]["raw"], 109.83333333333333);
+    assert_eq!(scored["result"]["success"], true);
+    assert_eq!(scored["result"]["duration"], "PT2555S");
+    assert_ne!(
+        scored["id"], statements[6]["id"],
+        "each statement has its own id"
+    );
+}
+
+#[test]
+fn roster_import_names_every_bad_row() {
+    let err = ledger::import_roster("roster-bad.csv", &fixture("roster-bad.csv"))
+        .expect_err("the roster has bad rows");
+    insta::assert_snapshot!(err.to_string(), @r"
+    roster-bad.csv:3:1: error: empty name
+    roster-bad.csv:4:1: error: member `m001` is already on line 2
+    roster-bad.csv:5:1: error: the row has 3 fields; the header has 4
+    ");
+    let err =
+        ledger::import_roster("roster.csv", "id,name,team\nm1,A,x\n").expect_err("bad header");
+    insta::assert_snapshot!(err.to_string(), @r"
+    roster.csv:1:1: error: unknown column `team`; the columns are id, name, squadron, speciality
+    roster.csv:1:1: error: the header has no `squadron` column
+    roster.csv:1:1: error: the header has no `speciality` column
+    ");
+    let err = ledger::import_roster("empty.csv", "").expect_err("empty");
+    insta::assert_snapshot!(err.to_string(), @"empty.csv:1:1: error: the file is empty; expected the header `id,name,squadron,speciality`");
+}
+
+#[test]
+fn roster_import_is_all_or_nothing() {
+    let rows = ledger::import_roster("roster.csv", &fixture("roster.csv")).expect("good roster");
+    assert_eq!(
+        rows.iter().map(|r| r.line).collect::<Vec<_>>(),
+        vec![2, 3, 4]
+    );
+    let drafts: Vec<Draft> = rows.iter().map(|r| r.draft("admin", at(1, 8))).collect();
+    insta::allow_duplicates! {
+    for mut store in stores(&[]) {
+        store.append(&drafts).expect("first import");
+        let err = store.append(&drafts).expect_err("second import");
+        insta::assert_snapshot!(err.to_string(), @"entry 4 (member_joined): member `m001` already joined (entry 1)");
+        assert_eq!(store.tip().expect("tip").map(|t| t.0), Some(3));
+    }
+    }
+}
+
+#[test]
+fn sqlite_schema_version_and_newer_files() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("ledger.db");
+    let store = SqliteStore::open(&path).expect("open");
+    assert_eq!(
+        store.schema_version().expect("version"),
+        ledger::SCHEMA_VERSION
+    );
+    drop(store);
+    let conn = rusqlite::Connection::open(&path).expect("raw open");
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .expect("journal mode");
+    assert_eq!(mode, "wal");
+    conn.pragma_update(None, "user_version", 99).expect("bump");
+    drop(conn);
+    let err = SqliteStore::open(&path).expect_err("a newer schema is refused");
+    insta::assert_snapshot!(err.to_string(), @"the ledger has schema version 99; this Muster reads up to 1");
+}
