@@ -16,6 +16,9 @@ pub struct DayArgs {
     /// The day (YYYY-MM-DD): the sample data's qualifications are set around 2026-12-01.
     #[arg(long, default_value = "2026-12-01")]
     date: chrono::NaiveDate,
+    /// The SQLite ledger the day is written into; created on first use.
+    #[arg(long, default_value = "muster-day.db")]
+    db: std::path::PathBuf,
     /// The built-in drill to show in full as the day's drill.
     #[arg(long, default_value = "forest-fire.initial-attack")]
     drill: String,
@@ -61,7 +64,187 @@ pub fn run(args: DayArgs) -> Outcome {
     println!();
     contest(cards)?;
     println!();
-    week(&args)
+    week(&args)?;
+    println!();
+    ledger(&args, &brigade)
+}
+
+/// Writes the day into the SQLite ledger — the roster and qualifications on
+/// first use, the built-in scenarios, every run and its rhai score, and the
+/// initial attack's wasm scores — then verifies the chain, replays every
+/// stored score and prints readiness by hazard from the ledger.
+fn ledger(args: &DayArgs, brigade: &muster_core::Brigade) -> Outcome {
+    use chrono::{FixedOffset, TimeZone};
+    use muster_core::ledger::{self, Draft, EntryKind, LedgerStore, Projection, SqliteStore};
+    use muster_core::{DrillRecord, Format, ScoreInput, content_hash};
+
+    let db = args.db.display().to_string();
+    let fail = |e: &dyn std::fmt::Display| out::file_error(&db, e);
+    let mut store = SqliteStore::open(&args.db).map_err(|e| fail(&e))?;
+    let offset = FixedOffset::east_opt(8 * 3600).ok_or_else(|| fail(&"bad offset"))?;
+    let at = offset
+        .from_local_datetime(&args.date.and_hms_opt(18, 0, 0).unwrap_or_default())
+        .single()
+        .ok_or_else(|| fail(&"bad time"))?;
+    let author = "muster-day";
+    let append = |store: &mut SqliteStore, drafts: Vec<Draft>| -> Result<u64, Failure> {
+        let written = store.append(&drafts).map_err(|e| fail(&e))?;
+        Ok(written.last().map_or(0, |e| e.seq))
+    };
+    let first_use = store.tip().map_err(|e| fail(&e))?.is_none();
+    if first_use {
+        let mut roster = Vec::new();
+        for m in &brigade.members {
+            roster.push(Draft::new(
+                author,
+                at,
+                EntryKind::MemberJoined {
+                    member: m.id.clone(),
+                    name: m.name.clone(),
+                    squadron: m.squadron.clone(),
+                    speciality: m.speciality.clone(),
+                },
+            ));
+            for q in &m.skills {
+                roster.push(Draft::new(
+                    author,
+                    at,
+                    EntryKind::QualificationGranted {
+                        member: m.id.clone(),
+                        skill: q.skill.clone(),
+                        level: q.level,
+                        valid_until: q.valid_until,
+                    },
+                ));
+            }
+        }
+        append(&mut store, roster)?;
+    }
+    let wasm = muster_plugins::Package::from_files(
+        "builtin:forest-fire-initial-attack-wasm",
+        muster_scenarios::initial_attack_wasm_files(),
+        &muster_plugins::PackageOptions::default(),
+    )
+    .map_err(|e| crate::score::report(&e))?;
+    let mut runs = 0;
+    let mut scores = 0;
+    for id in muster_scenarios::ids() {
+        let Some(b) = muster_scenarios::find(id) else {
+            continue;
+        };
+        let package = crate::score::open(&format!("builtin:{id}"), &[])?;
+        let s = package.scenario();
+        let package_hash = content_hash(serde_json::to_string(s).unwrap_or_default().as_bytes());
+        if first_use {
+            append(
+                &mut store,
+                vec![Draft::new(
+                    author,
+                    at,
+                    EntryKind::ScenarioRegistered {
+                        scenario: s.meta().id.clone(),
+                        version: s.meta().version.to_string(),
+                        package_hash: package_hash.clone(),
+                    },
+                )],
+            )?;
+        }
+        for (name, text) in b.records() {
+            let record = DrillRecord::parse(name, text, Format::Json, s).map_err(|d| {
+                out::diagnostics(&d);
+                Failure::Input
+            })?;
+            let input = ScoreInput::new(s, &record);
+            let members: Vec<String> = brigade
+                .members_of(&record.team)
+                .filter(|m| m.leader)
+                .map(|m| m.id.clone())
+                .collect();
+            let run = append(
+                &mut store,
+                vec![Draft::new(
+                    author,
+                    at,
+                    EntryKind::DrillRun {
+                        scenario: s.meta().id.clone(),
+                        version: s.meta().version.to_string(),
+                        package_hash: package_hash.clone(),
+                        members,
+                        record,
+                    },
+                )],
+            )?;
+            runs += 1;
+            let mut scorers: Vec<&muster_plugins::Package> = vec![&package];
+            if id == "forest-fire.initial-attack" {
+                scorers.push(&wasm);
+            }
+            for p in scorers {
+                let card = p.score(name, text).map_err(|e| crate::score::report(&e))?;
+                append(
+                    &mut store,
+                    vec![Draft::new(
+                        author,
+                        at,
+                        EntryKind::ScoreComputed {
+                            run,
+                            scorer: card.scorer.clone(),
+                            params: p.params().clone(),
+                            runtime: format!("muster-plugins {}", env!("CARGO_PKG_VERSION")),
+                            input: input.clone(),
+                            card,
+                        },
+                    )],
+                )?;
+                scores += 1;
+            }
+        }
+    }
+    let report = ledger::verify(&store).map_err(|e| fail(&e))?;
+    let replay = ledger::replay(&store, &crate::ledger::resolve_scorer).map_err(|e| fail(&e))?;
+    println!("The day's ledger: {db}");
+    println!(
+        "  wrote {runs} drill runs and {scores} scores; {} entries in all, chain {} (tip {})",
+        report.entries,
+        match &report.problem {
+            None => "verified".to_string(),
+            Some(p) => format!("BROKEN: {p}"),
+        },
+        report.tip
+    );
+    println!(
+        "  replayed {} stored scores with their recorded scorers: {} identical bit for bit, {} different, {} unresolved",
+        replay.replayed,
+        replay.identical,
+        replay.diffs.len(),
+        replay.unresolved.len()
+    );
+    let entries = store.entries().map_err(|e| fail(&e))?;
+    let projection = Projection::build(&entries);
+    let alerts = projection.currency(args.date);
+    println!(
+        "  qualifications lapsing within 30 days of {}: {}",
+        args.date,
+        alerts.len()
+    );
+    println!(
+        "Readiness by hazard on {} (members current in a skill of the hazard)",
+        args.date
+    );
+    let mut t = out::table(&["squadron", "hazard", "current", "members"]);
+    for l in projection.readiness(args.date) {
+        t.add_row(vec![
+            l.squadron,
+            l.hazard,
+            l.current.to_string(),
+            l.members.to_string(),
+        ]);
+    }
+    println!("{t}");
+    if report.problem.is_some() || !replay.diffs.is_empty() {
+        return Err(Failure::Input);
+    }
+    Ok(())
 }
 
 /// Plans the sample brigade's coming week and checks today's drill against

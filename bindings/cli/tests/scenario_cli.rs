@@ -183,7 +183,9 @@ fn schema_matches_the_committed_file() {
 
 #[test]
 fn the_main_job_runs_on_embedded_defaults() {
-    let out = muster(&["day"]);
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("day.db").display().to_string();
+    let out = muster(&["day", "--db", &db]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let s = text(&out.stdout);
     assert!(s.contains("80 members in 3 squadrons"), "{s}");
@@ -204,8 +206,10 @@ fn the_main_job_runs_on_embedded_defaults() {
 #[test]
 fn a_closed_pipe_is_not_a_crash() {
     use std::io::Read;
+    let dir = tempfile::tempdir().unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_muster"))
-        .args(["day"])
+        .args(["day", "--db"])
+        .arg(dir.path().join("day.db"))
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
