@@ -225,3 +225,39 @@ fn a_closed_pipe_is_not_a_crash() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn list_and_export_the_builtins() {
+    let out = muster(&["scenario", "list", "--json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ids: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["id"].as_str().unwrap())
+        .collect();
+    for hazard in ["forest-fire.", "landslide.", "water-rescue."] {
+        assert!(
+            ids.iter().filter(|i| i.starts_with(hazard)).count() >= 2,
+            "{hazard}: {ids:?}"
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let to = dir.path().join("throw-bag");
+    let to_s = to.display().to_string();
+    let out = muster(&["scenario", "export", "water-rescue.throw-bag", &to_s]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let check = muster(&["scenario", "check", &to_s]);
+    assert_eq!(check.status.code(), Some(0), "{}", text(&check.stderr));
+    // Exporting again over the same files writes nothing and names the clash.
+    let again = muster(&["scenario", "export", "water-rescue.throw-bag", &to_s]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(
+        text(&again.stderr).contains("scenario.toml"),
+        "{}",
+        text(&again.stderr)
+    );
+    let unknown = muster(&["scenario", "export", "flood", &to_s]);
+    assert_eq!(unknown.status.code(), Some(1));
+}
