@@ -713,3 +713,24 @@ fn sqlite_schema_version_and_newer_files() {
     let err = SqliteStore::open(&path).expect_err("a newer schema is refused");
     insta::assert_snapshot!(err.to_string(), @"the ledger has schema version 99; this Muster reads up to 1");
 }
+
+#[test]
+fn verify_names_a_hash_that_is_not_hex() {
+    let (problem, text) = tampered("UPDATE entries SET hash = 'not a hash' WHERE seq = 5");
+    assert!(
+        matches!(problem, Some(Tamper::Unreadable { seq: 5, .. })),
+        "{problem:?}"
+    );
+    insta::assert_snapshot!(text, @"entry 5 cannot be read: the entry hash `not a hash` is not 64 lower-case hex digits");
+}
+
+#[test]
+fn verify_refuses_an_upper_case_copy_of_a_hash() {
+    // The same hash in capitals is not what was sealed: the chain is stored
+    // in lower case, so a rewritten digit case is an edit of stored text.
+    let (problem, _) = tampered("UPDATE entries SET prev = upper(prev) WHERE seq = 4");
+    assert!(
+        matches!(problem, Some(Tamper::Unreadable { seq: 4, .. })),
+        "{problem:?}"
+    );
+}

@@ -72,7 +72,7 @@ pub use project::{
 };
 #[cfg(feature = "sqlite")]
 pub use sqlite::{SCHEMA_VERSION, SqliteStore};
-pub use store::{LedgerStore, Lookup, MemoryStore};
+pub use store::{LedgerStore, Lookup, MemoryStore, StoredText};
 
 /// A SHA-256 hash of one entry, shown as 64 hex digits.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -84,23 +84,25 @@ impl EntryHash {
 
     /// Parses 64 hex digits.
     pub fn from_hex(s: &str) -> Option<EntryHash> {
-        if s.len() != 64 || !s.is_ascii() {
-            return None;
-        }
         let mut out = [0u8; 32];
-        for (i, b) in out.iter_mut().enumerate() {
-            *b = u8::from_str_radix(&s[2 * i..2 * i + 2], 16).ok()?;
-        }
+        hex::decode_to_slice(s, &mut out).ok()?;
         Some(EntryHash(out))
+    }
+
+    /// The 64 lower-case hex digits, without allocating.
+    pub fn hex_bytes(&self) -> [u8; 64] {
+        let mut out = [0u8; 64];
+        // 32 bytes always fit 64 digits, so this cannot fail.
+        let _ = hex::encode_to_slice(self.0, &mut out);
+        out
     }
 }
 
 impl fmt::Display for EntryHash {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for b in self.0 {
-            write!(f, "{b:02x}")?;
-        }
-        Ok(())
+        let digits = self.hex_bytes();
+        // Hex digits are ASCII, so this is always valid UTF-8.
+        f.write_str(std::str::from_utf8(&digits).unwrap_or_default())
     }
 }
 
@@ -339,7 +341,7 @@ impl RawEntry {
     pub fn seal(seq: u64, prev: EntryHash, draft: &Draft) -> RawEntry {
         let at = draft.at.to_rfc3339();
         let body = canonical_body(&draft.entry);
-        let hash = entry_hash(seq, &prev, &at, &draft.author, &body);
+        let hash = entry_hash(seq, &prev.hex_bytes(), &at, &draft.author, &body);
         RawEntry {
             seq,
             author: draft.author.clone(),
@@ -352,7 +354,13 @@ impl RawEntry {
 
     /// The hash the stored fields give.
     pub fn computed_hash(&self) -> EntryHash {
-        entry_hash(self.seq, &self.prev, &self.at, &self.author, &self.body)
+        entry_hash(
+            self.seq,
+            &self.prev.hex_bytes(),
+            &self.at,
+            &self.author,
+            &self.body,
+        )
     }
 
     /// Parses the stored text into an [`Entry`].
@@ -402,12 +410,25 @@ pub fn canonical_body(kind: &EntryKind) -> String {
     serde_json::to_string(kind).unwrap_or_else(|e| format!("{{\"unserialisable\":\"{e}\"}}"))
 }
 
-fn entry_hash(seq: u64, prev: &EntryHash, at: &str, author: &str, body: &str) -> EntryHash {
+/// The hash of one entry from its stored text; `prev` is the previous hash
+/// as its 64 hex digits.
+fn entry_hash(seq: u64, prev: &[u8], at: &str, author: &str, body: &str) -> EntryHash {
+    let mut digits = [0u8; 20];
+    let mut n = digits.len();
+    let mut v = seq;
+    loop {
+        n -= 1;
+        digits[n] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
     let mut h = Sha256::new();
     h.update(b"muster-ledger-v1\0");
-    h.update(seq.to_string().as_bytes());
+    h.update(&digits[n..]);
     h.update(b"\0");
-    h.update(prev.to_string().as_bytes());
+    h.update(prev);
     h.update(b"\0");
     h.update(at.as_bytes());
     h.update(b"\0");
@@ -851,18 +872,35 @@ pub enum Tamper {
 /// Checks the whole chain, streaming, and names the first broken entry.
 pub fn verify(store: &dyn LedgerStore) -> Result<VerifyReport, LedgerError> {
     let mut expect = 1u64;
-    let mut prev = EntryHash::GENESIS;
+    let mut prev = EntryHash::GENESIS.hex_bytes();
     let mut problem = None;
-    let scanned = store.scan(1, &mut |raw: RawEntry| {
-        let found = if raw.seq != expect {
+    // Hashes are compared as the hex text they are stored as, so a sound
+    // entry costs one SHA-256 and no decoding; text that is not a hash is
+    // told apart from an edit only once something does not match.
+    let not_hex = |seq: u64, what: &str, text: &str| {
+        (EntryHash::from_hex(text).is_none() || text.bytes().any(|b| b.is_ascii_uppercase())).then(
+            || Tamper::Unreadable {
+                seq,
+                message: format!("the {what} hash `{text}` is not 64 lower-case hex digits"),
+            },
+        )
+    };
+    let scanned = store.scan_text(1, &mut |e: StoredText<'_>| {
+        let found = if e.seq != expect {
             Some(Tamper::Removed {
                 seq: expect,
-                next: raw.seq,
+                next: e.seq,
             })
-        } else if raw.computed_hash() != raw.hash {
-            Some(Tamper::Edited { seq: raw.seq })
-        } else if raw.prev != prev {
-            Some(Tamper::Inserted { seq: raw.seq })
+        } else if entry_hash(e.seq, e.prev.as_bytes(), e.at, e.author, e.body)
+            .hex_bytes()
+            .as_slice()
+            != e.hash.as_bytes()
+        {
+            not_hex(e.seq, "entry", e.hash)
+                .or_else(|| not_hex(e.seq, "previous", e.prev))
+                .or(Some(Tamper::Edited { seq: e.seq }))
+        } else if e.prev.as_bytes() != prev.as_slice() {
+            not_hex(e.seq, "previous", e.prev).or(Some(Tamper::Inserted { seq: e.seq }))
         } else {
             // The hash proves the body is the one sealed, so it is not re-parsed here.
             None
@@ -871,7 +909,7 @@ pub fn verify(store: &dyn LedgerStore) -> Result<VerifyReport, LedgerError> {
             problem = found;
             return false;
         }
-        prev = raw.hash;
+        prev.copy_from_slice(e.hash.as_bytes());
         expect += 1;
         true
     });
@@ -884,7 +922,8 @@ pub fn verify(store: &dyn LedgerStore) -> Result<VerifyReport, LedgerError> {
     }
     Ok(VerifyReport {
         entries: expect - 1,
-        tip: prev,
+        tip: EntryHash::from_hex(std::str::from_utf8(&prev).unwrap_or_default())
+            .unwrap_or(EntryHash::GENESIS),
         problem,
     })
 }

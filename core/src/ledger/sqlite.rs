@@ -4,16 +4,17 @@
 //! `BEGIN IMMEDIATE` transaction that takes the write lock first, then reads
 //! the tip and checks the drafts, so the chain stays one chain.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 use std::time::Duration;
 
+use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::project::{HourLine, HourQuery, hour_lines};
 use super::{
     Draft, Entry, EntryHash, EntryKind, LedgerError, LedgerStore, Lookup, MemberState, RawEntry,
-    check,
+    StoredText, check,
 };
 
 /// The schema version this Muster writes, kept in `PRAGMA user_version`.
@@ -74,11 +75,25 @@ impl SqliteStore {
     fn setup(mut conn: Connection) -> Result<SqliteStore, LedgerError> {
         conn.busy_timeout(Duration::from_secs(30))
             .map_err(storage)?;
+        // Without the query planner stability guarantee, SQLite re-plans a
+        // statement whenever a bound value meets a partial index's WHERE
+        // clause; that re-preparation was most of the cost of an append.
+        conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)
+            .map_err(storage)?;
         // journal_mode answers with a row, so it is read rather than set.
         let _mode: String = conn
             .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
             .map_err(storage)?;
         conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(storage)?;
+        // 32 MiB of page cache (SQLite's default is 2 MiB): a big append
+        // otherwise spills pages to the WAL before it commits.
+        conn.pragma_update(None, "cache_size", -32_768)
+            .map_err(storage)?;
+        // Reads of a long chain (verify, replay, exports) map the file
+        // rather than copying every page through read calls.
+        // (An in-memory database answers with no row, so none is read.)
+        conn.execute_batch("PRAGMA mmap_size=268435456")
             .map_err(storage)?;
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -109,7 +124,35 @@ impl SqliteStore {
     }
 }
 
-struct SqlLookup<'a>(&'a Connection);
+/// [`Lookup`] over the open write transaction. Member states are remembered
+/// for the rest of one append until a draft that can change them (a join, a
+/// leave or a correction) is written: a day's attendance names the same few
+/// members over and over.
+struct SqlLookup<'a> {
+    conn: &'a Connection,
+    members: HashMap<String, Option<MemberState>>,
+}
+
+impl<'a> SqlLookup<'a> {
+    fn new(conn: &'a Connection) -> SqlLookup<'a> {
+        SqlLookup {
+            conn,
+            members: HashMap::new(),
+        }
+    }
+
+    /// Forgets remembered member states if `kind` can change them.
+    fn written(&mut self, kind: &EntryKind) {
+        if matches!(
+            kind,
+            EntryKind::MemberJoined { .. }
+                | EntryKind::MemberLeft { .. }
+                | EntryKind::Correction { .. }
+        ) {
+            self.members.clear();
+        }
+    }
+}
 
 /// Sequence numbers are stored as SQLite integers; they never exceed `i64::MAX`.
 fn sql_seq(seq: u64) -> i64 {
@@ -125,26 +168,31 @@ const NOT_CORRECTED: &str = "NOT EXISTS (SELECT 1 FROM entries c WHERE c.correct
 
 impl Lookup for SqlLookup<'_> {
     fn member(&mut self, id: &str) -> Result<Option<MemberState>, LedgerError> {
+        if let Some(state) = self.members.get(id) {
+            return Ok(*state);
+        }
         let sql = format!(
             "SELECT seq, kind FROM entries e INDEXED BY entries_membership WHERE subject = ?1 \
              AND kind IN ('member_joined', 'member_left') AND {NOT_CORRECTED} \
              ORDER BY seq DESC LIMIT 1"
         );
         let row: Option<(u64, String)> = self
-            .0
+            .conn
             .prepare_cached(&sql)
             .and_then(|mut s| {
                 s.query_row([id], |r| Ok((seq_of(r, 0)?, r.get(1)?)))
                     .optional()
             })
             .map_err(storage)?;
-        Ok(row.map(|(seq, kind)| {
+        let state = row.map(|(seq, kind)| {
             if kind == "member_left" {
                 MemberState::Left(seq)
             } else {
                 MemberState::Active(seq)
             }
-        }))
+        });
+        self.members.insert(id.to_string(), state);
+        Ok(state)
     }
 
     fn scenario(
@@ -157,7 +205,7 @@ impl Lookup for SqlLookup<'_> {
              ORDER BY seq LIMIT 1"
         );
         let row: Option<(u64, String)> = self
-            .0
+            .conn
             .prepare_cached(&sql)
             .and_then(|mut s| {
                 s.query_row([format!("{scenario}@{version}")], |r| {
@@ -179,14 +227,14 @@ impl Lookup for SqlLookup<'_> {
     }
 
     fn kind_of(&mut self, seq: u64) -> Result<Option<String>, LedgerError> {
-        self.0
+        self.conn
             .prepare_cached("SELECT kind FROM entries WHERE seq = ?1")
             .and_then(|mut s| s.query_row([sql_seq(seq)], |r| r.get(0)).optional())
             .map_err(storage)
     }
 
     fn corrected_by(&mut self, seq: u64) -> Result<Option<u64>, LedgerError> {
-        self.0
+        self.conn
             .prepare_cached("SELECT seq FROM entries WHERE corrects = ?1 LIMIT 1")
             .and_then(|mut s| s.query_row([sql_seq(seq)], |r| seq_of(r, 0)).optional())
             .map_err(storage)
@@ -260,9 +308,11 @@ impl LedgerStore for SqliteStore {
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
                 )
                 .map_err(storage)?;
+            let mut look = SqlLookup::new(&tx);
             for d in drafts {
                 seq += 1;
-                check(seq, d, &mut SqlLookup(&tx))?;
+                check(seq, d, &mut look)?;
+                look.written(&d.entry);
                 let raw = RawEntry::seal(seq, prev, d);
                 let k = &d.entry;
                 let scenario = match k {
@@ -314,6 +364,41 @@ impl LedgerStore for SqliteStore {
         let mut rows = stmt.query([sql_seq(from)]).map_err(storage)?;
         while let Some(r) = rows.next().map_err(storage)? {
             if !f(to_raw(row_raw(r).map_err(storage)?)?) {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    fn scan_text(
+        &self,
+        from: u64,
+        f: &mut dyn FnMut(StoredText<'_>) -> bool,
+    ) -> Result<(), LedgerError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!("{SELECT_RAW} WHERE seq >= ?1 ORDER BY seq"))
+            .map_err(storage)?;
+        let mut rows = stmt.query([sql_seq(from)]).map_err(storage)?;
+        while let Some(r) = rows.next().map_err(storage)? {
+            let seq = seq_of(r, 0).map_err(storage)?;
+            let text = |i: usize| -> Result<&str, LedgerError> {
+                r.get_ref(i)
+                    .and_then(|v| v.as_str().map_err(Into::into))
+                    .map_err(|e| LedgerError::Corrupt {
+                        seq,
+                        message: format!("column {i} is not text: {e}"),
+                    })
+            };
+            let entry = StoredText {
+                seq,
+                prev: text(1)?,
+                hash: text(2)?,
+                at: text(3)?,
+                author: text(4)?,
+                body: text(5)?,
+            };
+            if !f(entry) {
                 break;
             }
         }

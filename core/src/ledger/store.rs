@@ -21,6 +21,25 @@ pub trait Lookup {
     fn corrected_by(&mut self, seq: u64) -> Result<Option<u64>, LedgerError>;
 }
 
+/// One stored entry as text, borrowed from the store for one call of the
+/// [`LedgerStore::scan_text`] callback.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct StoredText<'a> {
+    /// 1-based sequence number.
+    pub seq: u64,
+    /// The previous entry's hash, as stored: 64 lower-case hex digits.
+    pub prev: &'a str,
+    /// This entry's hash, as stored.
+    pub hash: &'a str,
+    /// When, RFC 3339.
+    pub at: &'a str,
+    /// Who.
+    pub author: &'a str,
+    /// The canonical body.
+    pub body: &'a str,
+}
+
 /// Where ledger entries live. Appends are all-or-nothing and checked with
 /// [`check`] against the state read inside the same write.
 pub trait LedgerStore {
@@ -30,6 +49,29 @@ pub trait LedgerStore {
 
     /// Calls `f` with each stored entry from `from` on, in order, until it returns false.
     fn scan(&self, from: u64, f: &mut dyn FnMut(RawEntry) -> bool) -> Result<(), LedgerError>;
+
+    /// Calls `f` with each stored entry from `from` on, as the text it is
+    /// stored as (hashes as hex), until it returns false. [`verify`] reads
+    /// the chain this way; stores that keep text lend it without copying.
+    ///
+    /// [`verify`]: super::verify
+    fn scan_text(
+        &self,
+        from: u64,
+        f: &mut dyn FnMut(StoredText<'_>) -> bool,
+    ) -> Result<(), LedgerError> {
+        self.scan(from, &mut |raw| {
+            let (prev, hash) = (raw.prev.hex_bytes(), raw.hash.hex_bytes());
+            f(StoredText {
+                seq: raw.seq,
+                prev: std::str::from_utf8(&prev).unwrap_or_default(),
+                hash: std::str::from_utf8(&hash).unwrap_or_default(),
+                at: &raw.at,
+                author: &raw.author,
+                body: &raw.body,
+            })
+        })
+    }
 
     /// The last entry's number and hash; `None` when empty.
     fn tip(&self) -> Result<Option<(u64, EntryHash)>, LedgerError>;
