@@ -26,15 +26,19 @@ fn cpm(c: &mut Criterion) {
 
 fn monte_carlo(c: &mut Criterion) {
     let s = layered_scenario(60, 2);
-    let options = MonteCarloOptions {
-        runs: 10_000,
-        seed: 2021,
-    };
     let mut g = c.benchmark_group("monte_carlo_10000_runs_60_tasks");
     g.sample_size(20);
-    g.bench_function("muster", |b| {
-        b.iter(|| analysis::monte_carlo(black_box(&s), &options))
-    });
+    // Every core the machine offers (the default), and one core alone.
+    for (name, threads) in [("muster", 0), ("muster, one thread", 1)] {
+        let options = MonteCarloOptions {
+            runs: 10_000,
+            seed: 2021,
+            threads,
+        };
+        g.bench_function(name, |b| {
+            b.iter(|| analysis::monte_carlo(black_box(&s), &options))
+        });
+    }
     g.finish();
 }
 

@@ -248,6 +248,7 @@ fn analyse(s: &Scenario) -> serde_json::Value {
         &MonteCarloOptions {
             runs: 2000,
             seed: 2021,
+            threads: 0,
         },
     );
     serde_json::to_value(Analysis {

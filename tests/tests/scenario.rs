@@ -64,8 +64,16 @@ fn monte_carlo_is_pinned_by_seed() {
     let options = MonteCarloOptions {
         runs: 10_000,
         seed: 2021,
+        threads: 0,
     };
     let a = analysis::monte_carlo(&s, &options);
+    for threads in [1, 3] {
+        assert_eq!(
+            analysis::monte_carlo(&s, &MonteCarloOptions { threads, ..options }),
+            a,
+            "{threads} threads"
+        );
+    }
     let b = analysis::monte_carlo(&s, &options);
     assert_eq!(a, b);
     insta::assert_json_snapshot!(a);

@@ -51,6 +51,7 @@ pub fn run(args: DayArgs) -> Outcome {
     let options = MonteCarloOptions {
         runs: 10_000,
         seed: args.seed,
+        threads: 0,
     };
     drills(&options)?;
     let today = crate::scenario::builtin(&format!("builtin:{}", args.drill), &args.drill)?;

@@ -98,7 +98,15 @@ pub fn run(c: ScenarioCommand) -> Outcome {
             runs,
             seed,
             json,
-        } => show(&path, MonteCarloOptions { runs, seed }, json),
+        } => show(
+            &path,
+            MonteCarloOptions {
+                runs,
+                seed,
+                threads: 0,
+            },
+            json,
+        ),
         ScenarioCommand::Graph {
             path,
             format,
