@@ -281,13 +281,18 @@ pub enum CompeteError {
     },
     /// The protest came after its window closed.
     #[error(
-        "protest `{protest}` was lodged at {at}, after the protest window of `{event}` closed at {closed}"
+        "protest `{protest}` was lodged at {at}, after the {} protest window of `{event}` closed at {closed} (results posted at {posted})",
+        crate::Duration::from_secs(*.window_secs)
     )]
     ProtestTooLate {
         /// The protest id.
         protest: String,
         /// The event id.
         event: String,
+        /// When the results were posted.
+        posted: DateTime<FixedOffset>,
+        /// The window's length in seconds.
+        window_secs: u64,
         /// When it was lodged.
         at: DateTime<FixedOffset>,
         /// When the window closed.
@@ -502,6 +507,8 @@ impl<'c> Contest<'c> {
                         return Err(CompeteError::ProtestTooLate {
                             protest: id.clone(),
                             event: event.clone(),
+                            posted: *posted,
+                            window_secs: ev.protest_window_secs,
                             at: *at,
                             closed,
                         });

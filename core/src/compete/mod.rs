@@ -59,7 +59,7 @@ pub use entry::{
 };
 pub use input::CSV_COLUMNS;
 pub use model::{
-    Better, Combine, Competition, Entrant, EntrantKind, Event, EventKind, MarksMethod, Overall,
+    Better, Combine, Competition, DqRule, Entrant, EntrantKind, Event, EventKind, MarksMethod, Overall,
     OverallMethod, Rule, TieBreak,
 };
 pub use output::{Table, bar_chart_svg};

@@ -138,6 +138,43 @@ fn programming_contest_preset_ranks_count_then_time() {
 }
 
 #[test]
+fn dq_voids_the_attempt_or_the_entrant_as_the_event_says() {
+    let c = competition("dq.toml");
+    assert_eq!(
+        (c.events[0].dq, c.events[1].dq),
+        (DqRule::Attempt, DqRule::Entrant)
+    );
+    let s = standings(&c, &attempts("dq-attempts.csv")).unwrap();
+    insta::assert_snapshot!("dq", show(&s.tables()));
+    let row = |e: usize, id: &str| {
+        s.events[e]
+            .rows
+            .iter()
+            .find(|r| r.entrant == id)
+            .unwrap()
+            .clone()
+    };
+    // a1's first run has a disqualifying fault; the clean 95 s run counts on
+    // the course but not on the ladder.
+    assert_eq!(row(0, "a1").place, Some(2));
+    assert_eq!(row(0, "a1").value, Some(95.0));
+    assert_eq!(row(1, "a1").status, ResultStatus::Dq);
+    // With no valid run, a3 is DQ under either rule, not DNF.
+    assert_eq!(row(0, "a3").status, ResultStatus::Dq);
+    assert_eq!(row(1, "a3").status, ResultStatus::Dq);
+}
+
+#[test]
+fn programming_contest_preset_disqualifies_the_entrant_and_dq_is_checked() {
+    let c = competition("search.toml");
+    assert!(c.events.iter().all(|e| e.dq == DqRule::Entrant));
+    let bad = file_errors(&format!(
+        "{HEAD}[[events]]\nid = \"e\"\nname = \"E\"\nkind = \"team\"\npreset = \"combat-challenge\"\ndq = \"run\"\n"
+    ));
+    insta::assert_snapshot!(bad, @"bad.toml:9:6: error: unknown variant `run`, expected `attempt` or `entrant`");
+}
+
+#[test]
 fn combat_challenge_preset_fills_in_penalties_and_dq_faults() {
     let c = competition("daily.toml");
     let e = &c.events[0];
@@ -299,7 +336,7 @@ fn entry(json: &str) -> CompetitionEntry {
 fn protest_after_its_window() {
     insta::assert_snapshot!(
         refused(&[entry(POSTED)], r#"{"entry":"protest","id":"p1","event":"combat","entrant":"g1","at":"2026-12-05T10:31:00+08:00","reason":"late"}"#),
-        @"protest `p1` was lodged at 2026-12-05 10:31:00 +08:00, after the protest window of `combat` closed at 2026-12-05 10:30:00 +08:00"
+        @"protest `p1` was lodged at 2026-12-05 10:31:00 +08:00, after the 30m protest window of `combat` closed at 2026-12-05 10:30:00 +08:00 (results posted at 2026-12-05 10:00:00 +08:00)"
     );
 }
 
