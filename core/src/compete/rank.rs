@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 
 use super::entry::{AttemptStatus, Contest, EventState, Recorded, effective_status};
 use super::model::{
-    Better, Combine, Competition, DqRule, EntrantKind, Event, MarksMethod, OverallMethod, Rule, TieBreak,
+    Better, Combine, Competition, DqRule, EntrantKind, Event, MarksMethod, OverallMethod, Rule,
+    TieBreak,
 };
 
 /// How an entrant stands in an event.
