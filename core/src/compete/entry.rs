@@ -643,9 +643,31 @@ impl<'c> Contest<'c> {
         let c = self.competition;
         if c.entrant(entrant).is_none() {
             let ids: Vec<&str> = c.entrants.iter().map(|e| e.id.as_str()).collect();
+            let mut message = unknown("entrant", entrant, &ids);
+            if message.contains("did you mean") {
+                // Name who may take part, so a judge need not open the file.
+                let mut may: Vec<&str> =
+                    c.attempters(event).iter().map(|e| e.id.as_str()).collect();
+                if may.is_empty() {
+                    may = c.teams(event).iter().map(|e| e.id.as_str()).collect();
+                }
+                const SHOWN: usize = 12;
+                let more = may.len().saturating_sub(SHOWN);
+                may.truncate(SHOWN);
+                message.push_str(&format!(
+                    " The entrants of `{}` are: {}{}",
+                    event.id,
+                    may.join(", "),
+                    if more > 0 {
+                        format!(" and {more} more")
+                    } else {
+                        String::new()
+                    }
+                ));
+            }
             return Err(CompeteError::UnknownEntrant {
                 entrant: entrant.to_string(),
-                message: unknown("entrant", entrant, &ids),
+                message,
             });
         }
         let ok = c.attempters(event).iter().any(|e| e.id == entrant)

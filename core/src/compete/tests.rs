@@ -270,7 +270,7 @@ fn refused(extra: &[CompetitionEntry], entry: &str) -> String {
 fn attempt_for_an_unknown_entrant() {
     insta::assert_snapshot!(
         refused(&[], r#"{"entry":"attempt","event":"combat","entrant":"n9","time":90}"#),
-        @"unknown entrant `n9`; did you mean `n1`?"
+        @"unknown entrant `n9`; did you mean `n1`? The entrants of `combat` are: n1, n2, n3, w1, w2, g1, g2"
     );
 }
 
@@ -444,7 +444,7 @@ fn folding_names_the_refused_entry() {
         r#"{"entry":"attempt","event":"combat","entrant":"x","time":1}"#,
     ));
     let err = standings(&c, &entries).unwrap_err();
-    insta::assert_snapshot!(err.to_string(), @"entry 25: unknown entrant `x`; did you mean `g1`?");
+    insta::assert_snapshot!(err.to_string(), @"entry 25: unknown entrant `x`; did you mean `g1`? The entrants of `combat` are: n1, n2, n3, w1, w2, g1, g2");
 }
 
 // ------------------------------------------------------------- bad files
@@ -599,7 +599,7 @@ fn a_refused_step_appends_nothing() {
         )
         .unwrap_err();
     assert!(matches!(err, LogError::Refused { index: 2, .. }), "{err:?}");
-    insta::assert_snapshot!(err.to_string(), @"unknown entrant `n9`; did you mean `n1`?");
+    insta::assert_snapshot!(err.to_string(), @"unknown entrant `n9`; did you mean `n1`? The entrants of `combat` are: n1, n2, n3, w1, w2, g1, g2");
     assert_eq!(tip(&store), before);
     assert_eq!(log.steps().len(), 24);
 }
