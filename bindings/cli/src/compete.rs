@@ -87,7 +87,7 @@ pub enum CompeteCommand {
         #[arg(long)]
         reason: String,
         #[command(flatten)]
-        fields: Fields,
+        fields: Box<Fields>,
         #[command(flatten)]
         book: Book,
     },
@@ -304,7 +304,7 @@ pub enum AttemptCommand {
         #[arg(long)]
         reason: Option<String>,
         #[command(flatten)]
-        fields: Fields,
+        fields: Box<Fields>,
         #[command(flatten)]
         book: Book,
     },
@@ -357,7 +357,7 @@ pub enum ProtestCommand {
         #[arg(long)]
         reason: String,
         #[command(flatten)]
-        fields: Fields,
+        fields: Box<Fields>,
         #[command(flatten)]
         book: Book,
     },
@@ -530,12 +530,12 @@ pub fn run(c: CompeteCommand) -> Outcome {
                 let (event, entrant) = log.protest(&protest).ok_or_else(|| {
                     book.refused(&LogError::Refused {
                         index: 1,
-                        error: muster_core::compete::CompeteError::UnknownProtest {
+                        error: Box::new(muster_core::compete::CompeteError::UnknownProtest {
                             protest: protest.clone(),
                             message: format!(
                                 "no protest `{protest}` was lodged in `{competition}`, so there is no attempt to correct"
                             ),
-                        },
+                        }),
                     })
                 })?;
                 corrected.push(fields.attempt(event, entrant, None)?);

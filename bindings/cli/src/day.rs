@@ -286,7 +286,7 @@ fn record_contest(
     let replayed = log.contest()?.standings();
     let shown = compete::standings(log.competition(), steps).map_err(|e| LogError::Refused {
         index: e.index,
-        error: e.error,
+        error: Box::new(e.error),
     })?;
     let same = replayed == shown;
     let line = format!(

@@ -83,7 +83,7 @@ pub enum LogError {
         /// 1-based position of the refused step in the batch.
         index: usize,
         /// Why.
-        error: CompeteError,
+        error: Box<CompeteError>,
     },
     /// A stored step no longer applies (the ledger was appended to by hand).
     #[error(
@@ -97,7 +97,7 @@ pub enum LogError {
         /// The competition id.
         competition: String,
         /// Why.
-        error: CompeteError,
+        error: Box<CompeteError>,
     },
     /// A stored compete entry cannot be read.
     #[error("ledger entry {seq}: {message}")]
@@ -343,7 +343,7 @@ impl CompetitionLog {
                 seq: *seq,
                 name: step_name(step),
                 competition: self.competition.id.clone(),
-                error,
+                error: Box::new(error),
             })?;
         }
         Ok(contest)
@@ -366,7 +366,7 @@ impl CompetitionLog {
             for (i, step) in steps.iter().enumerate() {
                 contest.apply(step).map_err(|error| LogError::Refused {
                     index: i + 1,
-                    error,
+                    error: Box::new(error),
                 })?;
             }
         }
