@@ -168,8 +168,10 @@ pub struct Book {
 
 impl Book {
     fn at(&self) -> DateTime<FixedOffset> {
+        use chrono::SubsecRound;
+        // Whole seconds: the time is shown to judges and kept in the ledger.
         self.at
-            .unwrap_or_else(|| chrono::Local::now().fixed_offset())
+            .unwrap_or_else(|| chrono::Local::now().fixed_offset().trunc_subsecs(0))
     }
 
     fn name(&self) -> String {
