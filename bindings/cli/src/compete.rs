@@ -358,6 +358,10 @@ pub enum ProtestCommand {
         /// Why.
         #[arg(long)]
         reason: String,
+        /// Whose attempt the correction replaces, when not the protested
+        /// entrant's (e.g. a member of a protested team).
+        #[arg(long)]
+        entrant: Option<String>,
         #[command(flatten)]
         fields: Box<Fields>,
         #[command(flatten)]
@@ -522,9 +526,15 @@ pub fn run(c: CompeteCommand) -> Outcome {
             uphold,
             reject: _,
             reason,
+            entrant: whose,
             fields,
             book,
         }) => {
+            if whose.is_some() && !fields.given() {
+                return Err(Failure::Usage(
+                    "--entrant names whose attempt an upheld protest corrects; give the corrected attempt too (--attempt N and the rule's fields)".into(),
+                ));
+            }
             let (mut store, mut log) = book.load(&competition)?;
             let mut corrected = Vec::new();
             if fields.given() {
@@ -540,6 +550,7 @@ pub fn run(c: CompeteCommand) -> Outcome {
                         }),
                     })
                 })?;
+                let entrant = whose.as_deref().unwrap_or(entrant);
                 corrected.push(fields.attempt(event, entrant, None)?);
             }
             let outcome = if uphold {

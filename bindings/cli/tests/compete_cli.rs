@@ -388,3 +388,68 @@ fn rejudge_from_the_ledger_records_the_new_cards_and_shows_the_diff() {
     assert_eq!(files, diff);
     assert_eq!(desk.tip(), before);
 }
+
+#[test]
+fn an_upheld_protest_against_a_team_corrects_a_members_attempt() {
+    let desk = Desk::new();
+    desk.monthly();
+    let lodge = [
+        "compete",
+        "protest",
+        "lodge",
+        "2026-12",
+        "--id",
+        "p5",
+        "--event",
+        "blower-team",
+        "--entrant",
+        "wuyun",
+        "--reason",
+        "w2 was started late by the starter",
+    ];
+    desk.ok(&lodge);
+    // --entrant without the corrected attempt is a usage error and writes nothing.
+    let before = desk.tip();
+    let out = desk.run(&[
+        "compete",
+        "protest",
+        "decide",
+        "2026-12",
+        "p5",
+        "--uphold",
+        "--reason",
+        "-",
+        "--entrant",
+        "w2",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert_eq!(desk.tip(), before);
+    desk.ok(&[
+        "compete",
+        "protest",
+        "decide",
+        "2026-12",
+        "p5",
+        "--uphold",
+        "--reason",
+        "the late start was the starter's",
+        "--entrant",
+        "w2",
+        "--attempt",
+        "1",
+        "--time",
+        "60",
+    ]);
+    let s: serde_json::Value = serde_json::from_str(&desk.ok(&[
+        "compete",
+        "standings",
+        "2026-12",
+        "--event",
+        "blower-team",
+        "--json",
+    ]))
+    .unwrap();
+    // Wuyun was third on 58 + 70 s; with w2's 60 s it leads on 118 s.
+    assert_eq!(s["rows"][0]["entrant"], "wuyun");
+    assert_eq!(s["rows"][0]["result"], "118 s");
+}
