@@ -265,6 +265,8 @@ fn create_attempts_protest_decide_publish_then_verify() {
         })
         .collect();
     assert_eq!(names[0], "competition");
+    let table = desk.ok(&["ledger", "query", "entries"]);
+    assert!(table.contains("compete/decision"), "{table}");
     assert_eq!(
         names[25..],
         [
