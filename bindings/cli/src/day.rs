@@ -63,18 +63,23 @@ pub fn run(args: DayArgs) -> Outcome {
     println!();
     score_wasm(&cards)?;
     println!();
-    contest(cards)?;
+    let steps = contest(cards)?;
     println!();
     week(&args)?;
     println!();
-    ledger(&args, &brigade)
+    ledger(&args, &brigade, &steps)
 }
 
 /// Writes the day into the SQLite ledger — the roster and qualifications on
 /// first use, the built-in scenarios, every run and its rhai score, and the
-/// initial attack's wasm scores — then verifies the chain, replays every
-/// stored score and prints readiness by hazard from the ledger.
-fn ledger(args: &DayArgs, brigade: &muster_core::Brigade) -> Outcome {
+/// initial attack's wasm scores, and the daily contest as a competition of
+/// its own for the day — then verifies the chain, replays every stored score
+/// and the contest, and prints readiness by hazard from the ledger.
+fn ledger(
+    args: &DayArgs,
+    brigade: &muster_core::Brigade,
+    contest: &[muster_core::compete::CompetitionEntry],
+) -> Outcome {
     use chrono::{FixedOffset, TimeZone};
     use muster_core::ledger::{self, Draft, EntryKind, LedgerStore, Projection, SqliteStore};
     use muster_core::{DrillRecord, Format, ScoreInput, content_hash};
@@ -201,6 +206,8 @@ fn ledger(args: &DayArgs, brigade: &muster_core::Brigade) -> Outcome {
             }
         }
     }
+    let (contest_line, contest_same) =
+        record_contest(&mut store, args, at, contest).map_err(|e| fail(&e))?;
     let report = ledger::verify(&store).map_err(|e| fail(&e))?;
     let replay = ledger::replay(&store, &crate::ledger::resolve_scorer).map_err(|e| fail(&e))?;
     println!("The day's ledger: {db}");
@@ -220,6 +227,7 @@ fn ledger(args: &DayArgs, brigade: &muster_core::Brigade) -> Outcome {
         replay.diffs.len(),
         replay.unresolved.len()
     );
+    println!("  {contest_line}");
     let entries = store.entries().map_err(|e| fail(&e))?;
     let projection = Projection::build(&entries);
     let alerts = projection.currency(args.date);
@@ -242,10 +250,57 @@ fn ledger(args: &DayArgs, brigade: &muster_core::Brigade) -> Outcome {
         ]);
     }
     println!("{t}");
-    if report.problem.is_some() || !replay.diffs.is_empty() {
+    if report.problem.is_some() || !replay.diffs.is_empty() || !contest_same {
         return Err(Failure::Input);
     }
     Ok(())
+}
+
+/// Records the daily contest in the ledger as competition
+/// `daily-contest-DATE` (once per day and ledger), replays it from the
+/// ledger, and says whether the replayed standings are the ones shown.
+fn record_contest(
+    store: &mut muster_core::ledger::SqliteStore,
+    args: &DayArgs,
+    at: chrono::DateTime<chrono::FixedOffset>,
+    steps: &[muster_core::compete::CompetitionEntry],
+) -> Result<(String, bool), muster_core::compete::LogError> {
+    use muster_core::compete::{self, CompetitionLog, LogError};
+    let id = format!("daily-contest-{}", args.date);
+    let recorded = match CompetitionLog::load(store, &id) {
+        Ok(_) => false,
+        Err(LogError::UnknownCompetition { .. }) => {
+            let mut log = CompetitionLog::create(
+                store,
+                muster_scenarios::DAILY_CONTEST_NAME,
+                muster_scenarios::daily_contest_text(),
+                Some(&id),
+                "muster-day",
+                at,
+            )?;
+            log.record(store, "muster-day", at, steps)?;
+            true
+        }
+        Err(e) => return Err(e),
+    };
+    let log = CompetitionLog::load(store, &id)?;
+    let replayed = log.contest()?.standings();
+    let shown = compete::standings(log.competition(), steps).map_err(|e| LogError::Refused {
+        index: e.index,
+        error: Box::new(e.error),
+    })?;
+    let same = replayed == shown;
+    let line = format!(
+        "the daily contest is competition `{id}`: {} its {} steps; replayed from the ledger, its standings are {}",
+        if recorded { "wrote" } else { "already held" },
+        log.steps().len(),
+        if same {
+            "the ones shown above"
+        } else {
+            "DIFFERENT from the ones shown above"
+        }
+    );
+    Ok((line, same))
 }
 
 /// Plans the sample brigade's coming week and checks today's drill against
@@ -329,8 +384,11 @@ fn score_wasm(rhai_cards: &[(String, String, muster_core::ScoreCard)]) -> Outcom
     Ok(())
 }
 
-/// The daily contest among the three squadrons, from the day's scored runs.
-fn contest(cards: Vec<(String, String, muster_core::ScoreCard)>) -> Outcome {
+/// The daily contest among the three squadrons, from the day's scored runs;
+/// returns its steps, which the ledger records later.
+fn contest(
+    cards: Vec<(String, String, muster_core::ScoreCard)>,
+) -> Result<Vec<muster_core::compete::CompetitionEntry>, Failure> {
     use muster_core::compete::{Attempt, CompetitionEntry, Contest};
     let comp = muster_core::compete::Competition::parse(
         muster_scenarios::DAILY_CONTEST_NAME,
@@ -341,20 +399,23 @@ fn contest(cards: Vec<(String, String, muster_core::ScoreCard)>) -> Outcome {
         Failure::Input
     })?;
     let mut contest = Contest::new(&comp);
+    let mut steps = Vec::new();
     for (drill, team, card) in cards {
         if !comp.events.iter().any(|e| e.id == drill) {
             continue;
         }
         let mut a = Attempt::new(drill, team);
         a.card = Some(card);
-        if let Err(e) = contest.apply(&CompetitionEntry::Attempt(a)) {
+        let step = CompetitionEntry::Attempt(a);
+        if let Err(e) = contest.apply(&step) {
             eprintln!("{}: error: {e}", muster_scenarios::DAILY_CONTEST_NAME);
             return Err(Failure::Input);
         }
+        steps.push(step);
     }
     println!("The daily contest 每日比武");
     crate::compete::print_standings(&contest.standings());
-    Ok(())
+    Ok(steps)
 }
 
 /// One line per built-in drill: checked, with its expected and P80 durations.

@@ -402,7 +402,13 @@ fn query(
                     e.seq.to_string(),
                     e.at.to_rfc3339(),
                     e.author.clone(),
-                    e.kind.name().to_string(),
+                    match &e.kind {
+                        // Another module's fact: show whose and which, e.g. compete/attempt.
+                        ledger::EntryKind::Extension { module, name, .. } => {
+                            format!("{module}/{name}")
+                        }
+                        k => k.name().to_string(),
+                    },
                     e.kind.subject().unwrap_or("").to_string(),
                 ]);
             }

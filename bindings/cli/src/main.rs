@@ -41,7 +41,7 @@ enum Command {
     Plugin(plugin::PluginCommand),
     /// Run a training day on the built-in drills and the sample brigade.
     Day(day::DayArgs),
-    /// Rank competitions: standings, rejudging.
+    /// Run competitions in the ledger: create, attempts, protests, publish, standings, rejudge.
     #[command(subcommand)]
     Compete(compete::CompeteCommand),
     /// Plan the syllabus over a period: sessions, score, what was left out and why.

@@ -195,6 +195,10 @@ fn the_main_job_runs_on_embedded_defaults() {
         s.contains("Daily contest 每日比武 overall (provisional)"),
         "{s}"
     );
+    assert!(
+        s.contains("the daily contest is competition `daily-contest-2026-12-01`: wrote its 10 steps; replayed from the ledger, its standings are the ones shown above"),
+        "{s}"
+    );
     let overall = &s[s.find("Daily contest 每日比武 overall").unwrap()..];
     let first = overall.lines().find(|l| l.contains("│ 1 ")).unwrap();
     assert!(first.contains("wuyun") && first.contains(" 6 "), "{first}");

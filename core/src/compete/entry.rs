@@ -281,13 +281,18 @@ pub enum CompeteError {
     },
     /// The protest came after its window closed.
     #[error(
-        "protest `{protest}` was lodged at {at}, after the protest window of `{event}` closed at {closed}"
+        "protest `{protest}` was lodged at {at}, after the {} protest window of `{event}` closed at {closed} (results posted at {posted})",
+        crate::Duration::from_secs(*.window_secs)
     )]
     ProtestTooLate {
         /// The protest id.
         protest: String,
         /// The event id.
         event: String,
+        /// When the results were posted.
+        posted: DateTime<FixedOffset>,
+        /// The window's length in seconds.
+        window_secs: u64,
         /// When it was lodged.
         at: DateTime<FixedOffset>,
         /// When the window closed.
@@ -502,6 +507,8 @@ impl<'c> Contest<'c> {
                         return Err(CompeteError::ProtestTooLate {
                             protest: id.clone(),
                             event: event.clone(),
+                            posted: *posted,
+                            window_secs: ev.protest_window_secs,
                             at: *at,
                             closed,
                         });
@@ -636,9 +643,31 @@ impl<'c> Contest<'c> {
         let c = self.competition;
         if c.entrant(entrant).is_none() {
             let ids: Vec<&str> = c.entrants.iter().map(|e| e.id.as_str()).collect();
+            let mut message = unknown("entrant", entrant, &ids);
+            if message.contains("did you mean") {
+                // Name who may take part, so a judge need not open the file.
+                let mut may: Vec<&str> =
+                    c.attempters(event).iter().map(|e| e.id.as_str()).collect();
+                if may.is_empty() {
+                    may = c.teams(event).iter().map(|e| e.id.as_str()).collect();
+                }
+                const SHOWN: usize = 12;
+                let more = may.len().saturating_sub(SHOWN);
+                may.truncate(SHOWN);
+                message.push_str(&format!(
+                    " The entrants of `{}` are: {}{}",
+                    event.id,
+                    may.join(", "),
+                    if more > 0 {
+                        format!(" and {more} more")
+                    } else {
+                        String::new()
+                    }
+                ));
+            }
             return Err(CompeteError::UnknownEntrant {
                 entrant: entrant.to_string(),
-                message: unknown("entrant", entrant, &ids),
+                message,
             });
         }
         let ok = c.attempters(event).iter().any(|e| e.id == entrant)

@@ -109,6 +109,79 @@ fn number(s: &str, what: &str) -> Result<f64, String> {
 }
 
 impl Attempt {
+    /// Sets one field from its text as an attempts CSV cell holds it (see
+    /// [`CSV_COLUMNS`] and [`Attempt::parse_csv`] for the forms). Returns what
+    /// is wrong and what would be right when the text is not a good value.
+    pub fn set(&mut self, column: &str, cell: &str) -> Result<(), String> {
+        let a = self;
+        let cell = cell.trim();
+        match column {
+            "event" => a.event = cell.to_string(),
+            "entrant" => a.entrant = cell.to_string(),
+            "attempt" => {
+                a.attempt = Some(
+                    cell.parse()
+                        .ok()
+                        .filter(|n| (1..=1000).contains(n))
+                        .ok_or_else(|| {
+                            format!("attempt \"{cell}\" must be a whole number from 1 to 1000")
+                        })?,
+                )
+            }
+            "status" => {
+                a.status = match cell.to_ascii_lowercase().as_str() {
+                    "ok" => AttemptStatus::Ok,
+                    "dns" => AttemptStatus::Dns,
+                    "dnf" => AttemptStatus::Dnf,
+                    "dq" => AttemptStatus::Dq,
+                    _ => {
+                        return Err(format!("status \"{cell}\" must be ok, dns, dnf or dq"));
+                    }
+                }
+            }
+            "code" => a.code = Some(cell.to_string()),
+            "reason" => a.reason = Some(cell.to_string()),
+            "time" => a.time = Some(number(cell, "time")?),
+            "penalties" => a.penalties = counts(cell)?,
+            "items" => a.items = counts(cell)?,
+            "marks" => {
+                a.marks = cell
+                    .split(';')
+                    .map(|m| number(m, "mark"))
+                    .collect::<Result<_, _>>()?
+            }
+            "problems" => {
+                for p in cell.split(';').map(str::trim).filter(|p| !p.is_empty()) {
+                    let mut it = p.split(':');
+                    let id = it.next().unwrap_or_default().trim();
+                    let at = it.next().map(str::trim).unwrap_or_default();
+                    let wrong = it.next().map(str::trim).unwrap_or("0");
+                    if id.is_empty() || it.next().is_some() {
+                        return Err(format!(
+                            "problem `{p}` must be ID:SOLVED_AT:WRONG, e.g. A:34:1 or B::2"
+                        ));
+                    }
+                    let solved_at = if at.is_empty() {
+                        None
+                    } else {
+                        Some(number(at, "solved_at")?)
+                    };
+                    let wrong = wrong
+                        .parse()
+                        .map_err(|_| format!("wrong tries \"{wrong}\" must be a whole number"))?;
+                    a.problems.push(Problem::new(id, solved_at, wrong));
+                }
+            }
+            other => {
+                let hint = crate::scenario::closest_key(other, CSV_COLUMNS)
+                    .map(|b| format!("did you mean `{b}`?"))
+                    .unwrap_or_else(|| format!("the fields are: {}", CSV_COLUMNS.join(", ")));
+                return Err(format!("unknown attempt field `{other}`; {hint}"));
+            }
+        }
+        Ok(())
+    }
+
     /// Reads attempts from CSV with a header row naming columns from
     /// [`CSV_COLUMNS`]. Lists in a cell are `;`-separated: penalties and
     /// items as `code:count`, marks as numbers, problems as
@@ -200,69 +273,7 @@ impl Attempt {
                 if cell.is_empty() {
                     continue;
                 }
-                let r: Result<(), String> = (|| {
-                    match *key {
-                        "event" => a.event = cell.to_string(),
-                        "entrant" => a.entrant = cell.to_string(),
-                        "attempt" => a.attempt = Some(
-                            cell.parse()
-                                .ok()
-                                .filter(|n| (1..=1000).contains(n))
-                                .ok_or_else(|| {
-                                    format!(
-                                        "attempt \"{cell}\" must be a whole number from 1 to 1000"
-                                    )
-                                })?,
-                        ),
-                        "status" => {
-                            a.status = match cell.to_ascii_lowercase().as_str() {
-                                "ok" => AttemptStatus::Ok,
-                                "dns" => AttemptStatus::Dns,
-                                "dnf" => AttemptStatus::Dnf,
-                                "dq" => AttemptStatus::Dq,
-                                _ => {
-                                    return Err(format!(
-                                        "status \"{cell}\" must be ok, dns, dnf or dq"
-                                    ));
-                                }
-                            }
-                        }
-                        "code" => a.code = Some(cell.to_string()),
-                        "reason" => a.reason = Some(cell.to_string()),
-                        "time" => a.time = Some(number(cell, "time")?),
-                        "penalties" => a.penalties = counts(cell)?,
-                        "items" => a.items = counts(cell)?,
-                        "marks" => {
-                            a.marks = cell
-                                .split(';')
-                                .map(|m| number(m, "mark"))
-                                .collect::<Result<_, _>>()?
-                        }
-                        _ => {
-                            for p in cell.split(';').map(str::trim).filter(|p| !p.is_empty()) {
-                                let mut it = p.split(':');
-                                let id = it.next().unwrap_or_default().trim();
-                                let at = it.next().map(str::trim).unwrap_or_default();
-                                let wrong = it.next().map(str::trim).unwrap_or("0");
-                                if id.is_empty() || it.next().is_some() {
-                                    return Err(format!(
-                                        "problem `{p}` must be ID:SOLVED_AT:WRONG, e.g. A:34:1 or B::2"
-                                    ));
-                                }
-                                let solved_at = if at.is_empty() {
-                                    None
-                                } else {
-                                    Some(number(at, "solved_at")?)
-                                };
-                                let wrong = wrong.parse().map_err(|_| {
-                                    format!("wrong tries \"{wrong}\" must be a whole number")
-                                })?;
-                                a.problems.push(Problem::new(id, solved_at, wrong));
-                            }
-                        }
-                    }
-                    Ok(())
-                })();
+                let r = a.set(key, cell);
                 if let Err(msg) = r {
                     diags.push(diag(name, ln + 1, *col, msg));
                 }

@@ -46,6 +46,7 @@
 
 mod entry;
 mod input;
+mod log;
 mod model;
 mod output;
 mod preset;
@@ -58,9 +59,10 @@ pub use entry::{
     Rescore,
 };
 pub use input::CSV_COLUMNS;
+pub use log::{CompetitionLog, LogError, MODULE};
 pub use model::{
-    Better, Combine, Competition, Entrant, EntrantKind, Event, EventKind, MarksMethod, Overall,
-    OverallMethod, Rule, TieBreak,
+    Better, Combine, Competition, DqRule, Entrant, EntrantKind, Event, EventKind, MarksMethod,
+    Overall, OverallMethod, Rule, TieBreak,
 };
 pub use output::{Table, bar_chart_svg};
 pub use preset::{COMBAT_DQ_FAULTS, COMBAT_PENALTIES, Preset};

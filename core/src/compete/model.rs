@@ -181,6 +181,24 @@ impl TieBreak {
     }
 }
 
+/// What a disqualified attempt does to its entrant in a best-of-N event.
+///
+/// Written in the competition file as `dq = "attempt"` or `dq = "entrant"`.
+/// It matters only when attempts combine as `best`; when they are added up or
+/// averaged every attempt counts, so a DQ attempt disqualifies the entrant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DqRule {
+    /// The DQ voids that attempt only; the entrant's best valid attempt still
+    /// counts, and the entrant is DQ only when no attempt is valid. The
+    /// combat-challenge preset's rule: a safety fault disqualifies the run.
+    Attempt,
+    /// One DQ attempt disqualifies the entrant from the event, whatever the
+    /// other attempts were. The default without a preset, and the
+    /// programming-contest preset's rule (a team is disqualified, not a try).
+    Entrant,
+}
+
 /// One event of a competition.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
@@ -203,6 +221,8 @@ pub struct Event {
     pub attempts: u32,
     /// How attempts combine.
     pub combine: Combine,
+    /// What a DQ attempt does when attempts combine as best.
+    pub dq: DqRule,
     /// Tie-breaks, in order; after them a tie stays shared.
     pub tie_breaks: Vec<TieBreak>,
     /// For a team event scored from its members: how many best members count.
@@ -314,6 +334,7 @@ struct FileEvent {
     rule: Option<Spanned<String>>,
     attempts: Option<Spanned<u32>>,
     combine: Option<Combine>,
+    dq: Option<DqRule>,
     tie_breaks: Option<Vec<TieBreak>>,
     penalties: Option<BTreeMap<String, f64>>,
     dq_faults: Option<Vec<String>>,
@@ -722,6 +743,10 @@ impl Check<'_, '_> {
                 .combine
                 .or(base.as_ref().map(|b| b.combine))
                 .unwrap_or(Combine::Best),
+            dq: e
+                .dq
+                .or(base.as_ref().map(|b| b.dq))
+                .unwrap_or(DqRule::Entrant),
             tie_breaks: e
                 .tie_breaks
                 .or_else(|| base.as_ref().map(|b| b.tie_breaks.clone()))

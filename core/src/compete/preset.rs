@@ -4,7 +4,8 @@
 //!   Firefighter Combat Challenge (the timed stair climb, hose hoist, forcible
 //!   entry, hose advance and victim rescue course run at firefighter
 //!   competitions). Each run's time counts, infractions add penalty seconds,
-//!   and safety faults disqualify the run. Muster's preset uses penalties of
+//!   and safety faults disqualify the run — that run only, so with best of
+//!   two the other run still counts (`dq = "attempt"`). Muster's preset uses penalties of
 //!   2, 5 and 10 seconds and the fault codes listed on
 //!   [`COMBAT_PENALTIES`] and [`COMBAT_DQ_FAULTS`]; it is modelled on that
 //!   style of rule book, not a copy of any one edition.
@@ -15,11 +16,13 @@
 //!   minutes for each rejected try on it (rejected tries on unsolved problems
 //!   cost nothing); still equal, the earlier last accepted solution wins.
 //!   Muster uses it for exercises with several problems (e.g. a landslide
-//!   casualty search with several targets): targets found, then time.
+//!   casualty search with several targets): targets found, then time. A
+//!   disqualification there removes the team, so the preset's `dq` is
+//!   `"entrant"`.
 
 use std::collections::BTreeMap;
 
-use super::model::{Combine, TieBreak};
+use super::model::{Combine, DqRule, TieBreak};
 
 /// A built-in rule set an event may name as `preset = "..."`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -57,6 +60,7 @@ pub(super) struct Defaults {
     pub penalty_minutes: f64,
     pub attempts: u32,
     pub combine: Combine,
+    pub dq: DqRule,
     pub tie_breaks: Vec<TieBreak>,
 }
 
@@ -73,6 +77,8 @@ impl Preset {
                 penalty_minutes: 0.0,
                 attempts: 2,
                 combine: Combine::Best,
+                // A safety fault disqualifies the run, not the competitor.
+                dq: DqRule::Attempt,
                 tie_breaks: vec![TieBreak::NextBest, TieBreak::FewerPenalties],
             },
             Preset::ProgrammingContest => Defaults {
@@ -82,6 +88,7 @@ impl Preset {
                 penalty_minutes: 20.0,
                 attempts: 1,
                 combine: Combine::Best,
+                dq: DqRule::Entrant,
                 tie_breaks: vec![TieBreak::EarlierLastSolve],
             },
         }

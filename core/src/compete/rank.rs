@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 
 use super::entry::{AttemptStatus, Contest, EventState, Recorded, effective_status};
 use super::model::{
-    Better, Combine, Competition, EntrantKind, Event, MarksMethod, OverallMethod, Rule, TieBreak,
+    Better, Combine, Competition, DqRule, EntrantKind, Event, MarksMethod, OverallMethod, Rule,
+    TieBreak,
 };
 
 /// How an entrant stands in an event.
@@ -214,7 +215,12 @@ fn outcome(contest: &Contest<'_>, event: &Event, entrant: &str) -> Outcome {
         fail(&mut out, ResultStatus::Dns, None);
         return out;
     }
-    if let Some((AttemptStatus::Dq, why)) = &worst {
+    // A DQ attempt disqualifies the entrant unless the event's rule says it
+    // voids only that attempt and the best attempt counts.
+    let voids_attempt = event.dq == DqRule::Attempt && event.combine == Combine::Best;
+    if let Some((AttemptStatus::Dq, why)) = &worst
+        && !voids_attempt
+    {
         fail(&mut out, ResultStatus::Dq, why.clone());
         return out;
     }
@@ -223,10 +229,10 @@ fn outcome(contest: &Contest<'_>, event: &Event, entrant: &str) -> Outcome {
             Some(p) => out.perf = Some(*p),
             None => {
                 let (s, why) = worst.unwrap_or((AttemptStatus::Dnf, None));
-                let s = if s == AttemptStatus::Dns {
-                    ResultStatus::Dns
-                } else {
-                    ResultStatus::Dnf
+                let s = match s {
+                    AttemptStatus::Dns => ResultStatus::Dns,
+                    AttemptStatus::Dq => ResultStatus::Dq,
+                    _ => ResultStatus::Dnf,
                 };
                 fail(&mut out, s, why);
             }

@@ -138,6 +138,43 @@ fn programming_contest_preset_ranks_count_then_time() {
 }
 
 #[test]
+fn dq_voids_the_attempt_or_the_entrant_as_the_event_says() {
+    let c = competition("dq.toml");
+    assert_eq!(
+        (c.events[0].dq, c.events[1].dq),
+        (DqRule::Attempt, DqRule::Entrant)
+    );
+    let s = standings(&c, &attempts("dq-attempts.csv")).unwrap();
+    insta::assert_snapshot!("dq", show(&s.tables()));
+    let row = |e: usize, id: &str| {
+        s.events[e]
+            .rows
+            .iter()
+            .find(|r| r.entrant == id)
+            .unwrap()
+            .clone()
+    };
+    // a1's first run has a disqualifying fault; the clean 95 s run counts on
+    // the course but not on the ladder.
+    assert_eq!(row(0, "a1").place, Some(2));
+    assert_eq!(row(0, "a1").value, Some(95.0));
+    assert_eq!(row(1, "a1").status, ResultStatus::Dq);
+    // With no valid run, a3 is DQ under either rule, not DNF.
+    assert_eq!(row(0, "a3").status, ResultStatus::Dq);
+    assert_eq!(row(1, "a3").status, ResultStatus::Dq);
+}
+
+#[test]
+fn programming_contest_preset_disqualifies_the_entrant_and_dq_is_checked() {
+    let c = competition("search.toml");
+    assert!(c.events.iter().all(|e| e.dq == DqRule::Entrant));
+    let bad = file_errors(&format!(
+        "{HEAD}[[events]]\nid = \"e\"\nname = \"E\"\nkind = \"team\"\npreset = \"combat-challenge\"\ndq = \"run\"\n"
+    ));
+    insta::assert_snapshot!(bad, @"bad.toml:9:6: error: unknown variant `run`, expected `attempt` or `entrant`");
+}
+
+#[test]
 fn combat_challenge_preset_fills_in_penalties_and_dq_faults() {
     let c = competition("daily.toml");
     let e = &c.events[0];
@@ -233,7 +270,7 @@ fn refused(extra: &[CompetitionEntry], entry: &str) -> String {
 fn attempt_for_an_unknown_entrant() {
     insta::assert_snapshot!(
         refused(&[], r#"{"entry":"attempt","event":"combat","entrant":"n9","time":90}"#),
-        @"unknown entrant `n9`; did you mean `n1`?"
+        @"unknown entrant `n9`; did you mean `n1`? The entrants of `combat` are: n1, n2, n3, w1, w2, g1, g2"
     );
 }
 
@@ -299,7 +336,7 @@ fn entry(json: &str) -> CompetitionEntry {
 fn protest_after_its_window() {
     insta::assert_snapshot!(
         refused(&[entry(POSTED)], r#"{"entry":"protest","id":"p1","event":"combat","entrant":"g1","at":"2026-12-05T10:31:00+08:00","reason":"late"}"#),
-        @"protest `p1` was lodged at 2026-12-05 10:31:00 +08:00, after the protest window of `combat` closed at 2026-12-05 10:30:00 +08:00"
+        @"protest `p1` was lodged at 2026-12-05 10:31:00 +08:00, after the 30m protest window of `combat` closed at 2026-12-05 10:30:00 +08:00 (results posted at 2026-12-05 10:00:00 +08:00)"
     );
 }
 
@@ -407,7 +444,7 @@ fn folding_names_the_refused_entry() {
         r#"{"entry":"attempt","event":"combat","entrant":"x","time":1}"#,
     ));
     let err = standings(&c, &entries).unwrap_err();
-    insta::assert_snapshot!(err.to_string(), @"entry 25: unknown entrant `x`; did you mean `g1`?");
+    insta::assert_snapshot!(err.to_string(), @"entry 25: unknown entrant `x`; did you mean `g1`? The entrants of `combat` are: n1, n2, n3, w1, w2, g1, g2");
 }
 
 // ------------------------------------------------------------- bad files
@@ -464,4 +501,164 @@ fn attempts_csv_errors_have_line_and_column() {
 fn attempts_json_and_entries_errors_have_line_and_column() {
     insta::assert_snapshot!(Attempt::parse_json("a.json", "[{\"event\":\"c\",\"entrant\":\"n\",\"tiem\":1}]").unwrap_err().to_string(), @"a.json:1:34: error: unknown field `tiem`, expected one of `event`, `entrant`, `attempt`, `status`, `code`, `reason`, `time`, `penalties`, `items`, `marks`, `problems`, `card`");
     insta::assert_snapshot!(CompetitionEntry::parse_jsonl("log.jsonl", "{\"entry\":\"posted\",\"event\":\"c\",\"at\":\"2026-12-05T10:00:00+08:00\"}\n\n{\"entry\":\"publish\",\"event\":\"c\",\"at\":\"noon\"}\n").unwrap_err().to_string(), @r#"log.jsonl:3:1: error: `at` is "noon", not an RFC 3339 time; write e.g. "2026-12-05T10:00:00+08:00""#);
+}
+
+// ------------------------------------------------------------- the ledger
+
+fn at(s: &str) -> chrono::DateTime<chrono::FixedOffset> {
+    chrono::DateTime::parse_from_rfc3339(s).unwrap()
+}
+
+/// The monthly competition adopted into an in-memory ledger with its attempts.
+fn monthly_ledger() -> (crate::ledger::MemoryStore, CompetitionLog) {
+    use crate::ledger::MemoryStore;
+    let mut store = MemoryStore::new();
+    let t = at("2026-12-05T09:00:00+08:00");
+    let mut log = CompetitionLog::create(
+        &mut store,
+        "monthly.toml",
+        &fixture("monthly.toml"),
+        None,
+        "judge",
+        t,
+    )
+    .unwrap();
+    log.record(&mut store, "judge", t, &attempts("monthly-attempts.csv"))
+        .unwrap();
+    (store, log)
+}
+
+fn tip(store: &dyn crate::ledger::LedgerStore) -> (u64, crate::ledger::EntryHash) {
+    store.tip().unwrap().unwrap()
+}
+
+#[test]
+fn replaying_the_ledger_reproduces_the_standings() {
+    use crate::ledger::{self, EntryKind, LedgerStore};
+    let (mut store, mut log) = monthly_ledger();
+    let t = at("2026-12-05T12:00:00+08:00");
+    for step in log_entries() {
+        log.record(&mut store, "jury", t, std::slice::from_ref(&step))
+            .unwrap();
+    }
+    let (c, mut entries) = monthly();
+    entries.extend(log_entries());
+    let from_files = standings(&c, &entries).unwrap();
+    let loaded = CompetitionLog::load(&store, "2026-12").unwrap();
+    assert_eq!(loaded.contest().unwrap().standings(), from_files);
+    assert_eq!(loaded.steps().len(), entries.len());
+    assert_eq!(
+        loaded.hash(),
+        crate::content_hash(fixture("monthly.toml").as_bytes())
+    );
+    // One competition entry, then one entry per step, each linked to it.
+    let stored = store.entries().unwrap();
+    assert_eq!(stored.len(), 1 + entries.len());
+    let EntryKind::Extension {
+        module,
+        name,
+        payload,
+        ..
+    } = &stored[0].kind
+    else {
+        panic!("a compete extension entry")
+    };
+    assert_eq!((module.as_str(), name.as_str()), ("compete", "competition"));
+    assert_eq!(payload["text"], fixture("monthly.toml"));
+    let names: Vec<String> = stored[stored.len() - 4..]
+        .iter()
+        .map(|e| match &e.kind {
+            EntryKind::Extension { name, entries, .. } => {
+                assert_eq!(entries, &[1]);
+                name.clone()
+            }
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(names, ["posted", "protest", "decision", "publish"]);
+    assert!(ledger::verify(&store).unwrap().problem.is_none());
+    assert_eq!(CompetitionLog::ids(&store).unwrap(), ["2026-12"]);
+}
+
+fn log_entries() -> Vec<CompetitionEntry> {
+    log("monthly-protest.jsonl")
+}
+
+#[test]
+fn a_refused_step_appends_nothing() {
+    let (mut store, mut log) = monthly_ledger();
+    let before = tip(&store);
+    let good = entry(r#"{"entry":"attempt","event":"combat","entrant":"n3","time":90}"#);
+    let bad = entry(r#"{"entry":"attempt","event":"combat","entrant":"n9","time":90}"#);
+    let err = log
+        .record(
+            &mut store,
+            "judge",
+            at("2026-12-05T09:30:00+08:00"),
+            &[good, bad],
+        )
+        .unwrap_err();
+    assert!(matches!(err, LogError::Refused { index: 2, .. }), "{err:?}");
+    insta::assert_snapshot!(err.to_string(), @"unknown entrant `n9`; did you mean `n1`? The entrants of `combat` are: n1, n2, n3, w1, w2, g1, g2");
+    assert_eq!(tip(&store), before);
+    assert_eq!(log.steps().len(), 24);
+}
+
+#[test]
+fn creating_twice_and_unknown_competitions_are_refused() {
+    let (mut store, _) = monthly_ledger();
+    let before = tip(&store);
+    let t = at("2026-12-05T09:00:00+08:00");
+    let text = fixture("monthly.toml");
+    let err =
+        CompetitionLog::create(&mut store, "monthly.toml", &text, None, "judge", t).unwrap_err();
+    insta::assert_snapshot!(err.to_string(), @"competition `2026-12` is already in the ledger (entry 1); record its steps against it, or give the new one another id");
+    let err = CompetitionLog::create(
+        &mut store,
+        "monthly.toml",
+        &text,
+        Some("bad id"),
+        "judge",
+        t,
+    )
+    .unwrap_err();
+    insta::assert_snapshot!(err.to_string(), @"competition id `bad id` is not valid; use 1 to 64 letters, digits, '.', '-' or '_', starting with a letter or digit");
+    assert_eq!(tip(&store), before);
+    let err = CompetitionLog::load(&store, "2026-11").unwrap_err();
+    insta::assert_snapshot!(err.to_string(), @"no competition `2026-11` in the ledger; did you mean `2026-12`? (a competition file is adopted with `muster compete create FILE`)");
+    // The same file again under another id is another competition.
+    let again = CompetitionLog::create(
+        &mut store,
+        "monthly.toml",
+        &text,
+        Some("2027-01"),
+        "judge",
+        t,
+    )
+    .unwrap();
+    assert_eq!(again.competition().id, "2027-01");
+    assert!(again.steps().is_empty());
+    assert_eq!(CompetitionLog::ids(&store).unwrap(), ["2026-12", "2027-01"]);
+}
+
+#[test]
+fn a_step_reversed_in_the_ledger_is_skipped_on_replay() {
+    use crate::ledger::{Draft, EntryKind, LedgerStore};
+    let (mut store, _) = monthly_ledger();
+    // Entry 2 is n1's first combat run (95 s + drop); reverse it.
+    store
+        .append(&[Draft::new(
+            "judge",
+            at("2026-12-05T09:40:00+08:00"),
+            EntryKind::Correction {
+                reverses: 2,
+                reason: "recorded against the wrong competitor".into(),
+            },
+        )])
+        .unwrap();
+    let log = CompetitionLog::load(&store, "2026-12").unwrap();
+    assert_eq!(log.steps().len(), 23);
+    let s = log.contest().unwrap().standings();
+    let n1 = s.events[0].rows.iter().find(|r| r.entrant == "n1").unwrap();
+    assert_eq!(n1.attempts, ["98 s"]);
 }
