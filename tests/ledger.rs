@@ -734,3 +734,36 @@ fn verify_refuses_an_upper_case_copy_of_a_hash() {
         "{problem:?}"
     );
 }
+
+#[test]
+fn a_conditional_append_refuses_a_ledger_that_moved_on() {
+    for mut store in stores(&base()) {
+        let last = store.tip().expect("tip").expect("base written").0;
+        let tip = store.tip().expect("tip");
+        // Another writer gets in first.
+        store
+            .append(&[training("m001", "physical", 1.0, at(3, 8))])
+            .expect("other writer");
+        let moved = store
+            .append_after(Some(last), &[training("m001", "physical", 2.0, at(3, 9))])
+            .expect_err("stale write refused");
+        assert_eq!(
+            moved.to_string(),
+            format!(
+                "the ledger moved on: it was read up to entry {last} but now ends at entry {}; \
+                 read it again and re-check before writing",
+                last + 1
+            )
+        );
+        assert_ne!(store.tip().expect("tip"), tip);
+        assert_eq!(store.tip().expect("tip").expect("tip").0, last + 1);
+        // Read again, the same write goes through.
+        let written = store
+            .append_after(
+                Some(last + 1),
+                &[training("m001", "physical", 2.0, at(3, 9))],
+            )
+            .expect("fresh write");
+        assert_eq!(written[0].seq, last + 2);
+    }
+}

@@ -359,38 +359,50 @@ impl CompetitionLog {
         at: DateTime<FixedOffset>,
         steps: &[CompetitionEntry],
     ) -> Result<Vec<RawEntry>, LogError> {
-        // Another writer may have added steps since this log was loaded.
-        let fresh = CompetitionLog::load(&*store, &self.competition.id)?;
-        {
-            let mut contest = fresh.contest()?;
-            for (i, step) in steps.iter().enumerate() {
-                contest.apply(step).map_err(|error| LogError::Refused {
-                    index: i + 1,
-                    error: Box::new(error),
-                })?;
+        // Another writer may have added steps since this log was loaded, or
+        // may add some between this check and the write: the write is made
+        // conditional on the ledger still ending where it was read, and on a
+        // conflict the state is read and checked again.
+        let mut tries = 0;
+        let (fresh, written) = loop {
+            tries += 1;
+            let last = store.tip()?.map_or(0, |(seq, _)| seq);
+            let fresh = CompetitionLog::load(&*store, &self.competition.id)?;
+            {
+                let mut contest = fresh.contest()?;
+                for (i, step) in steps.iter().enumerate() {
+                    contest.apply(step).map_err(|error| LogError::Refused {
+                        index: i + 1,
+                        error: Box::new(error),
+                    })?;
+                }
             }
-        }
-        let drafts: Vec<Draft> = steps
-            .iter()
-            .map(|step| {
-                let payload = StepPayload {
-                    competition: fresh.competition.id.clone(),
-                    step: step.clone(),
-                };
-                Draft::new(
-                    author,
-                    at,
-                    EntryKind::Extension {
-                        module: MODULE.into(),
-                        name: step_name(step),
-                        members: Vec::new(),
-                        entries: vec![fresh.created],
-                        payload: to_json(&payload),
-                    },
-                )
-            })
-            .collect();
-        let written = store.append(&drafts)?;
+            let drafts: Vec<Draft> = steps
+                .iter()
+                .map(|step| {
+                    let payload = StepPayload {
+                        competition: fresh.competition.id.clone(),
+                        step: step.clone(),
+                    };
+                    Draft::new(
+                        author,
+                        at,
+                        EntryKind::Extension {
+                            module: MODULE.into(),
+                            name: step_name(step),
+                            members: Vec::new(),
+                            entries: vec![fresh.created],
+                            payload: to_json(&payload),
+                        },
+                    )
+                })
+                .collect();
+            match store.append_after(Some(last), &drafts) {
+                Ok(written) => break (fresh, written),
+                Err(LedgerError::Moved { .. }) if tries < 10 => continue,
+                Err(e) => return Err(e.into()),
+            }
+        };
         *self = fresh;
         self.steps
             .extend(written.iter().map(|e| e.seq).zip(steps.iter().cloned()));

@@ -662,3 +662,90 @@ fn a_step_reversed_in_the_ledger_is_skipped_on_replay() {
     let n1 = s.events[0].rows.iter().find(|r| r.entrant == "n1").unwrap();
     assert_eq!(n1.attempts, ["98 s"]);
 }
+
+/// A store where another judge writes a step just before our first write.
+struct Racing {
+    inner: crate::ledger::MemoryStore,
+    rival: Option<CompetitionEntry>,
+    refused: u32,
+}
+
+impl crate::ledger::LedgerStore for Racing {
+    fn append_after(
+        &mut self,
+        last: Option<u64>,
+        drafts: &[crate::ledger::Draft],
+    ) -> Result<Vec<crate::ledger::RawEntry>, crate::ledger::LedgerError> {
+        if let Some(step) = self.rival.take() {
+            let mut other = CompetitionLog::load(&self.inner, "2026-12").unwrap();
+            other
+                .record(
+                    &mut self.inner,
+                    "judge-2",
+                    at("2026-12-05T09:31:00+08:00"),
+                    &[step],
+                )
+                .unwrap();
+        }
+        let r = self.inner.append_after(last, drafts);
+        if matches!(r, Err(crate::ledger::LedgerError::Moved { .. })) {
+            self.refused += 1;
+        }
+        r
+    }
+    fn scan(
+        &self,
+        from: u64,
+        f: &mut dyn FnMut(crate::ledger::RawEntry) -> bool,
+    ) -> Result<(), crate::ledger::LedgerError> {
+        self.inner.scan(from, f)
+    }
+    fn tip(&self) -> Result<Option<(u64, crate::ledger::EntryHash)>, crate::ledger::LedgerError> {
+        self.inner.tip()
+    }
+    fn member_entries(
+        &self,
+        member: &str,
+    ) -> Result<Vec<crate::ledger::Entry>, crate::ledger::LedgerError> {
+        self.inner.member_entries(member)
+    }
+    fn corrected(&self) -> Result<std::collections::BTreeSet<u64>, crate::ledger::LedgerError> {
+        self.inner.corrected()
+    }
+}
+
+#[test]
+fn a_step_written_meanwhile_by_another_judge_is_read_before_ours() {
+    let (inner, mut log) = monthly_ledger();
+    let before = tip(&inner);
+    let mut store = Racing {
+        inner,
+        rival: Some(entry(
+            r#"{"entry":"attempt","event":"combat","entrant":"w2","time":95}"#,
+        )),
+        refused: 0,
+    };
+    // w2 has one of its two attempts left; both judges record it.
+    let ours = entry(r#"{"entry":"attempt","event":"combat","entrant":"w2","time":91}"#);
+    let err = log
+        .record(
+            &mut store,
+            "judge",
+            at("2026-12-05T09:32:00+08:00"),
+            &[ours],
+        )
+        .unwrap_err();
+    // The first write found the ledger moved on; the state was read again,
+    // with the rival's attempt, and ours was then refused: w2 had no attempt
+    // left. Only the rival's step is in the ledger.
+    assert_eq!(store.refused, 1);
+    insta::assert_snapshot!(err.to_string(), @"event `combat` allows 2 attempt(s) per entrant; `w2` already has 2, so attempt 3 is refused");
+    assert_eq!(tip(&store.inner).0, before.0 + 1);
+    assert_eq!(
+        CompetitionLog::load(&store.inner, "2026-12")
+            .unwrap()
+            .steps()
+            .len(),
+        25
+    );
+}

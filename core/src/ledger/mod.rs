@@ -587,6 +587,17 @@ pub enum LedgerError {
     /// The storage failed (disk, lock, SQL).
     #[error("ledger storage: {0}")]
     Storage(String),
+    /// A conditional append found that someone else wrote first.
+    #[error(
+        "the ledger moved on: it was read up to entry {expected} but now ends at entry {found}; \
+         read it again and re-check before writing"
+    )]
+    Moved {
+        /// The last entry the writer had read (0: the ledger was empty).
+        expected: u64,
+        /// The last entry now.
+        found: u64,
+    },
 }
 
 /// Checks a draft against the ledger's current state before it becomes entry `seq`.

@@ -276,7 +276,11 @@ fn to_raw(
 const SELECT_RAW: &str = "SELECT seq, prev, hash, at, author, body FROM entries";
 
 impl LedgerStore for SqliteStore {
-    fn append(&mut self, drafts: &[Draft]) -> Result<Vec<RawEntry>, LedgerError> {
+    fn append_after(
+        &mut self,
+        last: Option<u64>,
+        drafts: &[Draft],
+    ) -> Result<Vec<RawEntry>, LedgerError> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -299,6 +303,12 @@ impl LedgerStore for SqliteStore {
             ),
             None => (0, EntryHash::GENESIS),
         };
+        if let Some(expected) = last.filter(|&e| e != seq) {
+            return Err(LedgerError::Moved {
+                expected,
+                found: seq,
+            });
+        }
         let mut out = Vec::with_capacity(drafts.len());
         {
             let mut insert = tx

@@ -45,7 +45,21 @@ pub struct StoredText<'a> {
 pub trait LedgerStore {
     /// Checks and appends `drafts` in order, atomically: either all are
     /// written or none is. Returns the entries written.
-    fn append(&mut self, drafts: &[Draft]) -> Result<Vec<RawEntry>, LedgerError>;
+    fn append(&mut self, drafts: &[Draft]) -> Result<Vec<RawEntry>, LedgerError> {
+        self.append_after(None, drafts)
+    }
+
+    /// [`append`](LedgerStore::append), but when `last` is given, only if
+    /// the ledger still ends at entry `last` (0 for an empty ledger);
+    /// otherwise nothing is written and the error is
+    /// [`LedgerError::Moved`]. A writer that checks drafts against what it
+    /// read (a competition's state, say) passes the last entry it read, so
+    /// that two writers never both act on the same state.
+    fn append_after(
+        &mut self,
+        last: Option<u64>,
+        drafts: &[Draft],
+    ) -> Result<Vec<RawEntry>, LedgerError>;
 
     /// Calls `f` with each stored entry from `from` on, in order, until it returns false.
     fn scan(&self, from: u64, f: &mut dyn FnMut(RawEntry) -> bool) -> Result<(), LedgerError>;
@@ -180,7 +194,15 @@ impl Lookup for SliceLookup<'_> {
 }
 
 impl LedgerStore for MemoryStore {
-    fn append(&mut self, drafts: &[Draft]) -> Result<Vec<RawEntry>, LedgerError> {
+    fn append_after(
+        &mut self,
+        last: Option<u64>,
+        drafts: &[Draft],
+    ) -> Result<Vec<RawEntry>, LedgerError> {
+        let found = self.raw.last().map_or(0, |r| r.seq);
+        if let Some(expected) = last.filter(|&e| e != found) {
+            return Err(LedgerError::Moved { expected, found });
+        }
         let start = self.raw.len();
         let mut out = Vec::with_capacity(drafts.len());
         for d in drafts {
