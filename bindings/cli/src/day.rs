@@ -59,16 +59,42 @@ pub fn run(args: DayArgs) -> Outcome {
     println!("Today's drill");
     scenario::print_report(&scenario::report(&s, &options));
     println!();
-    let cards = score_samples()?;
+    let mut scored = score_samples()?;
     println!();
-    score_wasm(&cards)?;
+    score_wasm(&mut scored)?;
     println!();
-    let steps = contest(cards)?;
+    let steps = contest(&scored.runs)?;
     println!();
     week(&args)?;
     println!();
-    ledger(&args, &brigade, &steps)
+    ledger(&args, &brigade, &steps, &scored)
 }
+
+/// One of the day's sample runs, with the cards it was given.
+struct DayRun {
+    /// The built-in drill.
+    drill: &'static str,
+    /// The record's file name and text.
+    name: &'static str,
+    text: &'static str,
+    team: String,
+    /// The card from the drill's own (rhai) scorer.
+    card: muster_core::ScoreCard,
+    /// The card from the same rule compiled to wasm, where there is one.
+    wasm: Option<muster_core::ScoreCard>,
+}
+
+/// The day's scoring: each built-in package opened once, the wasm package,
+/// and every run with its cards; the ledger step records these rather than
+/// scoring again.
+struct Scored {
+    packages: Vec<(&'static str, muster_plugins::Package)>,
+    wasm: muster_plugins::Package,
+    runs: Vec<DayRun>,
+}
+
+/// The drill whose runs are scored again in wasm.
+const WASM_DRILL: &str = "forest-fire.initial-attack";
 
 /// Writes the day into the SQLite ledger — the roster and qualifications on
 /// first use, the built-in scenarios, every run and its rhai score, and the
@@ -79,6 +105,7 @@ fn ledger(
     args: &DayArgs,
     brigade: &muster_core::Brigade,
     contest: &[muster_core::compete::CompetitionEntry],
+    scored: &Scored,
 ) -> Outcome {
     use chrono::{FixedOffset, TimeZone};
     use muster_core::ledger::{self, Draft, EntryKind, LedgerStore, Projection, SqliteStore};
@@ -126,19 +153,9 @@ fn ledger(
         }
         append(&mut store, roster)?;
     }
-    let wasm = muster_plugins::Package::from_files(
-        "builtin:forest-fire-initial-attack-wasm",
-        muster_scenarios::initial_attack_wasm_files(),
-        &muster_plugins::PackageOptions::default(),
-    )
-    .map_err(|e| crate::score::report(&e))?;
     let mut runs = 0;
     let mut scores = 0;
-    for id in muster_scenarios::ids() {
-        let Some(b) = muster_scenarios::find(id) else {
-            continue;
-        };
-        let package = crate::score::open(&format!("builtin:{id}"), &[])?;
+    for (id, package) in &scored.packages {
         let s = package.scenario();
         let package_hash = content_hash(serde_json::to_string(s).unwrap_or_default().as_bytes());
         if first_use {
@@ -155,8 +172,8 @@ fn ledger(
                 )],
             )?;
         }
-        for (name, text) in b.records() {
-            let record = DrillRecord::parse(name, text, Format::Json, s).map_err(|d| {
+        for r in scored.runs.iter().filter(|r| r.drill == *id) {
+            let record = DrillRecord::parse(r.name, r.text, Format::Json, s).map_err(|d| {
                 out::diagnostics(&d);
                 Failure::Input
             })?;
@@ -181,12 +198,9 @@ fn ledger(
                 )],
             )?;
             runs += 1;
-            let mut scorers: Vec<&muster_plugins::Package> = vec![&package];
-            if id == "forest-fire.initial-attack" {
-                scorers.push(&wasm);
-            }
-            for p in scorers {
-                let card = p.score(name, text).map_err(|e| crate::score::report(&e))?;
+            let cards = std::iter::once((package, &r.card))
+                .chain(r.wasm.as_ref().map(|c| (&scored.wasm, c)));
+            for (p, card) in cards {
                 append(
                     &mut store,
                     vec![Draft::new(
@@ -198,7 +212,7 @@ fn ledger(
                             params: p.params().clone(),
                             runtime: format!("muster-plugins {}", env!("CARGO_PKG_VERSION")),
                             input: input.clone(),
-                            card,
+                            card: card.clone(),
                         },
                     )],
                 )?;
@@ -334,17 +348,7 @@ fn week(args: &DayArgs) -> Outcome {
 
 /// Scores the initial attack's runs again with the same rule written in Rust
 /// and compiled to wasm, and shows that both scorers agree.
-fn score_wasm(rhai_cards: &[(String, String, muster_core::ScoreCard)]) -> Outcome {
-    let id = "forest-fire.initial-attack";
-    let package = muster_plugins::Package::from_files(
-        "builtin:forest-fire-initial-attack-wasm",
-        muster_scenarios::initial_attack_wasm_files(),
-        &muster_plugins::PackageOptions::default(),
-    )
-    .map_err(|e| crate::score::report(&e))?;
-    let Some(b) = muster_scenarios::find(id) else {
-        return Ok(());
-    };
+fn score_wasm(scored: &mut Scored) -> Outcome {
     println!("The initial attack's runs, scored again by the same rule compiled to wasm");
     let mut t = out::table(&[
         "run",
@@ -354,41 +358,43 @@ fn score_wasm(rhai_cards: &[(String, String, muster_core::ScoreCard)]) -> Outcom
         "rhai total",
         "agree",
     ]);
-    for ((name, text), (_, _, rhai)) in b
-        .records()
-        .zip(rhai_cards.iter().filter(|(d, _, _)| d == id))
-    {
-        let run = package
-            .run(name, text)
+    for r in scored.runs.iter_mut().filter(|r| r.drill == WASM_DRILL) {
+        let run = scored
+            .wasm
+            .run(r.name, r.text)
             .map_err(|e| crate::score::report(&e))?;
         let card = run.result.map_err(|e| {
             crate::score::score_error(&e);
             Failure::Input
         })?;
         t.add_row(vec![
-            name.trim_start_matches("record-")
-                .trim_end_matches(".json")
-                .to_string(),
+            run_name(r.name),
             format!("{:.2}", card.total),
             format!("{:?}", card.status).to_lowercase(),
             format!("{} of {}", run.stats.work_used, run.stats.work_limit),
-            format!("{:.2}", rhai.total),
-            if card.total.to_bits() == rhai.total.to_bits() && card.status == rhai.status {
+            format!("{:.2}", r.card.total),
+            if card.total.to_bits() == r.card.total.to_bits() && card.status == r.card.status {
                 "yes, bit for bit".to_string()
             } else {
                 "NO".to_string()
             },
         ]);
+        r.wasm = Some(card);
     }
     println!("{t}");
     Ok(())
 }
 
+/// A run's short name: `record-a.json` → `a`.
+fn run_name(file: &str) -> String {
+    file.trim_start_matches("record-")
+        .trim_end_matches(".json")
+        .to_string()
+}
+
 /// The daily contest among the three squadrons, from the day's scored runs;
 /// returns its steps, which the ledger records later.
-fn contest(
-    cards: Vec<(String, String, muster_core::ScoreCard)>,
-) -> Result<Vec<muster_core::compete::CompetitionEntry>, Failure> {
+fn contest(runs: &[DayRun]) -> Result<Vec<muster_core::compete::CompetitionEntry>, Failure> {
     use muster_core::compete::{Attempt, CompetitionEntry, Contest};
     let comp = muster_core::compete::Competition::parse(
         muster_scenarios::DAILY_CONTEST_NAME,
@@ -400,12 +406,12 @@ fn contest(
     })?;
     let mut contest = Contest::new(&comp);
     let mut steps = Vec::new();
-    for (drill, team, card) in cards {
-        if !comp.events.iter().any(|e| e.id == drill) {
+    for r in runs {
+        if !comp.events.iter().any(|e| e.id == r.drill) {
             continue;
         }
-        let mut a = Attempt::new(drill, team);
-        a.card = Some(card);
+        let mut a = Attempt::new(r.drill, r.team.clone());
+        a.card = Some(r.card.clone());
         let step = CompetitionEntry::Attempt(a);
         if let Err(e) = contest.apply(&step) {
             eprintln!("{}: error: {e}", muster_scenarios::DAILY_CONTEST_NAME);
@@ -456,8 +462,9 @@ fn drills(options: &MonteCarloOptions) -> Outcome {
 
 /// Scores every sample run shipped with the built-ins with its package's script;
 /// returns (drill, team, card) for each.
-fn score_samples() -> Result<Vec<(String, String, muster_core::ScoreCard)>, Failure> {
-    let mut cards = Vec::new();
+fn score_samples() -> Result<Scored, Failure> {
+    let mut packages = Vec::new();
+    let mut runs = Vec::new();
     println!("The day's runs, scored in the sandbox");
     let mut t = out::table(&[
         "drill", "run", "team", "total", "status", "reason", "scorer",
@@ -482,18 +489,34 @@ fn score_samples() -> Result<Vec<(String, String, muster_core::ScoreCard)>, Fail
                 .unwrap_or_default();
             t.add_row(vec![
                 id.to_string(),
-                name.trim_start_matches("record-")
-                    .trim_end_matches(".json")
-                    .to_string(),
+                run_name(name),
                 team.clone(),
                 format!("{:.2}", card.total),
                 status.to_string(),
                 card.reason.clone(),
                 format!("{:?} {}", card.scorer.kind, &card.scorer.hash[..15]).to_lowercase(),
             ]);
-            cards.push((id.to_string(), team, card));
+            runs.push(DayRun {
+                drill: id,
+                name,
+                text,
+                team,
+                card,
+                wasm: None,
+            });
         }
+        packages.push((id, package));
     }
     println!("{t}");
-    Ok(cards)
+    let wasm = muster_plugins::Package::from_files(
+        "builtin:forest-fire-initial-attack-wasm",
+        muster_scenarios::initial_attack_wasm_files(),
+        &muster_plugins::PackageOptions::default(),
+    )
+    .map_err(|e| crate::score::report(&e))?;
+    Ok(Scored {
+        packages,
+        wasm,
+        runs,
+    })
 }
