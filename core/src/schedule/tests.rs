@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, TimeZone as _};
 
 use super::*;
 use crate::{Brigade, Format, Scenario};
@@ -11,6 +11,7 @@ use crate::{Brigade, Format, Scenario};
 const BRIGADE: &str = include_str!("../../../tests/data/schedule/brigade.toml");
 const SYLLABUS: &str = include_str!("../../../tests/data/schedule/syllabus.toml");
 const INFEASIBLE: &str = include_str!("../../../tests/data/schedule/infeasible.toml");
+const TOP_UP: &str = include_str!("../../../tests/data/schedule/top-up.toml");
 
 fn day(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap()
@@ -202,13 +203,14 @@ fn summary(plan: &Plan) -> String {
     for s in &plan.sessions {
         writeln!(
             out,
-            "{} {} {} {} instr={} [{}]",
+            "{} {} {} {} instr={} [{}]{}",
             s.date,
             s.start.format("%H:%M"),
             s.squadron,
             s.item,
             s.instructor.as_deref().unwrap_or("-"),
-            s.members.join(",")
+            s.members.join(","),
+            if s.added { " added" } else { "" }
         )
         .unwrap();
     }
@@ -242,6 +244,12 @@ fn summary(plan: &Plan) -> String {
     for g in &plan.duty_gaps {
         writeln!(out, "GAP {g}").unwrap();
     }
+    writeln!(
+        out,
+        "COVERAGE {:.1} of {:.1} member-hours",
+        plan.coverage.met_hours, plan.coverage.required_hours
+    )
+    .unwrap();
     for l in &plan.score {
         writeln!(
             out,
@@ -271,6 +279,167 @@ fn infeasible_explanations() {
     let plan = plan(&b, &s, &PlanOptions::new(day(2027, 1, 4), day(2027, 1, 10))).unwrap();
     assert_eq!(verify(&b, &s, &plan), []);
     insta::assert_snapshot!("infeasible", summary(&plan));
+}
+
+#[test]
+fn quota_is_met_only_thanks_to_added_sessions() {
+    let b = brigade();
+    let s = syllabus(TOP_UP);
+    let opts = PlanOptions::new(day(2027, 1, 4), day(2027, 1, 10)).seed(3);
+    let rules_only = plan(&b, &s, &opts.clone().top_up(false)).unwrap();
+    let topped = plan(&b, &s, &opts).unwrap();
+    assert_eq!(verify(&b, &s, &topped), []);
+    // Twelve members need 6 hours each; the Monday rule gives at most 2 each.
+    assert_eq!(rules_only.coverage.required_hours, 72.0);
+    assert!(
+        rules_only.coverage.ratio() < 0.4,
+        "{:?}",
+        rules_only.coverage
+    );
+    assert_eq!(topped.coverage.met_hours, 72.0, "{}", summary(&topped));
+    assert!(topped.unmet.is_empty(), "{:?}", topped.unmet);
+    // Only sessions beyond the rule are marked added, and none of them is on a
+    // day the rule names.
+    let added: Vec<&Session> = topped.sessions.iter().filter(|x| x.added).collect();
+    assert!(added.len() >= 6, "{}", summary(&topped));
+    assert!(added.iter().all(|x| x.date != day(2027, 1, 4)));
+    assert!(rules_only.sessions.iter().all(|x| !x.added));
+    // Each squadron's added sessions fall on different days.
+    for sq in ["nantang", "wuyun", "wangmudu"] {
+        let mut days: Vec<NaiveDate> = added
+            .iter()
+            .filter(|x| x.squadron == sq)
+            .map(|x| x.date)
+            .collect();
+        let n = days.len();
+        days.dedup();
+        assert_eq!(days.len(), n, "{sq}: {}", summary(&topped));
+    }
+    assert_eq!(topped, plan(&b, &s, &opts).unwrap());
+    // Replanning with a published session pinned keeps it, still meets the
+    // quota, and changes few attendances.
+    let pins = [Session::new(
+        day(2027, 1, 8),
+        chrono::NaiveTime::from_hms_opt(14, 0, 0).unwrap(),
+        120,
+        "wangmudu",
+        "wind-extinguisher",
+        Some("g1"),
+        vec!["g2".into(), "g3".into(), "g4".into()],
+    )];
+    let again = plan(&b, &s, &opts.clone().previous(&topped).pins(&pins)).unwrap();
+    assert_eq!(verify(&b, &s, &again), []);
+    assert!(
+        again
+            .sessions
+            .iter()
+            .any(|x| x.pinned && x.date == day(2027, 1, 8))
+    );
+    assert_eq!(again.coverage.met_hours, 72.0, "{}", summary(&again));
+    let changes = again
+        .score
+        .iter()
+        .find(|l| l.constraint == "changes")
+        .unwrap();
+    assert!(changes.amount <= 8.0, "{}", summary(&again));
+    insta::assert_snapshot!("top_up", summary(&topped));
+}
+
+#[test]
+fn quotas_that_added_sessions_cannot_meet_are_explained() {
+    let b = brigade();
+    // Wangmudu's only instructor is away every day it is not on duty after
+    // Wednesday, and Nantang has
+    // too few wind extinguishers after a breakdown.
+    let text = format!(
+        "{TOP_UP}\n[[leave]]\nmember = \"g1\"\nfrom = \"2027-01-07\"\nto = \"2027-01-08\"\nreason = \"training course\"\n\n[[leave]]\nmember = \"g1\"\nfrom = \"2027-01-10\"\nto = \"2027-01-10\"\nreason = \"training course\"\n\n[[outages]]\nsquadron = \"nantang\"\nequipment = \"wind-extinguisher\"\ncount = 3\nfrom = \"2027-01-06\"\nto = \"2027-01-10\"\nreason = \"impeller cracked\"\n"
+    );
+    let s = syllabus(&text);
+    let p = plan(&b, &s, &PlanOptions::new(day(2027, 1, 4), day(2027, 1, 10))).unwrap();
+    assert_eq!(verify(&b, &s, &p), []);
+    assert!(p.coverage.ratio() < 1.0);
+    insta::assert_snapshot!("top_up_infeasible", summary(&p));
+}
+
+#[test]
+fn ledger_expiry_puts_a_lapsing_member_into_training_sooner() {
+    use crate::ledger::{Draft, EntryKind, LedgerStore, MemoryStore};
+    let b = brigade();
+    let s = syllabus(
+        r#"
+[duty]
+cycle = ["nantang", "wuyun", "wangmudu"]
+anchor = "2027-01-04"
+on_duty = "any"
+shift_leader = false
+
+[[categories]]
+id = "fire"
+
+[[items]]
+id = "pump-drill"
+category = "fire"
+rrule = "FREQ=WEEKLY;BYDAY=MO,WE,FR"
+length = "2h"
+trains = "pump"
+instructor = "pump"
+instructor_level = 3
+group = { min = 1, max = 1 }
+squadrons = ["nantang"]
+"#,
+    );
+    let opts = PlanOptions::new(day(2027, 1, 4), day(2027, 1, 17)).seed(5);
+    let first_pump = |p: &Plan, who: &str| {
+        p.sessions
+            .iter()
+            .find(|x| x.item == "pump-drill" && x.members.iter().any(|m| m == who))
+            .map(|x| x.date)
+    };
+    let without = plan(&b, &s, &opts).unwrap();
+    // The brigade file says n4's pump qualification never lapses, so n3
+    // (lapsing on 2027-01-15) goes first.
+    let before = first_pump(&without, "n4").unwrap_or_else(|| panic!("{}", summary(&without)));
+    assert!(before > day(2027, 1, 4), "{}", summary(&without));
+    // The ledger knows better: n4's qualification was renewed only to 2027-01-08.
+    let at = chrono::FixedOffset::east_opt(8 * 3600)
+        .unwrap()
+        .with_ymd_and_hms(2027, 1, 2, 9, 0, 0)
+        .unwrap();
+    let mut store = MemoryStore::new();
+    store
+        .append(&[
+            Draft::new(
+                "trainer",
+                at,
+                EntryKind::MemberJoined {
+                    member: "n4".into(),
+                    name: "Nantang four".into(),
+                    squadron: "nantang".into(),
+                    speciality: "pump".into(),
+                },
+            ),
+            Draft::new(
+                "trainer",
+                at,
+                EntryKind::QualificationGranted {
+                    member: "n4".into(),
+                    skill: "pump".into(),
+                    level: 1,
+                    valid_until: Some(day(2027, 1, 8)),
+                },
+            ),
+        ])
+        .unwrap();
+    let history = History::from_ledger(&store.entries().unwrap());
+    assert_eq!(
+        history.expiry,
+        [Expiry::new("n4", "pump", Some(day(2027, 1, 8)))]
+    );
+    let with = plan(&b, &s, &opts.clone().history(&history)).unwrap();
+    assert_eq!(verify(&b, &s, &with), []);
+    let after = first_pump(&with, "n4").unwrap();
+    assert_eq!(after, day(2027, 1, 4), "{}", summary(&with));
+    assert!(after < before);
 }
 
 #[test]
@@ -808,6 +977,17 @@ fn year_plan_for_eighty_members_has_no_hard_violations() {
     assert_eq!(verify(&b, &s, &p), []);
     assert!(p.sessions.len() > 3000, "{} sessions", p.sessions.len());
     assert_eq!(p.score[0].amount, 0.0);
+    // The benchmark `planning` compares this with the rules alone.
+    eprintln!(
+        "year plan: {} sessions ({} added), quota coverage {:.4} ({:.1} of {:.1} member-hours)",
+        p.sessions.len(),
+        p.sessions.iter().filter(|x| x.added).count(),
+        p.coverage.ratio(),
+        p.coverage.met_hours,
+        p.coverage.required_hours,
+    );
+    assert!(p.sessions.iter().any(|x| x.added));
+    assert!(p.coverage.ratio() > 0.99, "{:?}", p.coverage);
     // Every member trains, and the load is fair within a few hours a squadron.
     for m in &b.members {
         assert!(
