@@ -64,9 +64,9 @@ pub fn run(args: DayArgs) -> Outcome {
     println!();
     contest(cards)?;
     println!();
-    week(&args)?;
+    ledger(&args, &brigade)?;
     println!();
-    ledger(&args, &brigade)
+    week(&args)
 }
 
 /// Writes the day into the SQLite ledger — the roster and qualifications on
@@ -247,8 +247,9 @@ fn ledger(args: &DayArgs, brigade: &muster_core::Brigade) -> Outcome {
     Ok(())
 }
 
-/// Plans the sample brigade's coming week and checks today's drill against
-/// the on-duty squadron.
+/// Plans the sample brigade's coming week from the day's ledger (training
+/// done, qualifications lapsing) and checks today's drill against the
+/// on-duty squadron.
 fn week(args: &DayArgs) -> Outcome {
     let brigade = std::path::PathBuf::from(muster_scenarios::SAMPLE_BRIGADE_NAME);
     let syllabus = std::path::PathBuf::from(muster_scenarios::SAMPLE_SYLLABUS_NAME);
@@ -262,6 +263,9 @@ fn week(args: &DayArgs) -> Outcome {
         pins: None,
         ics: None,
         csv: None,
+        db: Some(args.db.clone()),
+        rules_only: false,
+        export_instance: None,
         json: false,
     })?;
     println!();

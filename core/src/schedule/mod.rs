@@ -20,7 +20,9 @@ pub use input::{
     Category, DayRules, DutyRules, Item, Leave, OnDuty, Outage, Period, Quota, RRULE_FORMS,
     Syllabus,
 };
-pub use planner::{Expiry, History, PlanOptions, Training, plan};
+pub use planner::{
+    Candidate, Expiry, History, Instance, PlanOptions, QuotaPeriod, Training, instance, plan,
+};
 pub use rota::{Rota, Shift};
 pub use verify::{Violation, verify};
 

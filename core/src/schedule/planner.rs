@@ -297,6 +297,142 @@ pub fn plan(
     Ok(p.finish())
 }
 
+/// A planning problem written out for another solver: every session the
+/// planner could consider (the rule occurrences, and one candidate per day,
+/// squadron and item of a category with a quota), who may attend or instruct
+/// each, and the quotas. Duty, leave, the shift leader, skills and equipment
+/// held are applied already; times of day, rest between sessions and
+/// equipment shared between overlapping sessions are left to the solver.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[non_exhaustive]
+pub struct Instance {
+    /// First day.
+    pub from: NaiveDate,
+    /// Last day, included.
+    pub to: NaiveDate,
+    /// Member ids; the candidates' lists index into this.
+    pub members: Vec<String>,
+    /// Each member's squadron.
+    pub squadrons: Vec<String>,
+    /// Most minutes a member trains a day.
+    pub max_minutes_per_day: u32,
+    /// Least minutes between two sessions of one member.
+    pub rest_minutes: u32,
+    /// Sessions that could be held.
+    pub candidates: Vec<Candidate>,
+    /// Quota periods: a category's minutes each member needs in them.
+    pub quotas: Vec<QuotaPeriod>,
+}
+
+/// One session the planner could hold.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[non_exhaustive]
+pub struct Candidate {
+    /// The day.
+    pub date: NaiveDate,
+    /// The squadron.
+    pub squadron: String,
+    /// The item.
+    pub item: String,
+    /// Its category.
+    pub category: String,
+    /// Length in minutes.
+    pub minutes: u32,
+    /// True for an occurrence of the item's rule; false for an extra one.
+    pub recurring: bool,
+    /// Fewest and most attendees.
+    pub group: (u32, u32),
+    /// Minutes after midnight the session may start from and must end by.
+    pub window: (u32, u32),
+    /// Members (by index) who may attend.
+    pub eligible: Vec<usize>,
+    /// Members who may instruct; empty when the item needs no instructor.
+    pub instructors: Vec<usize>,
+    /// Whether the item needs an instructor.
+    pub needs_instructor: bool,
+}
+
+/// The minutes of a category each member needs from `first` to `last`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[non_exhaustive]
+pub struct QuotaPeriod {
+    /// The category.
+    pub category: String,
+    /// First day planned in the period.
+    pub first: NaiveDate,
+    /// Last day planned in the period.
+    pub last: NaiveDate,
+    /// Minutes each member needs (the quota scaled to the part planned).
+    pub minutes: u32,
+}
+
+/// Writes out the planning problem `plan` solves, for another solver (see
+/// [`Instance`]).
+pub fn instance(
+    brigade: &Brigade,
+    syllabus: &Syllabus,
+    options: &PlanOptions<'_>,
+) -> Result<Instance, PlanError> {
+    let (from, to) = (options.from, options.to);
+    if !(0..MAX_PLAN_DAYS).contains(&(to - from).num_days()) {
+        return Err(PlanError::Period { from, to });
+    }
+    let tz = zone(&brigade.brigade.time_zone)?;
+    let p = Planner::new(brigade, syllabus, options, tz);
+    let mut wanted: Vec<(NaiveDate, &Item, bool)> = p
+        .occurrences()?
+        .into_iter()
+        .map(|(d, i)| (d, i, true))
+        .collect();
+    let rule_days: HashSet<(NaiveDate, &str)> =
+        wanted.iter().map(|(d, i, _)| (*d, i.id.as_str())).collect();
+    for item in &syllabus.items {
+        if !syllabus.quotas.iter().any(|q| q.category == item.category) {
+            continue;
+        }
+        for d in from.iter_days().take_while(|d| *d <= to) {
+            if !rule_days.contains(&(d, item.id.as_str())) {
+                wanted.push((d, item, false));
+            }
+        }
+    }
+    wanted.sort_by_key(|(d, i, r)| (*d, !*r, i.id.as_str()));
+    let mut candidates = Vec::new();
+    for (day, item, recurring) in wanted {
+        for sq in p.squadrons_for(item) {
+            // The same checks `build` makes before it looks at times of day.
+            let Some(c) = p.candidate(day, item, sq, recurring) else {
+                continue;
+            };
+            candidates.push(c);
+        }
+    }
+    let mut quotas = Vec::new();
+    for q in &syllabus.quotas {
+        let mut start = q.per.start_of(from);
+        while start <= to {
+            let (first, last, minutes) = p.quota_window(q, start);
+            quotas.push(QuotaPeriod {
+                category: q.category.clone(),
+                first,
+                last,
+                minutes,
+            });
+            start = q.per.next(start);
+        }
+    }
+    Ok(Instance {
+        from,
+        to,
+        members: brigade.members.iter().map(|m| m.id.clone()).collect(),
+        squadrons: brigade.members.iter().map(|m| m.squadron.clone()).collect(),
+        max_minutes_per_day: syllabus.day.max_minutes_per_day,
+        rest_minutes: syllabus.day.rest_minutes,
+        candidates,
+        quotas,
+    })
+}
+
 struct Planner<'a> {
     brigade: &'a Brigade,
     syl: &'a Syllabus,
@@ -573,12 +709,26 @@ impl<'a> Planner<'a> {
             if pin.date < self.opt.from || pin.date > self.opt.to {
                 continue;
             }
-            let item = self
-                .syl
-                .item(&pin.item)
-                .ok_or_else(|| fail(format!("unknown item `{}`", pin.item)))?;
+            let item = self.syl.item(&pin.item).ok_or_else(|| {
+                let known: Vec<&str> = self.syl.items.iter().map(|i| i.id.as_str()).collect();
+                fail(format!(
+                    "unknown item `{}`; the syllabus items are: {}",
+                    pin.item,
+                    known.join(", ")
+                ))
+            })?;
             let Some(sq) = self.brigade.squadron(&pin.squadron) else {
-                return Err(fail(format!("unknown squadron `{}`", pin.squadron)));
+                let known: Vec<&str> = self
+                    .brigade
+                    .squadrons
+                    .iter()
+                    .map(|s| s.id.as_str())
+                    .collect();
+                return Err(fail(format!(
+                    "unknown squadron `{}`; the squadrons are: {}",
+                    pin.squadron,
+                    known.join(", ")
+                )));
             };
             let (s, e) = pin.span_minutes();
             let reserved = self.reserved_leader(pin.date, &sq.id);
@@ -919,6 +1069,81 @@ impl<'a> Planner<'a> {
             format!("no time in the day fits: {}", best_fail.1)
         };
         Err(("time", r))
+    }
+
+    /// A session `build` could consider, before times of day: duty, equipment
+    /// held, instructors and attendees free that day.
+    fn candidate(
+        &self,
+        day: NaiveDate,
+        item: &'a Item,
+        sq: &'a str,
+        recurring: bool,
+    ) -> Option<Candidate> {
+        if self.rota.squadron_on(day) == Some(sq) {
+            match self.syl.duty.on_duty {
+                OnDuty::None => return None,
+                OnDuty::Station if !item.on_station => return None,
+                _ => {}
+            }
+        }
+        if item
+            .equipment
+            .iter()
+            .any(|(eq, &need)| pool_on(self.brigade, &self.syl.outages, sq, eq, day) < need)
+        {
+            return None;
+        }
+        let reserved = self.reserved_leader(day, sq);
+        let free = |m: &Member| {
+            reserved != Some(m.id.as_str()) && on_leave(&self.syl.leave, &m.id, day).is_none()
+        };
+        let instructors: Vec<usize> = match &item.instructor {
+            None => Vec::new(),
+            Some(skill) => self
+                .brigade
+                .members_of(sq)
+                .filter(|m| free(m))
+                .filter(|m| {
+                    m.skills.iter().any(|x| {
+                        &x.skill == skill && x.level >= item.instructor_level && x.is_current(day)
+                    })
+                })
+                .map(|m| self.member_ix[m.id.as_str()])
+                .collect(),
+        };
+        let eligible: Vec<usize> = self
+            .brigade
+            .members_of(sq)
+            .filter(|m| free(m) && Self::has_skills(m, &item.requires, day))
+            .map(|m| self.member_ix[m.id.as_str()])
+            .collect();
+        if (item.instructor.is_some() && instructors.is_empty())
+            || eligible.len() < item.group_min as usize
+        {
+            return None;
+        }
+        let day_end = mins(self.syl.day.end);
+        let window = match item.start {
+            Some(t) => (mins(t), mins(t) + item.length_minutes),
+            None => (self.earliest_start(day, sq), day_end),
+        };
+        if window.0 < self.earliest_start(day, sq) || window.1 > day_end {
+            return None;
+        }
+        Some(Candidate {
+            date: day,
+            squadron: sq.to_string(),
+            item: item.id.clone(),
+            category: item.category.clone(),
+            minutes: item.length_minutes,
+            recurring,
+            group: (item.group_min, item.group_max),
+            window,
+            eligible,
+            instructors,
+            needs_instructor: item.instructor.is_some(),
+        })
     }
 
     /// The days of the quota period starting `start` that are planned, and
