@@ -65,9 +65,9 @@ pub fn run(args: DayArgs) -> Outcome {
     println!();
     let steps = contest(&scored.runs)?;
     println!();
-    week(&args)?;
+    ledger(&args, &brigade, &steps, &scored)?;
     println!();
-    ledger(&args, &brigade, &steps, &scored)
+    week(&args)
 }
 
 /// One of the day's sample runs, with the cards it was given.
@@ -317,8 +317,9 @@ fn record_contest(
     Ok((line, same))
 }
 
-/// Plans the sample brigade's coming week and checks today's drill against
-/// the on-duty squadron.
+/// Plans the sample brigade's coming week from the day's ledger (training
+/// done, qualifications lapsing) and checks today's drill against the
+/// on-duty squadron.
 fn week(args: &DayArgs) -> Outcome {
     let brigade = std::path::PathBuf::from(muster_scenarios::SAMPLE_BRIGADE_NAME);
     let syllabus = std::path::PathBuf::from(muster_scenarios::SAMPLE_SYLLABUS_NAME);
@@ -332,6 +333,9 @@ fn week(args: &DayArgs) -> Outcome {
         pins: None,
         ics: None,
         csv: None,
+        db: Some(args.db.clone()),
+        rules_only: false,
+        export_instance: None,
         json: false,
     })?;
     println!();

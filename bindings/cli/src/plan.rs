@@ -38,9 +38,35 @@ pub struct PlanArgs {
     /// Write the sessions as CSV to this file.
     #[arg(long, value_name = "FILE")]
     pub csv: Option<PathBuf>,
+    /// Read members' training and qualification expiries from this SQLite
+    /// ledger: those whose qualification lapses soonest train it first.
+    #[arg(long, value_name = "FILE")]
+    pub db: Option<PathBuf>,
+    /// Place only the items' rule occurrences; add no sessions for quotas.
+    #[arg(long)]
+    pub rules_only: bool,
+    /// Also write the planning problem as JSON (for another solver, e.g. the
+    /// CP-SAT model in benches/cpsat/) to this file.
+    #[arg(long, value_name = "FILE")]
+    pub export_instance: Option<PathBuf>,
     /// Print the whole plan as JSON instead of tables.
     #[arg(long)]
     pub json: bool,
+}
+
+/// Reads training and qualification expiries from a ledger that must exist.
+fn read_history(path: &Path) -> Result<schedule::History, Failure> {
+    use muster_core::ledger::{LedgerStore, SqliteStore};
+    let name = path.display().to_string();
+    if !path.is_file() {
+        return Err(out::file_error(
+            &name,
+            "no ledger here; give the file `muster ledger init` or `muster day --db` wrote",
+        ));
+    }
+    let store = SqliteStore::open(path).map_err(|e| out::file_error(&name, e))?;
+    let entries = store.entries().map_err(|e| out::file_error(&name, e))?;
+    Ok(schedule::History::from_ledger(&entries))
 }
 
 /// The embedded sample file a path names (`builtin:brigade.toml`,
@@ -79,6 +105,22 @@ pub fn load_syllabus(path: &Path, brigade: &Brigade) -> Result<Syllabus, Failure
 }
 
 pub fn run(a: PlanArgs) -> Outcome {
+    let days = (a.to - a.from).num_days();
+    if days < 0 {
+        return Err(Failure::Usage(format!(
+            "--to {} is before --from {}; give a last day on or after the first",
+            a.to, a.from
+        )));
+    }
+    if days >= schedule::MAX_PLAN_DAYS {
+        return Err(Failure::Usage(format!(
+            "--from {} to --to {} is {} days; a plan covers at most {}",
+            a.from,
+            a.to,
+            days + 1,
+            schedule::MAX_PLAN_DAYS
+        )));
+    }
     let brigade = load_brigade(&a.brigade)?;
     let syllabus = load_syllabus(&a.syllabus, &brigade)?;
     let pins: Vec<Session> = match &a.pins {
@@ -96,10 +138,33 @@ pub fn run(a: PlanArgs) -> Outcome {
             })?
         }
     };
+    let history = match &a.db {
+        Some(db) => read_history(db)?,
+        None => schedule::History::default(),
+    };
     let bar = out::progress(1, "planning");
-    let options = PlanOptions::new(a.from, a.to).seed(a.seed).pins(&pins);
-    let plan = schedule::plan(&brigade, &syllabus, &options)
-        .map_err(|e| out::file_error(&a.syllabus.display().to_string(), e))?;
+    let options = PlanOptions::new(a.from, a.to)
+        .seed(a.seed)
+        .pins(&pins)
+        .history(&history)
+        .top_up(!a.rules_only);
+    if let Some(path) = &a.export_instance {
+        let inst = schedule::instance(&brigade, &syllabus, &options)
+            .map_err(|e| out::file_error(&a.syllabus.display().to_string(), e))?;
+        let text = serde_json::to_string(&inst)
+            .map_err(|e| out::file_error("<output>", format!("cannot write JSON: {e}")))?;
+        std::fs::write(path, text).map_err(|e| {
+            out::file_error(&path.display().to_string(), format!("cannot write: {e}"))
+        })?;
+    }
+    let plan = schedule::plan(&brigade, &syllabus, &options).map_err(|e| {
+        // A pin that cannot stand is the pins file's fault; the rest the syllabus's.
+        let file = match (&e, &a.pins) {
+            (schedule::PlanError::Pin { .. }, Some(p)) => p,
+            _ => &a.syllabus,
+        };
+        out::file_error(&file.display().to_string(), e)
+    })?;
     bar.finish_and_clear();
     if let Some(dir) = &a.ics {
         write_ics(dir, &plan, &brigade, &syllabus)?;
@@ -111,6 +176,14 @@ pub fn run(a: PlanArgs) -> Outcome {
     }
     if a.json {
         return out::json(&plan);
+    }
+    if let Some(db) = &a.db {
+        println!(
+            "Ledger {}: {} training records and {} qualifications read",
+            db.display(),
+            history.training.len(),
+            history.expiry.len()
+        );
     }
     print_plan(&plan, &brigade, &syllabus);
     Ok(())
@@ -134,12 +207,19 @@ fn write_ics(dir: &Path, plan: &Plan, brigade: &Brigade, syllabus: &Syllabus) ->
 
 fn print_plan(plan: &Plan, brigade: &Brigade, syllabus: &Syllabus) {
     println!(
-        "Plan {} to {} ({}), seed {}: {} sessions",
+        "Plan {} to {} ({}), seed {}: {} sessions, {} of them added to meet quotas",
         plan.from,
         plan.to,
         plan.time_zone,
         plan.seed,
-        plan.sessions.len()
+        plan.sessions.len(),
+        plan.sessions.iter().filter(|s| s.added).count()
+    );
+    println!(
+        "Quota coverage: {:.1}% ({:.1} of {:.1} member-hours)",
+        plan.coverage.ratio() * 100.0,
+        plan.coverage.met_hours,
+        plan.coverage.required_hours
     );
     let mut t = out::table(&["date", "time", "squadron", "item", "instructor", "members"]);
     const SHOWN: usize = 60;
@@ -165,7 +245,13 @@ fn print_plan(plan: &Plan, brigade: &Brigade, syllabus: &Syllabus) {
                 a % 60,
                 b / 60,
                 b % 60,
-                if s.pinned { " (pinned)" } else { "" }
+                if s.pinned {
+                    " (pinned)"
+                } else if s.added {
+                    " (added)"
+                } else {
+                    ""
+                }
             ),
             sq,
             item,

@@ -144,7 +144,7 @@ fn line(out: &mut String, text: &str) {
 /// The plan as CSV: one row per session, RFC 4180 quoting.
 pub fn csv(plan: &Plan, brigade: &Brigade) -> String {
     let mut out =
-        String::from("date,start,end,squadron,item,instructor,members,equipment,pinned\r\n");
+        String::from("date,start,end,squadron,item,instructor,members,equipment,pinned,added\r\n");
     for s in &plan.sessions {
         let end = s.start + chrono::Duration::minutes(i64::from(s.minutes));
         let names: Vec<String> = s
@@ -171,6 +171,7 @@ pub fn csv(plan: &Plan, brigade: &Brigade) -> String {
             names.join("; "),
             eq.join("; "),
             s.pinned.to_string(),
+            s.added.to_string(),
         ];
         let row: Vec<String> = cells.iter().map(|c| quote(c)).collect();
         out.push_str(&row.join(","));

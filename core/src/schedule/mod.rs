@@ -20,7 +20,9 @@ pub use input::{
     Category, DayRules, DutyRules, Item, Leave, OnDuty, Outage, Period, Quota, RRULE_FORMS,
     Syllabus,
 };
-pub use planner::{PlanOptions, Training, plan};
+pub use planner::{
+    Candidate, Expiry, History, Instance, PlanOptions, QuotaPeriod, Training, instance, plan,
+};
 pub use rota::{Rota, Shift};
 pub use verify::{Violation, verify};
 
@@ -95,6 +97,9 @@ pub struct Session {
     /// Pinned (published): kept as is by replanning.
     #[serde(default)]
     pub pinned: bool,
+    /// Added by the planner beyond the item's recurrence rule to meet a quota.
+    #[serde(default)]
+    pub added: bool,
 }
 
 impl Session {
@@ -119,6 +124,7 @@ impl Session {
             members,
             equipment: Default::default(),
             pinned: true,
+            added: false,
         }
     }
 
@@ -211,6 +217,30 @@ pub struct Plan {
     pub duty_gaps: Vec<String>,
     /// The score broken down by constraint; lower is better.
     pub score: Vec<ScoreLine>,
+    /// How much of the quotas the plan meets.
+    pub coverage: Coverage,
+}
+
+/// Quota coverage: member-hours asked for and met, summed over every quota,
+/// period (scaled to the part planned) and member.
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
+#[non_exhaustive]
+pub struct Coverage {
+    /// Member-hours the quotas ask for.
+    pub required_hours: f64,
+    /// Member-hours met, each member counted up to the quota.
+    pub met_hours: f64,
+}
+
+impl Coverage {
+    /// Met over required, from 0 to 1; 1 when nothing is required.
+    pub fn ratio(&self) -> f64 {
+        if self.required_hours <= 0.0 {
+            1.0
+        } else {
+            self.met_hours / self.required_hours
+        }
+    }
 }
 
 impl Plan {

@@ -1,17 +1,17 @@
 //! The planner: a greedy constructive pass over the item occurrences in date
 //! order, then a bounded, seeded local search that evens out members' load.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-use chrono::{NaiveDate, NaiveTime, TimeZone};
+use chrono::{Datelike, NaiveDate, NaiveTime, TimeZone};
 use rand_chacha::ChaCha8Rng;
 use rand_core::{Rng, SeedableRng};
 
-use super::input::{Item, OnDuty, Syllabus, parse_rrule};
+use super::input::{Item, OnDuty, Quota, Syllabus, parse_rrule};
 use super::rota::Rota;
 use super::{
-    MAX_PLAN_DAYS, Plan, PlanError, ScoreLine, Session, UnmetQuota, Unplaced, mins, on_leave,
-    pool_on, shift_leader, zone,
+    Coverage, MAX_PLAN_DAYS, Plan, PlanError, ScoreLine, Session, UnmetQuota, Unplaced, mins,
+    on_leave, pool_on, shift_leader, zone,
 };
 use crate::brigade::{Brigade, Member};
 
@@ -42,6 +42,81 @@ impl Training {
     }
 }
 
+/// A qualification's expiry as a record newer than the brigade file (the
+/// ledger) has it. The planner puts members whose qualification lapses soonest
+/// first into sessions that train it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct Expiry {
+    /// Member id.
+    pub member: String,
+    /// Skill id.
+    pub skill: String,
+    /// Last day it is current; none when it does not expire.
+    pub valid_until: Option<NaiveDate>,
+}
+
+impl Expiry {
+    /// A qualification's expiry.
+    pub fn new(member: &str, skill: &str, valid_until: Option<NaiveDate>) -> Expiry {
+        Expiry {
+            member: member.to_string(),
+            skill: skill.to_string(),
+            valid_until,
+        }
+    }
+}
+
+/// What a ledger says a plan should know: training done, and qualifications
+/// with their current expiry.
+#[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct History {
+    /// Training attended, one record per member and session.
+    pub training: Vec<Training>,
+    /// Every qualification the ledger holds for a current member.
+    pub expiry: Vec<Expiry>,
+}
+
+impl History {
+    /// Reads training and qualification currency from ledger entries, skipping
+    /// corrected ones (through [`crate::ledger::Projection`] for skills).
+    pub fn from_ledger(entries: &[crate::ledger::Entry]) -> History {
+        use crate::ledger::{EntryKind, Projection};
+        let corrected: HashSet<u64> = entries
+            .iter()
+            .filter_map(|e| match e.kind {
+                EntryKind::Correction { reverses, .. } => Some(reverses),
+                _ => None,
+            })
+            .collect();
+        let training = entries
+            .iter()
+            .filter(|e| !corrected.contains(&e.seq))
+            .filter_map(|e| match &e.kind {
+                EntryKind::TrainingAttended {
+                    member,
+                    category,
+                    hours,
+                    ..
+                } => Some(Training::new(
+                    member,
+                    category,
+                    e.at.date_naive(),
+                    (hours * 60.0).round().max(0.0) as u32,
+                )),
+                _ => None,
+            })
+            .collect();
+        let expiry = Projection::build(entries)
+            .skills_matrix()
+            .into_iter()
+            .map(|c| Expiry::new(&c.member, &c.skill, c.valid_until))
+            .collect();
+        History { training, expiry }
+    }
+}
+
 /// What to plan: the period, the seed, pins, the plan being replaced, and
 /// training already done.
 #[derive(Debug, Clone)]
@@ -59,6 +134,11 @@ pub struct PlanOptions<'a> {
     pub previous: Option<&'a Plan>,
     /// Training done before (or in) the period, e.g. from the ledger.
     pub recent: &'a [Training],
+    /// Qualification expiries newer than the brigade file's, e.g. from the
+    /// ledger; they set who is most urgent to train a skill.
+    pub expiry: &'a [Expiry],
+    /// Add sessions beyond the recurrence rules where quotas are not met.
+    pub top_up: bool,
     /// Most local-search moves tried.
     pub search_steps: u32,
 }
@@ -73,6 +153,8 @@ impl<'a> PlanOptions<'a> {
             pins: &[],
             previous: None,
             recent: &[],
+            expiry: &[],
+            top_up: true,
             search_steps: 20_000,
         }
     }
@@ -98,6 +180,24 @@ impl<'a> PlanOptions<'a> {
     /// Sets the training already done.
     pub fn recent(mut self, recent: &'a [Training]) -> Self {
         self.recent = recent;
+        self
+    }
+
+    /// Sets qualification expiries newer than the brigade file's.
+    pub fn expiry(mut self, expiry: &'a [Expiry]) -> Self {
+        self.expiry = expiry;
+        self
+    }
+
+    /// Sets both from a ledger's [`History`].
+    pub fn history(self, history: &'a History) -> Self {
+        self.recent(&history.training).expiry(&history.expiry)
+    }
+
+    /// Whether to add sessions beyond the recurrence rules to meet quotas
+    /// (on by default); off shows what the rules alone give.
+    pub fn top_up(mut self, on: bool) -> Self {
+        self.top_up = on;
         self
     }
 }
@@ -190,8 +290,147 @@ pub fn plan(
             p.place(day, item, sq);
         }
     }
+    if options.top_up {
+        p.top_up();
+    }
     p.search();
     Ok(p.finish())
+}
+
+/// A planning problem written out for another solver: every session the
+/// planner could consider (the rule occurrences, and one candidate per day,
+/// squadron and item of a category with a quota), who may attend or instruct
+/// each, and the quotas. Duty, leave, the shift leader, skills and equipment
+/// held are applied already; times of day, rest between sessions and
+/// equipment shared between overlapping sessions are left to the solver.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[non_exhaustive]
+pub struct Instance {
+    /// First day.
+    pub from: NaiveDate,
+    /// Last day, included.
+    pub to: NaiveDate,
+    /// Member ids; the candidates' lists index into this.
+    pub members: Vec<String>,
+    /// Each member's squadron.
+    pub squadrons: Vec<String>,
+    /// Most minutes a member trains a day.
+    pub max_minutes_per_day: u32,
+    /// Least minutes between two sessions of one member.
+    pub rest_minutes: u32,
+    /// Sessions that could be held.
+    pub candidates: Vec<Candidate>,
+    /// Quota periods: a category's minutes each member needs in them.
+    pub quotas: Vec<QuotaPeriod>,
+}
+
+/// One session the planner could hold.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[non_exhaustive]
+pub struct Candidate {
+    /// The day.
+    pub date: NaiveDate,
+    /// The squadron.
+    pub squadron: String,
+    /// The item.
+    pub item: String,
+    /// Its category.
+    pub category: String,
+    /// Length in minutes.
+    pub minutes: u32,
+    /// True for an occurrence of the item's rule; false for an extra one.
+    pub recurring: bool,
+    /// Fewest and most attendees.
+    pub group: (u32, u32),
+    /// Minutes after midnight the session may start from and must end by.
+    pub window: (u32, u32),
+    /// Members (by index) who may attend.
+    pub eligible: Vec<usize>,
+    /// Members who may instruct; empty when the item needs no instructor.
+    pub instructors: Vec<usize>,
+    /// Whether the item needs an instructor.
+    pub needs_instructor: bool,
+}
+
+/// The minutes of a category each member needs from `first` to `last`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[non_exhaustive]
+pub struct QuotaPeriod {
+    /// The category.
+    pub category: String,
+    /// First day planned in the period.
+    pub first: NaiveDate,
+    /// Last day planned in the period.
+    pub last: NaiveDate,
+    /// Minutes each member needs (the quota scaled to the part planned).
+    pub minutes: u32,
+}
+
+/// Writes out the planning problem `plan` solves, for another solver (see
+/// [`Instance`]).
+pub fn instance(
+    brigade: &Brigade,
+    syllabus: &Syllabus,
+    options: &PlanOptions<'_>,
+) -> Result<Instance, PlanError> {
+    let (from, to) = (options.from, options.to);
+    if !(0..MAX_PLAN_DAYS).contains(&(to - from).num_days()) {
+        return Err(PlanError::Period { from, to });
+    }
+    let tz = zone(&brigade.brigade.time_zone)?;
+    let p = Planner::new(brigade, syllabus, options, tz);
+    let mut wanted: Vec<(NaiveDate, &Item, bool)> = p
+        .occurrences()?
+        .into_iter()
+        .map(|(d, i)| (d, i, true))
+        .collect();
+    let rule_days: HashSet<(NaiveDate, &str)> =
+        wanted.iter().map(|(d, i, _)| (*d, i.id.as_str())).collect();
+    for item in &syllabus.items {
+        if !syllabus.quotas.iter().any(|q| q.category == item.category) {
+            continue;
+        }
+        for d in from.iter_days().take_while(|d| *d <= to) {
+            if !rule_days.contains(&(d, item.id.as_str())) {
+                wanted.push((d, item, false));
+            }
+        }
+    }
+    wanted.sort_by_key(|(d, i, r)| (*d, !*r, i.id.as_str()));
+    let mut candidates = Vec::new();
+    for (day, item, recurring) in wanted {
+        for sq in p.squadrons_for(item) {
+            // The same checks `build` makes before it looks at times of day.
+            let Some(c) = p.candidate(day, item, sq, recurring) else {
+                continue;
+            };
+            candidates.push(c);
+        }
+    }
+    let mut quotas = Vec::new();
+    for q in &syllabus.quotas {
+        let mut start = q.per.start_of(from);
+        while start <= to {
+            let (first, last, minutes) = p.quota_window(q, start);
+            quotas.push(QuotaPeriod {
+                category: q.category.clone(),
+                first,
+                last,
+                minutes,
+            });
+            start = q.per.next(start);
+        }
+    }
+    Ok(Instance {
+        from,
+        to,
+        members: brigade.members.iter().map(|m| m.id.clone()).collect(),
+        squadrons: brigade.members.iter().map(|m| m.squadron.clone()).collect(),
+        max_minutes_per_day: syllabus.day.max_minutes_per_day,
+        rest_minutes: syllabus.day.rest_minutes,
+        candidates,
+        quotas,
+    })
 }
 
 struct Planner<'a> {
@@ -213,6 +452,13 @@ struct Planner<'a> {
     unplaced: BTreeMap<(String, String, String, String), Vec<NaiveDate>>,
     rng: ChaCha8Rng,
     tiebreak: Vec<u64>,
+    /// (member, skill) → expiry from `PlanOptions::expiry`.
+    expiry: HashMap<(usize, &'a str), Option<NaiveDate>>,
+    /// (category, period start, squadron) → why no more sessions could be added.
+    top_up_fail: HashMap<(&'a str, NaiveDate, &'a str), String>,
+    /// (member, skill) already in a planned session that trains the skill:
+    /// their currency gap is closed, so they are no longer urgent.
+    trained: HashSet<(usize, &'a str)>,
 }
 
 impl<'a> Planner<'a> {
@@ -259,7 +505,15 @@ impl<'a> Planner<'a> {
             unplaced: BTreeMap::new(),
             rng,
             tiebreak,
+            expiry: HashMap::new(),
+            top_up_fail: HashMap::new(),
+            trained: HashSet::new(),
         };
+        for x in opt.expiry {
+            if let Some(&m) = p.member_ix.get(x.member.as_str()) {
+                p.expiry.insert((m, x.skill.as_str()), x.valid_until);
+            }
+        }
         for t in opt.recent {
             if let Some(&m) = p.member_ix.get(t.member.as_str()) {
                 p.minutes[m] += t.minutes;
@@ -273,6 +527,19 @@ impl<'a> Planner<'a> {
             }
         }
         p
+    }
+
+    /// When a member's qualification in `skill` lapses: the ledger's word
+    /// when it has one, else the brigade file's.
+    fn expiry_of(&self, m: usize, skill: &str) -> Option<NaiveDate> {
+        match self.expiry.get(&(m, skill)) {
+            Some(&u) => u,
+            None => self.brigade.members[m]
+                .skills
+                .iter()
+                .find(|s| s.skill == skill)
+                .and_then(|s| s.valid_until),
+        }
     }
 
     fn periods_of(&self, category: &str) -> Vec<super::Period> {
@@ -403,8 +670,12 @@ impl<'a> Planner<'a> {
             .find(|c| c.id == cat)
             .map_or("", |c| c.id.as_str());
         let periods = self.periods_of(cat);
+        let trains: Option<&'a str> = self.syl.item(&s.item).and_then(|i| i.trains.as_deref());
         for id in s.people() {
             if let Some(&m) = self.member_ix.get(id) {
+                if let Some(t) = trains {
+                    self.trained.insert((m, t));
+                }
                 self.busy.entry((s.date, m)).or_default().push((a, b));
                 self.minutes[m] += s.minutes;
                 for per in &periods {
@@ -438,12 +709,26 @@ impl<'a> Planner<'a> {
             if pin.date < self.opt.from || pin.date > self.opt.to {
                 continue;
             }
-            let item = self
-                .syl
-                .item(&pin.item)
-                .ok_or_else(|| fail(format!("unknown item `{}`", pin.item)))?;
+            let item = self.syl.item(&pin.item).ok_or_else(|| {
+                let known: Vec<&str> = self.syl.items.iter().map(|i| i.id.as_str()).collect();
+                fail(format!(
+                    "unknown item `{}`; the syllabus items are: {}",
+                    pin.item,
+                    known.join(", ")
+                ))
+            })?;
             let Some(sq) = self.brigade.squadron(&pin.squadron) else {
-                return Err(fail(format!("unknown squadron `{}`", pin.squadron)));
+                let known: Vec<&str> = self
+                    .brigade
+                    .squadrons
+                    .iter()
+                    .map(|s| s.id.as_str())
+                    .collect();
+                return Err(fail(format!(
+                    "unknown squadron `{}`; the squadrons are: {}",
+                    pin.squadron,
+                    known.join(", ")
+                )));
             };
             let (s, e) = pin.span_minutes();
             let reserved = self.reserved_leader(pin.date, &sq.id);
@@ -501,6 +786,22 @@ impl<'a> Planner<'a> {
     }
 
     fn place(&mut self, day: NaiveDate, item: &'a Item, sq: &'a str) {
+        match self.build(day, item, sq, None) {
+            Ok(s) => self.commit(s),
+            Err((constraint, reason)) => self.miss(item, sq, constraint, reason, day),
+        }
+    }
+
+    /// Builds a session of `item` for `sq` on `day` that keeps every hard
+    /// rule, or says which rule stops it. With `needy` (member → minutes short
+    /// of a quota), those members come first and the session must take one.
+    fn build(
+        &self,
+        day: NaiveDate,
+        item: &'a Item,
+        sq: &'a str,
+        needy: Option<&HashMap<usize, u32>>,
+    ) -> Result<Session, (&'static str, String)> {
         // Duty rules.
         if self.rota.squadron_on(day) == Some(sq) {
             match self.syl.duty.on_duty {
@@ -508,14 +809,14 @@ impl<'a> Planner<'a> {
                     let r = format!(
                         "`{sq}` is on 24-hour duty and the duty rules keep the on-duty squadron out of training"
                     );
-                    return self.miss(item, sq, "duty", r, day);
+                    return Err(("duty", r));
                 }
                 OnDuty::Station if !item.on_station => {
                     let r = format!(
                         "`{sq}` is on 24-hour duty and trains on station only; `{}` is not an on-station item",
                         item.id
                     );
-                    return self.miss(item, sq, "duty", r, day);
+                    return Err(("duty", r));
                 }
                 _ => {}
             }
@@ -546,7 +847,7 @@ impl<'a> Planner<'a> {
                         outs.join("; ")
                     )
                 };
-                return self.miss(item, sq, "equipment", r, day);
+                return Err(("equipment", r));
             }
         }
         let reserved = self.reserved_leader(day, sq);
@@ -583,7 +884,7 @@ impl<'a> Planner<'a> {
                 if !why_not.is_empty() {
                     r.push_str(&format!(" ({})", why_not.join("; ")));
                 }
-                return self.miss(item, sq, "instructor", r, day);
+                return Err(("instructor", r));
             }
             instructors.sort_by_key(|&m| (self.minutes[m], self.tiebreak[m]));
         }
@@ -625,7 +926,7 @@ impl<'a> Planner<'a> {
             if !detail.is_empty() {
                 r.push_str(&format!(" ({})", detail.join("; ")));
             }
-            return self.miss(item, sq, "group", r, day);
+            return Err(("group", r));
         }
         // Urgency and fairness order.
         let cat = item.category.as_str();
@@ -637,22 +938,28 @@ impl<'a> Planner<'a> {
                 .previous
                 .contains(&(day, item.id.as_str(), sq, mem.id.as_str()));
             let expiry = item.trains.as_ref().map_or(i64::MAX, |t| {
-                mem.skills
-                    .iter()
-                    .find(|s| &s.skill == t)
-                    .map_or(i64::MAX - 1, |s| {
-                        s.valid_until
-                            .map_or(i64::MAX - 1, |u| (u - day).num_days().max(0))
-                    })
+                if p.trained.contains(&(m, t.as_str())) {
+                    return i64::MAX - 1;
+                }
+                p.expiry_of(m, t)
+                    .map_or(i64::MAX - 1, |u| (u - day).num_days().max(0))
             });
             let urgent = expiry.min(URGENT_DAYS + 1);
+            let not_needy = needy.is_some_and(|n| !n.contains_key(&m));
             let cat_done = per.map_or(0, |per| {
                 p.cat_minutes
                     .get(&(m, cat, per.start_of(day)))
                     .copied()
                     .unwrap_or(0)
             });
-            (prev, urgent, cat_done, p.minutes[m], p.tiebreak[m])
+            (
+                not_needy,
+                prev,
+                urgent,
+                cat_done,
+                p.minutes[m],
+                p.tiebreak[m],
+            )
         };
         // Candidate start times.
         let len = item.length_minutes;
@@ -714,7 +1021,24 @@ impl<'a> Planner<'a> {
                 continue;
             }
             free.sort_by_cached_key(|&m| key(self, m));
-            free.truncate(item.group_max as usize);
+            let mut take = item.group_max as usize;
+            if let Some(needy) = needy {
+                // An added session takes the members short of the quota, and
+                // others only to make up the smallest group.
+                let short = free.iter().filter(|m| needy.contains_key(m)).count();
+                if short == 0 {
+                    best_fail = best_fail.max((
+                        5,
+                        format!(
+                            "none of the members short of the quota who may attend is free at {}",
+                            hm(s)
+                        ),
+                    ));
+                    continue;
+                }
+                take = take.min(short.max(item.group_min as usize));
+            }
+            free.truncate(take);
             let mut members: Vec<String> = free
                 .iter()
                 .map(|&m| self.brigade.members[m].id.clone())
@@ -731,9 +1055,9 @@ impl<'a> Planner<'a> {
                 members,
                 equipment: item.equipment.clone(),
                 pinned: false,
+                added: needy.is_some(),
             };
-            self.commit(session);
-            return;
+            return Ok(session);
         }
         let r = if best_fail.1.is_empty() {
             format!(
@@ -744,7 +1068,259 @@ impl<'a> Planner<'a> {
         } else {
             format!("no time in the day fits: {}", best_fail.1)
         };
-        self.miss(item, sq, "time", r, day);
+        Err(("time", r))
+    }
+
+    /// A session `build` could consider, before times of day: duty, equipment
+    /// held, instructors and attendees free that day.
+    fn candidate(
+        &self,
+        day: NaiveDate,
+        item: &'a Item,
+        sq: &'a str,
+        recurring: bool,
+    ) -> Option<Candidate> {
+        if self.rota.squadron_on(day) == Some(sq) {
+            match self.syl.duty.on_duty {
+                OnDuty::None => return None,
+                OnDuty::Station if !item.on_station => return None,
+                _ => {}
+            }
+        }
+        if item
+            .equipment
+            .iter()
+            .any(|(eq, &need)| pool_on(self.brigade, &self.syl.outages, sq, eq, day) < need)
+        {
+            return None;
+        }
+        let reserved = self.reserved_leader(day, sq);
+        let free = |m: &Member| {
+            reserved != Some(m.id.as_str()) && on_leave(&self.syl.leave, &m.id, day).is_none()
+        };
+        let instructors: Vec<usize> = match &item.instructor {
+            None => Vec::new(),
+            Some(skill) => self
+                .brigade
+                .members_of(sq)
+                .filter(|m| free(m))
+                .filter(|m| {
+                    m.skills.iter().any(|x| {
+                        &x.skill == skill && x.level >= item.instructor_level && x.is_current(day)
+                    })
+                })
+                .map(|m| self.member_ix[m.id.as_str()])
+                .collect(),
+        };
+        let eligible: Vec<usize> = self
+            .brigade
+            .members_of(sq)
+            .filter(|m| free(m) && Self::has_skills(m, &item.requires, day))
+            .map(|m| self.member_ix[m.id.as_str()])
+            .collect();
+        if (item.instructor.is_some() && instructors.is_empty())
+            || eligible.len() < item.group_min as usize
+        {
+            return None;
+        }
+        let day_end = mins(self.syl.day.end);
+        let window = match item.start {
+            Some(t) => (mins(t), mins(t) + item.length_minutes),
+            None => (self.earliest_start(day, sq), day_end),
+        };
+        if window.0 < self.earliest_start(day, sq) || window.1 > day_end {
+            return None;
+        }
+        Some(Candidate {
+            date: day,
+            squadron: sq.to_string(),
+            item: item.id.clone(),
+            category: item.category.clone(),
+            minutes: item.length_minutes,
+            recurring,
+            group: (item.group_min, item.group_max),
+            window,
+            eligible,
+            instructors,
+            needs_instructor: item.instructor.is_some(),
+        })
+    }
+
+    /// The days of the quota period starting `start` that are planned, and
+    /// the minutes each member needs in them (the quota scaled to that part).
+    fn quota_window(&self, q: &Quota, start: NaiveDate) -> (NaiveDate, NaiveDate, u32) {
+        let end = q.per.next(start);
+        let lo = start.max(self.opt.from);
+        let hi = (end - chrono::Days::new(1)).min(self.opt.to);
+        let share = ((hi - lo).num_days() + 1) as f64 / (end - start).num_days() as f64;
+        let need = (q.hours * 60.0 * share - 1e-6).ceil().max(0.0) as u32;
+        (lo, hi, need)
+    }
+
+    /// Minutes a member has in a category's quota period.
+    fn cat_done(&self, m: usize, cat: &'a str, start: NaiveDate) -> u32 {
+        self.cat_minutes.get(&(m, cat, start)).copied().unwrap_or(0)
+    }
+
+    /// Adds sessions of a category's items where members are short of its
+    /// quota, period by period and squadron by squadron.
+    fn top_up(&mut self) {
+        let syl = self.syl;
+        for q in &syl.quotas {
+            let cat = q.category.as_str();
+            let mut start = q.per.start_of(self.opt.from);
+            while start <= self.opt.to {
+                for sq in &self.brigade.squadrons {
+                    let items: Vec<&'a Item> = syl
+                        .items
+                        .iter()
+                        .filter(|i| {
+                            i.category == cat
+                                && (i.squadrons.is_empty() || i.squadrons.contains(&sq.id))
+                        })
+                        .collect();
+                    if !items.is_empty() {
+                        self.top_up_period(q, start, sq.id.as_str(), &items);
+                    }
+                }
+                start = q.per.next(start);
+            }
+        }
+    }
+
+    /// Adds sessions for one squadron in one quota period until nobody who
+    /// may attend is short, or no day has room; then records why.
+    fn top_up_period(&mut self, q: &'a Quota, start: NaiveDate, sq: &'a str, items: &[&'a Item]) {
+        let cat = q.category.as_str();
+        let (lo, hi, need) = self.quota_window(q, start);
+        let members: Vec<usize> = self
+            .brigade
+            .members_of(sq)
+            .map(|m| self.member_ix[m.id.as_str()])
+            .collect();
+        let days: Vec<NaiveDate> = lo.iter_days().take_while(|d| *d <= hi).collect();
+        // Days the plan being replaced held an added session of this category:
+        // tried first, so replanning keeps them.
+        let before: HashSet<NaiveDate> = self
+            .opt
+            .previous
+            .map(|p| {
+                p.sessions
+                    .iter()
+                    .filter(|s| s.added && s.squadron == sq)
+                    .filter(|s| self.syl.item(&s.item).is_some_and(|i| i.category == cat))
+                    .map(|s| s.date)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut tried: HashSet<(NaiveDate, usize)> = HashSet::new();
+        let mut fails: BTreeMap<&'static str, (BTreeSet<NaiveDate>, String)> = BTreeMap::new();
+        loop {
+            let needy: HashMap<usize, u32> = members
+                .iter()
+                .filter_map(|&m| {
+                    let done = self.cat_done(m, cat, start);
+                    (done < need).then(|| (m, need - done))
+                })
+                .collect();
+            if needy.is_empty() {
+                return;
+            }
+            // Spread: days furthest from this squadron's sessions of the
+            // category come first; the seed breaks ties.
+            let mut held: Vec<NaiveDate> = days
+                .iter()
+                .copied()
+                .filter(|d| {
+                    self.by_day.get(&(*d, sq)).is_some_and(|ix| {
+                        ix.iter().any(|&i| {
+                            self.syl
+                                .item(&self.sessions[i].item)
+                                .is_some_and(|it| it.category == cat)
+                        })
+                    })
+                })
+                .collect();
+            held.sort();
+            let gap = |d: NaiveDate| -> i64 {
+                let k = held.partition_point(|x| *x < d);
+                let after = held.get(k).map_or(i64::MAX, |x| (*x - d).num_days());
+                let prior = k
+                    .checked_sub(1)
+                    .and_then(|k| held.get(k))
+                    .map_or(i64::MAX, |x| (d - *x).num_days());
+                after.min(prior)
+            };
+            let seed = self.opt.seed;
+            let mut order = days.clone();
+            order.sort_by_cached_key(|d| {
+                let h = (d.num_days_from_ce() as u64 ^ seed).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+                (!before.contains(d), std::cmp::Reverse(gap(*d)), h)
+            });
+            let mut added = None;
+            'days: for d in order {
+                for (k, item) in items.iter().enumerate() {
+                    if !tried.insert((d, k)) {
+                        continue;
+                    }
+                    match self.build(d, item, sq, Some(&needy)) {
+                        Ok(s) => {
+                            added = Some(s);
+                            break 'days;
+                        }
+                        Err((c, r)) => {
+                            let f = fails.entry(c).or_insert_with(|| (BTreeSet::new(), r));
+                            f.0.insert(d);
+                        }
+                    }
+                }
+            }
+            match added {
+                Some(s) => self.commit(s),
+                None => break,
+            }
+        }
+        let mut by: Vec<(&str, &(BTreeSet<NaiveDate>, String))> =
+            fails.iter().map(|(c, f)| (*c, f)).collect();
+        by.sort_by_key(|(c, f)| (std::cmp::Reverse(f.0.len()), *c));
+        let why: Vec<String> = by
+            .iter()
+            .take(3)
+            .map(|(c, (d, r))| {
+                let first = d.first().map_or(String::new(), |x| x.to_string());
+                format!("{} day(s) {c} (e.g. {first}: {r})", d.len())
+            })
+            .collect();
+        let names: Vec<&str> = items.iter().map(|i| i.id.as_str()).collect();
+        self.top_up_fail.insert(
+            (cat, start, sq),
+            format!(
+                "no more `{cat}` sessions ({}) could be added for `{sq}` from {lo} to {hi}: {}",
+                names.join(", "),
+                why.join("; ")
+            ),
+        );
+    }
+
+    /// True when moving `len` minutes of `cat` on `day` from member `out` to
+    /// member `inn` leaves the quota shortfall no larger.
+    fn quota_ok(&self, cat: &'a str, day: NaiveDate, out: usize, inn: usize, len: u32) -> bool {
+        self.syl
+            .quotas
+            .iter()
+            .filter(|q| q.category == cat)
+            .all(|q| {
+                let start = q.per.start_of(day);
+                let need = self.quota_window(q, start).2;
+                let (o, i) = (
+                    self.cat_done(out, cat, start),
+                    self.cat_done(inn, cat, start),
+                );
+                let before = need.saturating_sub(o) + need.saturating_sub(i);
+                let after =
+                    need.saturating_sub(o.saturating_sub(len)) + need.saturating_sub(i + len);
+                after <= before
+            })
     }
 
     /// Seeded local search: swap an attendee with more training for a free
@@ -771,12 +1347,8 @@ impl<'a> Planner<'a> {
                 continue;
             };
             if let Some(t) = &item.trains
-                && let Some(sk) = self.brigade.members[out]
-                    .skills
-                    .iter()
-                    .find(|x| &x.skill == t)
-                && sk
-                    .valid_until
+                && self
+                    .expiry_of(out, t)
                     .is_some_and(|u| (u - day).num_days() <= URGENT_DAYS)
             {
                 continue;
@@ -808,6 +1380,9 @@ impl<'a> Planner<'a> {
                 }
             }
             let Some(inn) = best else { continue };
+            if !self.quota_ok(item.category.as_str(), day, out, inn, s.minutes) {
+                continue;
+            }
             self.swap(si, out, inn);
         }
     }
@@ -863,9 +1438,11 @@ impl<'a> Planner<'a> {
             unmet: Vec::new(),
             duty_gaps: Vec::new(),
             score: Vec::new(),
+            coverage: Coverage::default(),
         };
         plan.duty_gaps = self.duty_gaps();
         plan.unmet = self.unmet(&plan);
+        plan.coverage = self.coverage();
         plan.score = self.score(&plan);
         plan
     }
@@ -891,44 +1468,58 @@ impl<'a> Planner<'a> {
     fn unmet(&self, plan: &Plan) -> Vec<UnmetQuota> {
         let mut out = Vec::new();
         for q in &self.syl.quotas {
+            let cat = q.category.as_str();
             let mut start = q.per.start_of(self.opt.from);
             while start <= self.opt.to {
-                let end = q.per.next(start);
-                let lo = start.max(self.opt.from);
-                let hi = (end - chrono::Days::new(1)).min(self.opt.to);
-                let share = ((hi - lo).num_days() + 1) as f64 / (end - start).num_days() as f64;
-                let required = q.hours * share;
+                let (lo, hi, need) = self.quota_window(q, start);
                 let mut groups: BTreeMap<String, Vec<(String, f64)>> = BTreeMap::new();
                 for (mi, m) in self.brigade.members.iter().enumerate() {
-                    let done = self
-                        .cat_minutes
-                        .get(&(mi, q.category.as_str(), start))
-                        .copied()
-                        .unwrap_or(0) as f64
-                        / 60.0;
-                    if done + 1e-6 >= required {
+                    let done = self.cat_done(mi, cat, start);
+                    if done >= need {
                         continue;
                     }
-                    let reason = self.quota_reason(plan, &q.category, m, lo, hi);
+                    let reason = self.quota_reason(plan, cat, m, start, lo, hi);
                     groups
                         .entry(reason)
                         .or_default()
-                        .push((m.id.clone(), round1(done)));
+                        .push((m.id.clone(), round1(f64::from(done) / 60.0)));
                 }
                 for (reason, members) in groups {
                     out.push(UnmetQuota {
                         category: q.category.clone(),
                         per: q.per,
                         period_start: start,
-                        required_hours: round1(required),
+                        required_hours: round1(f64::from(need) / 60.0),
                         members,
                         reason,
                     });
                 }
-                start = end;
+                start = q.per.next(start);
             }
         }
         out
+    }
+
+    /// Member-hours the quotas ask for in the period planned, and how many of
+    /// them the plan (with training already done) meets.
+    fn coverage(&self) -> Coverage {
+        let (mut required, mut met) = (0u64, 0u64);
+        for q in &self.syl.quotas {
+            let cat = q.category.as_str();
+            let mut start = q.per.start_of(self.opt.from);
+            while start <= self.opt.to {
+                let need = self.quota_window(q, start).2;
+                for mi in 0..self.brigade.members.len() {
+                    required += u64::from(need);
+                    met += u64::from(self.cat_done(mi, cat, start).min(need));
+                }
+                start = q.per.next(start);
+            }
+        }
+        Coverage {
+            required_hours: required as f64 / 60.0,
+            met_hours: met as f64 / 60.0,
+        }
     }
 
     fn quota_reason(
@@ -936,6 +1527,7 @@ impl<'a> Planner<'a> {
         plan: &Plan,
         cat: &str,
         m: &Member,
+        start: NaiveDate,
         lo: NaiveDate,
         hi: NaiveDate,
     ) -> String {
@@ -979,6 +1571,9 @@ impl<'a> Planner<'a> {
             .filter(|s| s.squadron == m.squadron && lo <= s.date && s.date <= hi)
             .filter(|s| items.iter().any(|i| i.id == s.item))
             .collect();
+        if let Some(why) = self.top_up_fail.get(&(cat, start, m.squadron.as_str())) {
+            return why.clone();
+        }
         if sessions.is_empty() {
             return format!(
                 "no `{cat}` session was placed for `{}` in the period (see the unplaced items)",
@@ -1146,7 +1741,8 @@ impl<'a> Planner<'a> {
 }
 
 fn round1(x: f64) -> f64 {
-    (x * 10.0).round() / 10.0
+    // `+ 0.0` turns the -0.0 of an empty float sum into 0.
+    (x * 10.0).round() / 10.0 + 0.0
 }
 
 fn hm(m: u32) -> String {
