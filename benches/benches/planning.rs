@@ -44,6 +44,52 @@ fn year_plan(c: &mut Criterion) {
         plan.unplaced.iter().map(|u| u.dates.len()).sum::<usize>(),
     );
     assert!(violations.is_empty(), "{violations:?}");
+
+    // The sample brigade's December: the instance the CP-SAT script solves
+    // (benches/report.py runs it on plan-instance.json).
+    let sample = muster_scenarios::sample_brigade().expect("the sample brigade parses");
+    let sample_syllabus = Syllabus::parse(
+        muster_scenarios::SAMPLE_SYLLABUS_NAME,
+        muster_scenarios::sample_syllabus_text(),
+        &sample,
+    )
+    .expect("the sample syllabus parses");
+    let december = PlanOptions::new(
+        NaiveDate::from_ymd_opt(2026, 12, 1).expect("a date"),
+        NaiveDate::from_ymd_opt(2026, 12, 31).expect("a date"),
+    )
+    .seed(42);
+    let dec_plan = schedule::plan(&sample, &sample_syllabus, &december).expect("December plans");
+    let dec_violations = schedule::verify(&sample, &sample_syllabus, &dec_plan);
+    let instance =
+        schedule::instance(&sample, &sample_syllabus, &december).expect("December's instance");
+    let dir = muster_benches::figures_dir();
+    std::fs::create_dir_all(&dir).expect("figures folder");
+    std::fs::write(
+        dir.join("plan-instance.json"),
+        serde_json::to_string(&instance).expect("instance JSON"),
+    )
+    .expect("instance written");
+    muster_benches::write_figures(
+        "planning",
+        &serde_json::json!({
+            "year": {
+                "members": brigade.members.len(),
+                "items": syllabus.items.len(),
+                "days": (to - from).num_days() + 1,
+                "sessions": plan.sessions.len(),
+                "added": plan.sessions.iter().filter(|s| s.added).count(),
+                "coverage": plan.coverage.ratio(),
+                "rules_coverage": rules.coverage.ratio(),
+                "violations": violations.len(),
+            },
+            "december": {
+                "coverage": dec_plan.coverage.ratio(),
+                "sessions": dec_plan.sessions.len(),
+                "violations": dec_violations.len(),
+            },
+        }),
+    );
     let mut g = c.benchmark_group("year_plan_80_members_20_items");
     g.sample_size(10);
     g.bench_function("muster", |b| {

@@ -85,3 +85,27 @@ pub fn straightforward_cpm(s: &Scenario) -> u64 {
     }
     finish.values().copied().max().unwrap_or(0)
 }
+
+/// Where the benches leave figures that criterion does not keep (coverage,
+/// counts, one-off timings) for `benches/report.py`: `target/muster-bench`.
+pub fn figures_dir() -> std::path::PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .parent()
+                .map_or_else(|| "target".into(), |root| root.join("target"))
+        });
+    target.join("muster-bench")
+}
+
+/// Writes `value` as `target/muster-bench/NAME.json`.
+pub fn write_figures(name: &str, value: &serde_json::Value) {
+    let dir = figures_dir();
+    let path = dir.join(format!("{name}.json"));
+    let written =
+        std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&path, format!("{value:#}\n")));
+    if let Err(e) = written {
+        eprintln!("cannot write {}: {e}", path.display());
+    }
+}
