@@ -191,7 +191,7 @@ fn readme_kotlin_and_swift_names_exist() {
         let example = common::readme_block(lang);
         let generated: String = files(&common::crate_dir().join("../uniffi").join(dir))
             .into_iter()
-            .map(|(_, t)| t)
+            .map(|(_, t)| t.replace('`', ""))
             .collect();
         for name in names {
             assert!(

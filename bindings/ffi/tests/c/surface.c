@@ -44,7 +44,7 @@ static const char *BAD_SCENARIO =
     "name = \"Bad\"\n"
     "hazard = \"forest-fire\"\n"
     "\n"
-    "[[task]]\n"
+    "[[tasks]]\n"
     "id = \"a\"\n"
     "name = \"A\"\n"
     "duration = \"5m\"\n"

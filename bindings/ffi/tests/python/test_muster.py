@@ -18,7 +18,7 @@ version = "1.0.0"
 name = "Bad"
 hazard = "forest-fire"
 
-[[task]]
+[[tasks]]
 id = "a"
 name = "A"
 duration = "5m"
