@@ -283,6 +283,7 @@ impl Scenario {
             &MonteCarloOptions {
                 runs: options.runs,
                 seed: options.seed,
+                threads: 0,
             },
         );
         let tasks = s
