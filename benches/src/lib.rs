@@ -85,3 +85,5 @@ pub fn straightforward_cpm(s: &Scenario) -> u64 {
     }
     finish.values().copied().max().unwrap_or(0)
 }
+
+pub mod scoring;
