@@ -109,3 +109,4 @@ pub fn write_figures(name: &str, value: &serde_json::Value) {
         eprintln!("cannot write {}: {e}", path.display());
     }
 }
+pub mod scoring;

@@ -15,16 +15,19 @@
 //! into JSON, rejecting non-finite numbers and oversized output, and checked
 //! by [`ScoreCard::from_output`].
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, LazyLock, Mutex};
 use std::time::{Duration, Instant};
 
 use ::rhai::packages::{
     BasicArrayPackage, BasicFnPackage, BasicMapPackage, BasicMathPackage, BitFieldPackage,
     CorePackage, LogicPackage, MoreStringPackage, Package as _,
 };
-use ::rhai::{AST, CallFnOptions, Dynamic, Engine, EvalAltResult, ParseErrorType, Position, Scope};
+use ::rhai::{
+    AST, CallFnOptions, Dynamic, Engine, EvalAltResult, ImmutableString, OptimizationLevel,
+    ParseErrorType, Position, Scope,
+};
 use muster_core::{
     Limit, ScoreCard, ScoreError, ScoreInput, Scorer, ScorerId, ScorerKind, TaskStatus,
 };
@@ -104,23 +107,27 @@ const TERM_LOG: &str = "muster:log";
 /// State of the call running on this thread, read by the engine's callbacks.
 struct CallState {
     deadline: Instant,
-    ops: u64,
     log: Vec<String>,
     log_bytes: usize,
-    log_over: bool,
     max_lines: usize,
     max_bytes: usize,
 }
 
 thread_local! {
     static CALL: RefCell<Option<CallState>> = const { RefCell::new(None) };
+    /// Operations the running call has used. A plain cell, not part of
+    /// [`CallState`]: the engine reports progress on every operation, so
+    /// this path must cost no more than a store.
+    static OPS: Cell<u64> = const { Cell::new(0) };
+    /// Whether the running call printed past the log cap.
+    static LOG_OVER: Cell<bool> = const { Cell::new(false) };
 }
 
 fn capture(line: String) {
     CALL.with(|c| {
         if let Some(s) = c.borrow_mut().as_mut() {
             if s.log.len() >= s.max_lines || s.log_bytes + line.len() > s.max_bytes {
-                s.log_over = true;
+                LOG_OVER.set(true);
             } else {
                 s.log_bytes += line.len();
                 s.log.push(line);
@@ -130,17 +137,17 @@ fn capture(line: String) {
 }
 
 fn progress(ops: u64) -> Option<Dynamic> {
+    OPS.set(ops);
+    if LOG_OVER.get() {
+        return Some(Dynamic::from(TERM_LOG));
+    }
+    if !ops.is_multiple_of(CLOCK_EVERY) {
+        return None;
+    }
     CALL.with(|c| {
-        let mut c = c.borrow_mut();
-        let s = c.as_mut()?;
-        s.ops = ops;
-        if s.log_over {
-            return Some(Dynamic::from(TERM_LOG));
-        }
-        if ops.is_multiple_of(CLOCK_EVERY) && Instant::now() > s.deadline {
-            return Some(Dynamic::from(TERM_TIME));
-        }
-        None
+        let c = c.borrow();
+        let s = c.as_ref()?;
+        (Instant::now() > s.deadline).then(|| Dynamic::from(TERM_TIME))
     })
 }
 
@@ -187,6 +194,7 @@ impl RhaiRuntime {
         for sym in FORBIDDEN {
             e.disable_symbol(*sym);
         }
+        e.set_optimization_level(OptimizationLevel::Full);
         e.set_max_modules(0);
         e.set_max_operations(limits.max_operations);
         e.set_max_call_levels(limits.max_call_levels);
@@ -434,14 +442,14 @@ impl RhaiScorer {
         let previous = CALL.with(|c| {
             c.borrow_mut().replace(CallState {
                 deadline: start + self.limits.deadline,
-                ops: 0,
                 log: Vec::new(),
                 log_bytes: 0,
-                log_over: false,
                 max_lines: self.limits.max_log_lines,
                 max_bytes: self.limits.max_log_bytes,
             })
         });
+        let previous_ops = OPS.replace(0);
+        let previous_over = LOG_OVER.replace(false);
         let options = CallFnOptions::new().eval_ast(false).rewind_scope(true);
         let mut scope = Scope::new();
         // The arguments move into the call: no copy of the record is made.
@@ -449,7 +457,9 @@ impl RhaiScorer {
             .engine
             .call_fn_with_options::<Dynamic>(options, &mut scope, &self.ast, func, args);
         let state = CALL.with(|c| std::mem::replace(&mut *c.borrow_mut(), previous));
-        let (ops, log) = state.map_or((0, Vec::new()), |s| (s.ops, s.log));
+        let ops = OPS.replace(previous_ops);
+        LOG_OVER.set(previous_over);
+        let log = state.map_or(Vec::new(), |s| s.log);
         Call {
             result: out.map_err(|e| self.eval_error(func, &e)),
             ops,
@@ -547,7 +557,7 @@ impl RhaiScorer {
             budget: self.limits.max_output_bytes,
             used: 0,
         };
-        let json = conv.value(d, "result", 0).map_err(|e| match e {
+        let json = conv.value(d, &Path::Root, 0).map_err(|e| match e {
             ConvError::TooLarge => ScoreError::Limit {
                 script: self.id.name.clone(),
                 limit: Limit::OutputSize,
@@ -724,21 +734,35 @@ fn json_len<T: serde::Serialize + ?Sized>(value: &T) -> u64 {
     }
 }
 
-fn status_str(s: TaskStatus) -> &'static str {
-    match s {
-        TaskStatus::Done => "done",
-        TaskStatus::Failed => "failed",
-        TaskStatus::Skipped => "skipped",
-    }
+/// The words a record repeats on every task, made once and shared: a
+/// clone is a reference-count increment rather than an allocation.
+struct Words {
+    status: [ImmutableString; 3],
+    rating: [ImmutableString; 4],
 }
 
-fn rating_str(r: muster_core::Rating) -> &'static str {
-    match r {
-        muster_core::Rating::P => "P",
-        muster_core::Rating::S => "S",
-        muster_core::Rating::M => "M",
-        muster_core::Rating::U => "U",
-    }
+static WORDS: LazyLock<Words> = LazyLock::new(|| Words {
+    status: ["done".into(), "failed".into(), "skipped".into()],
+    rating: ["P".into(), "S".into(), "M".into(), "U".into()],
+});
+
+fn status_str(s: TaskStatus) -> ImmutableString {
+    WORDS.status[match s {
+        TaskStatus::Done => 0,
+        TaskStatus::Failed => 1,
+        TaskStatus::Skipped => 2,
+    }]
+    .clone()
+}
+
+fn rating_str(r: muster_core::Rating) -> ImmutableString {
+    WORDS.rating[match r {
+        muster_core::Rating::P => 0,
+        muster_core::Rating::S => 1,
+        muster_core::Rating::M => 2,
+        muster_core::Rating::U => 3,
+    }]
+    .clone()
 }
 
 /// The record as the script sees it, built as rhai values directly.
@@ -809,6 +833,25 @@ fn json_to_dynamic(v: &serde_json::Value) -> Dynamic {
     }
 }
 
+/// Where a value sits in a script's result, rendered only for messages:
+/// `result`, `total`, `notes[2]`, `tasks.pump.points`.
+enum Path<'a> {
+    Root,
+    Key(&'a Path<'a>, &'a str),
+    Index(&'a Path<'a>, usize),
+}
+
+impl std::fmt::Display for Path<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Path::Root => f.write_str("result"),
+            Path::Key(Path::Root, k) => f.write_str(k),
+            Path::Key(p, k) => write!(f, "{p}.{k}"),
+            Path::Index(p, i) => write!(f, "{p}[{i}]"),
+        }
+    }
+}
+
 enum ConvError {
     TooLarge,
     Bad(String),
@@ -835,7 +878,7 @@ impl ToJson {
     fn value(
         &mut self,
         d: &Dynamic,
-        path: &str,
+        path: &Path<'_>,
         depth: usize,
     ) -> Result<serde_json::Value, ConvError> {
         use serde_json::Value;
@@ -868,36 +911,25 @@ impl ToJson {
         if let Ok(c) = d.as_char() {
             return Ok(Value::String(c.to_string()));
         }
-        if d.is_string() {
-            let s = d.clone().into_immutable_string().unwrap_or_default();
+        if let Some(s) = d.read_lock::<rhai::ImmutableString>() {
             self.spend(s.len() + 2)?;
-            return Ok(Value::String(s.to_string()));
+            return Ok(Value::String(s.as_str().to_string()));
         }
-        if d.is_array() {
-            let items = d
-                .read_lock::<rhai::Array>()
-                .map(|a| a.clone())
-                .unwrap_or_default();
+        // Arrays and maps are read in place, under the value's read lock;
+        // a path is only rendered when a message needs it.
+        if let Some(items) = d.read_lock::<rhai::Array>() {
             let mut out = Vec::with_capacity(items.len());
             for (i, item) in items.iter().enumerate() {
-                out.push(self.value(item, &format!("{path}[{i}]"), depth + 1)?);
+                out.push(self.value(item, &Path::Index(path, i), depth + 1)?);
             }
             return Ok(Value::Array(out));
         }
-        if d.is_map() {
-            let map = d
-                .read_lock::<rhai::Map>()
-                .map(|m| m.clone())
-                .unwrap_or_default();
+        if let Some(map) = d.read_lock::<rhai::Map>() {
             let mut out = serde_json::Map::new();
-            for (k, v) in &map {
+            for (k, v) in map.iter() {
                 self.spend(k.len() + 3)?;
-                let sub = if depth == 0 {
-                    k.to_string()
-                } else {
-                    format!("{path}.{k}")
-                };
-                out.insert(k.to_string(), self.value(v, &sub, depth + 1)?);
+                let sub = self.value(v, &Path::Key(path, k.as_str()), depth + 1)?;
+                out.insert(k.to_string(), sub);
             }
             return Ok(Value::Object(out));
         }

@@ -1,0 +1,230 @@
+//! Re-scoring a season end to end: read every drill run from a SQLite
+//! ledger, score it with the initial-attack rule (wasm batches, then rhai)
+//! on every core, and append the score entries back.
+//!
+//! Goal for 1,000,000 records on a 2-core machine: ≤ 3 s with wasm, ≤ 5 s
+//! with rhai. `MUSTER_RESCORE_N` sets the number of records (default
+//! 1,000,000); `MUSTER_RESCORE_THREADS` the threads (default: all cores).
+//!
+//! A plain harness (no criterion): one season takes seconds to score and
+//! minutes to build, so each phase is timed once and printed; run it again
+//! to see the spread.
+
+use std::time::Instant;
+
+use chrono::DateTime;
+use muster_benches::scoring::{PACKAGE, bench_records, params, rhai_script};
+use muster_core::ledger::{Draft, EntryKind, LedgerStore, SqliteStore};
+use muster_core::{ScoreCard, ScoreError, ScoreInput, Scorer, content_hash};
+use muster_plugins::{RhaiLimits, RhaiRuntime, WasmLimits, WasmRuntime};
+
+/// Entries per ledger transaction.
+const APPEND_BATCH: usize = 50_000;
+/// Records per wasm batch (one instance each).
+const SCORE_BATCH: usize = 4096;
+
+fn env(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.replace('_', "").parse().ok())
+        .unwrap_or(default)
+}
+
+fn secs(t: Instant) -> f64 {
+    t.elapsed().as_secs_f64()
+}
+
+/// Scores a chunk of records, one result each.
+type ScoreChunk<'a> = dyn Fn(&[ScoreInput]) -> Vec<Result<ScoreCard, ScoreError>> + Sync + 'a;
+
+/// Splits `runs` over `threads` scoped threads, each scoring its share in
+/// chunks with `f`, and returns the cards in order.
+fn parallel(
+    runs: &[(u64, ScoreInput)],
+    threads: usize,
+    f: &ScoreChunk<'_>,
+) -> Vec<Result<ScoreCard, ScoreError>> {
+    let per = runs.len().div_ceil(threads.max(1)).max(1);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = runs
+            .chunks(per)
+            .map(|part| {
+                s.spawn(move || {
+                    let mut out = Vec::with_capacity(part.len());
+                    let mut inputs = Vec::with_capacity(SCORE_BATCH);
+                    for chunk in part.chunks(SCORE_BATCH) {
+                        inputs.clear();
+                        inputs.extend(chunk.iter().map(|(_, i)| i.clone()));
+                        out.extend(f(&inputs));
+                    }
+                    out
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("a scoring thread panicked"))
+            .collect()
+    })
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; a filter argument is ignored.
+    let n = env("MUSTER_RESCORE_N", 1_000_000);
+    let threads = env(
+        "MUSTER_RESCORE_THREADS",
+        std::thread::available_parallelism().map_or(2, |n| n.get()),
+    );
+    println!("re-score a season: {n} drill runs, {threads} scoring threads");
+    let at = DateTime::parse_from_rfc3339("2026-12-01T08:00:00+08:00").expect("time");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("season.db");
+    let mut store = SqliteStore::open(&path).expect("open ledger");
+    let params = params();
+
+    // The season: three members, the scenario registered, n drill runs.
+    let t = Instant::now();
+    let (scenario, records) = bench_records(n.min(4096), 7);
+    let package_hash = content_hash(rhai_script().as_bytes());
+    let mut head = vec![];
+    for (i, sq) in ["nantang", "wuyun", "wangmudu"].iter().enumerate() {
+        head.push(Draft::new(
+            "admin",
+            at,
+            EntryKind::MemberJoined {
+                member: format!("m{i}"),
+                name: format!("Member {i}"),
+                squadron: (*sq).into(),
+                speciality: "wind-extinguisher".into(),
+            },
+        ));
+    }
+    head.push(Draft::new(
+        "admin",
+        at,
+        EntryKind::ScenarioRegistered {
+            scenario: PACKAGE.into(),
+            version: "1.0.0".into(),
+            package_hash: package_hash.clone(),
+        },
+    ));
+    store.append(&head).expect("append members");
+    let mut written = 0;
+    while written < n {
+        let k = APPEND_BATCH.min(n - written);
+        let drafts: Vec<Draft> = (written..written + k)
+            .map(|i| {
+                Draft::new(
+                    "m0",
+                    at,
+                    EntryKind::DrillRun {
+                        scenario: PACKAGE.into(),
+                        version: "1.0.0".into(),
+                        package_hash: package_hash.clone(),
+                        members: vec![format!("m{}", i % 3)],
+                        record: records[i % records.len()].clone(),
+                    },
+                )
+            })
+            .collect();
+        store.append(&drafts).expect("append runs");
+        written += k;
+    }
+    println!("setup: {n} drill runs appended in {:.2} s", secs(t));
+
+    // Read them back.
+    let t = Instant::now();
+    let mut runs: Vec<(u64, ScoreInput)> = Vec::with_capacity(n);
+    store
+        .scan(1, &mut |raw| {
+            if raw.body.starts_with("{\"kind\":\"drill_run\"") {
+                let e = raw.parse().expect("a stored entry parses");
+                if let EntryKind::DrillRun { record, .. } = &e.kind {
+                    runs.push((e.seq, ScoreInput::new(&scenario, record)));
+                }
+            }
+            true
+        })
+        .expect("scan");
+    let read = secs(t);
+    assert_eq!(runs.len(), n);
+    println!(
+        "read: {n} runs in {read:.2} s ({:.0} runs/s)",
+        n as f64 / read
+    );
+
+    let wasm_rt = WasmRuntime::new(WasmLimits::default()).expect("wasm runtime");
+    let wasm = wasm_rt
+        .load("time-bonus.wasm", muster_scenarios::time_bonus_wasm())
+        .expect("wasm loads");
+    let rhai_rt = RhaiRuntime::new(RhaiLimits::default());
+    let rhai = rhai_rt
+        .load("score.rhai", rhai_script())
+        .expect("rhai loads");
+
+    let t = Instant::now();
+    let wasm_cards = parallel(&runs, threads, &|chunk| wasm.score_batch(chunk, &params));
+    let score_wasm = secs(t);
+    println!(
+        "score wasm (batches of {SCORE_BATCH}): {score_wasm:.2} s ({:.0} records/s)",
+        n as f64 / score_wasm
+    );
+    let t = Instant::now();
+    let rhai_cards = parallel(&runs, threads, &|chunk| {
+        chunk.iter().map(|i| rhai.score(i, &params)).collect()
+    });
+    let score_rhai = secs(t);
+    println!(
+        "score rhai: {score_rhai:.2} s ({:.0} records/s)",
+        n as f64 / score_rhai
+    );
+    for (i, (w, r)) in wasm_cards.iter().zip(&rhai_cards).enumerate() {
+        let (w, r) = (
+            w.as_ref().expect("wasm scores"),
+            r.as_ref().expect("rhai scores"),
+        );
+        assert_eq!(w.total.to_bits(), r.total.to_bits(), "run {i}");
+    }
+
+    // Append the wasm scores back.
+    let t = Instant::now();
+    let runtime = "wasmtime 48".to_string();
+    let mut drafts = Vec::with_capacity(APPEND_BATCH);
+    for (chunk, cards) in runs
+        .chunks(APPEND_BATCH)
+        .zip(wasm_cards.chunks(APPEND_BATCH))
+    {
+        drafts.clear();
+        for ((seq, input), card) in chunk.iter().zip(cards) {
+            let card = card.as_ref().expect("wasm scores").clone();
+            drafts.push(Draft::new(
+                "m0",
+                at,
+                EntryKind::ScoreComputed {
+                    run: *seq,
+                    scorer: wasm.id().clone(),
+                    params: params.clone(),
+                    runtime: runtime.clone(),
+                    input: input.clone(),
+                    card,
+                },
+            ));
+        }
+        store.append(&drafts).expect("append scores");
+    }
+    let append = secs(t);
+    println!(
+        "append: {n} score entries in {append:.2} s ({:.0} entries/s)",
+        n as f64 / append
+    );
+    println!(
+        "end to end, read + score + append: wasm {:.2} s, rhai {:.2} s",
+        read + score_wasm + append,
+        read + score_rhai + append
+    );
+    println!(
+        "read + score only: wasm {:.2} s, rhai {:.2} s",
+        read + score_wasm,
+        read + score_rhai
+    );
+}
