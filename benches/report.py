@@ -300,6 +300,98 @@ def planning(rep):
     return rep.table()
 
 
+def scoring(rep):
+    per = {
+        name: rep.per_item(f"score-per-record/{name}")
+        for name in [
+            "native",
+            "lua",
+            "lua-limited",
+            "rhai",
+            "wasm-fresh-instance",
+            "wasm-reused-instance",
+        ]
+    }
+    if all(v is None for v in per.values()):
+        return ""
+    lua = per["lua"]
+
+    def rate(ns):
+        return None if ns is None else 1e9 / ns
+
+    rep.row(
+        "native Rust (the limit), per record",
+        fmt_time(per["native"]),
+        f"Lua 5.4 (mlua): {fmt_time(lua)}",
+        fmt_ratio(ratio(per["native"], lua)),
+        "—",
+        None,
+    )
+    rep.row(
+        "Lua with a memory cap and an instruction hook, per record",
+        fmt_time(per["lua-limited"]),
+        f"bare Lua: {fmt_time(lua)}",
+        fmt_ratio(ratio(per["lua-limited"], lua)),
+        "—",
+        None,
+    )
+    r = per["rhai"]
+    rep.row(
+        "rhai, sandboxed, per record",
+        f"{fmt_time(r)} ({fmt_rate(rate(r))})",
+        f"bare Lua: {fmt_time(lua)}; native: {fmt_time(per['native'])}",
+        fmt_ratio(ratio(r, lua)) + " of Lua",
+        "≤ 1.0× Lua and ≥ 200,000/s",
+        None if r is None or lua is None else r <= lua and rate(r) >= 200_000,
+    )
+    w = per["wasm-fresh-instance"]
+    rep.row(
+        "wasm, fresh instance per record",
+        fmt_time(w),
+        f"native: {fmt_time(per['native'])}",
+        fmt_ratio(ratio(w, per["native"])) + " of native",
+        "≤ 10 µs",
+        None if w is None else w <= 10_000,
+    )
+    b = per["wasm-reused-instance"]
+    rep.row(
+        "wasm, batch on one instance, per record",
+        f"{fmt_time(b)} ({fmt_rate(rate(b))})",
+        f"native: {fmt_time(per['native'])}",
+        fmt_ratio(ratio(b, per["native"])) + " of native",
+        "≥ 500,000/s",
+        None if b is None else rate(b) >= 500_000,
+    )
+    for name in [
+        "rhai runtime + cold compile",
+        "rhai cached load",
+        "lua state + load",
+        "wasm runtime only",
+        "wasm runtime + cold compile",
+        "wasm cached load",
+    ]:
+        t = rep.ns(f"start-up/{name}")
+        if t is not None:
+            rep.row(f"start: {name}", fmt_time(t), "—", "—", "reported", None)
+    rs = rep.extra.get("rescore")
+    if rs:
+        n = rs["records"]
+        scale = 1_000_000 / n
+        for rt, goal in [("wasm", 3.0), ("rhai", 5.0)]:
+            t = rs[f"end_to_end_{rt}_s"]
+            rep.row(
+                f"re-score a season from the ledger and back, {rt}, {n:,} records, "
+                f"{rs['threads']} threads",
+                f"{t:.2f} s (read {rs['read_s']:.2f}, score {rs[f'score_{rt}_s']:.2f}, "
+                f"append {rs['append_s']:.2f})",
+                "—",
+                "—",
+                f"≤ {goal:.0f} s at 1,000,000",
+                t * scale <= goal if n >= 1_000_000 else (False if t * scale > goal else None),
+            )
+    return rep.table()
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--no-run", action="store_true", help="only rewrite BENCHMARKS.md")
@@ -329,6 +421,10 @@ def main():
         "## Planning",
         "",
         planning(rep),
+        "",
+        "## Scoring (the initial attack's time-bonus rule)",
+        "",
+        scoring(rep),
         "",
     ]
     for name, section in SECTIONS:

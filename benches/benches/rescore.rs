@@ -227,4 +227,17 @@ fn main() {
         read + score_wasm,
         read + score_rhai
     );
+    muster_benches::write_figures(
+        "rescore",
+        &serde_json::json!({
+            "records": n,
+            "threads": threads,
+            "read_s": read,
+            "score_wasm_s": score_wasm,
+            "score_rhai_s": score_rhai,
+            "append_s": append,
+            "end_to_end_wasm_s": read + score_wasm + append,
+            "end_to_end_rhai_s": read + score_rhai + append,
+        }),
+    );
 }
