@@ -160,7 +160,10 @@ class Report:
         return ids[0] if ids else None
 
     def row(self, measure, muster, peer, ratio, goal, met):
-        verdict = "not measured" if met is None else ("met" if met else "**missed**")
+        if isinstance(met, str):
+            verdict = met
+        else:
+            verdict = "not measured" if met is None else ("met" if met else "**missed**")
         self.rows.append((measure, muster, peer, ratio, goal, verdict))
 
     def table(self):
@@ -325,7 +328,7 @@ def scoring(rep):
         f"Lua 5.4 (mlua): {fmt_time(lua)}",
         fmt_ratio(ratio(per["native"], lua)),
         "—",
-        None,
+        "—",
     )
     rep.row(
         "Lua with a memory cap and an instruction hook, per record",
@@ -333,7 +336,7 @@ def scoring(rep):
         f"bare Lua: {fmt_time(lua)}",
         fmt_ratio(ratio(per["lua-limited"], lua)),
         "—",
-        None,
+        "—",
     )
     r = per["rhai"]
     rep.row(
@@ -372,7 +375,7 @@ def scoring(rep):
     ]:
         t = rep.ns(f"start-up/{name}")
         if t is not None:
-            rep.row(f"start: {name}", fmt_time(t), "—", "—", "reported", None)
+            rep.row(f"start: {name}", fmt_time(t), "—", "—", "reported", "—")
     rs = rep.extra.get("rescore")
     if rs:
         n = rs["records"]

@@ -475,31 +475,49 @@ impl LedgerStore for SqliteStore {
             .map_err(storage)?;
         let from = query.from.map_or(i64::MIN, |t| t.timestamp_millis());
         let to = query.to.map_or(i64::MAX, |t| t.timestamp_millis());
-        let mut rows: Vec<(u64, String, f64)> = stmt
-            .query_map(params![member, from, to], |r| {
-                Ok((seq_of(r, 0)?, r.get(1)?, r.get(2)?))
-            })
-            .map_err(storage)?
-            .collect::<Result<_, _>>()
-            .map_err(storage)?;
-        rows.sort_unstable_by_key(|r| r.0);
-        let mut sums: std::collections::BTreeMap<String, (f64, u64)> = Default::default();
-        for (seq, category, hours) in rows {
-            if corrected.contains(&seq) || query.category.as_ref().is_some_and(|c| *c != category) {
+        // Categories are few: each row names its category by index, so a
+        // year of a member's sessions allocates no string per row.
+        let mut categories: Vec<String> = Vec::new();
+        let mut rows: Vec<(u64, usize, f64)> = Vec::new();
+        let mut found = stmt.query(params![member, from, to]).map_err(storage)?;
+        while let Some(r) = found.next().map_err(storage)? {
+            let seq = seq_of(r, 0).map_err(storage)?;
+            let category = r
+                .get_ref(1)
+                .and_then(|v| v.as_str().map_err(Into::into))
+                .map_err(storage)?;
+            if query.category.as_deref().is_some_and(|c| c != category) {
                 continue;
             }
-            let s = sums.entry(category).or_default();
-            s.0 += hours;
-            s.1 += 1;
+            let index = match categories.iter().position(|c| c == category) {
+                Some(i) => i,
+                None => {
+                    categories.push(category.to_string());
+                    categories.len() - 1
+                }
+            };
+            rows.push((seq, index, r.get(2).map_err(storage)?));
         }
-        Ok(sums
+        rows.sort_unstable_by_key(|r| r.0);
+        let mut sums = vec![(0.0f64, 0u64); categories.len()];
+        for (seq, index, hours) in rows {
+            if !corrected.contains(&seq) {
+                sums[index].0 += hours;
+                sums[index].1 += 1;
+            }
+        }
+        let mut lines: Vec<HourLine> = categories
             .into_iter()
+            .zip(sums)
+            .filter(|(_, (_, sessions))| *sessions > 0)
             .map(|(category, (hours, sessions))| HourLine {
                 member: member.clone(),
                 category,
                 hours,
                 sessions,
             })
-            .collect())
+            .collect();
+        lines.sort_by(|a, b| a.category.cmp(&b.category));
+        Ok(lines)
     }
 }
