@@ -19,20 +19,27 @@ pub fn profile_dir() -> PathBuf {
         .to_path_buf()
 }
 
-/// The built shared library.
+/// The built shared library. `cargo test` builds it into `<profile>/deps`
+/// with the crate's tests; only `cargo build` also copies it up to
+/// `<profile>`, where a copy may be older. So `deps` is looked in first.
 pub fn cdylib() -> PathBuf {
     let dir = profile_dir();
-    let lib = dir.join(format!(
+    let name = format!(
         "{}muster_ffi{}",
         std::env::consts::DLL_PREFIX,
         std::env::consts::DLL_SUFFIX
-    ));
-    assert!(
-        lib.is_file(),
-        "{} is missing; build it with `cargo build -p muster-ffi`",
-        lib.display()
     );
-    lib
+    let candidates = [dir.join("deps").join(&name), dir.join(&name)];
+    candidates
+        .iter()
+        .find(|lib| lib.is_file())
+        .cloned()
+        .unwrap_or_else(|| {
+            panic!(
+                "{} is missing; build it with `cargo build -p muster-ffi`",
+                candidates[0].display()
+            )
+        })
 }
 
 /// The first fenced block of `lang` in bindings/README.md, as the README has it.
