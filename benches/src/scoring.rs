@@ -305,9 +305,9 @@ impl LuaScorer {
 }
 
 impl LuaScorer {
-    /// Scores one run, as [`Scorer::score`] does. (`mlua::Lua` is neither
+    /// Scores one run, as [`Scorer::score`](muster_core::Scorer::score) does. (`mlua::Lua` is neither
     /// `Send` nor `Sync` without mlua's `send` feature, so this is not an
-    /// implementation of [`Scorer`].)
+    /// implementation of [`Scorer`](muster_core::Scorer).)
     pub fn score(
         &self,
         input: &ScoreInput,
