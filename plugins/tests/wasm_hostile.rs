@@ -337,3 +337,27 @@ fn bad_limits_are_refused() {
     let e = WasmRuntime::new(limits).unwrap_err();
     insta::assert_snapshot!(e, @"wasm runtime: memory_bytes and max_concurrent must be above zero");
 }
+
+/// A fresh instance starts from the module's own memory, whatever the call
+/// before it wrote into the same pooled slot (kept resident and reset in
+/// place). The batch path shares one instance between records, so there
+/// the guest does see its earlier write: that shows the check can fail.
+#[test]
+fn every_fresh_instance_starts_from_clean_memory() {
+    let rt = runtime();
+    let guest = load(&rt, "fresh-memory.wat");
+    let (input, params) = example();
+    for call in 0..200 {
+        let card = guest
+            .score(&input, &params)
+            .unwrap_or_else(|e| panic!("call {call}: {e}"));
+        assert_eq!(card.total, 1.0, "call {call}");
+    }
+    let batch = guest.score_batch(&[input.clone(), input], &params);
+    assert!(batch[0].is_ok(), "{:?}", batch[0]);
+    let e = batch[1].as_ref().unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "fresh-memory.wat: saw a previous call's data"
+    );
+}
