@@ -461,6 +461,35 @@ struct Planner<'a> {
     trained: HashSet<(usize, &'a str)>,
 }
 
+/// Whom a session made by `build` takes.
+#[derive(Clone, Copy)]
+enum Take<'m> {
+    /// As many as the group holds.
+    All,
+    /// The members in the map (short of the quota being topped up) first,
+    /// others only to make up the smallest group, and at least one from the
+    /// map: a session added to meet a quota.
+    Needy(&'m HashMap<usize, u32>),
+}
+
+/// One squadron's quota period that the top-up works on.
+struct Need<'a> {
+    q: &'a Quota,
+    /// First day of the period.
+    start: NaiveDate,
+    sq: &'a str,
+    /// The items of the quota's category the squadron holds.
+    items: Vec<&'a Item>,
+    /// (day, item index) already tried.
+    tried: HashSet<(NaiveDate, usize)>,
+    /// Constraint → the days it stopped a session, and the first reason.
+    fails: BTreeMap<&'static str, (BTreeSet<NaiveDate>, String)>,
+    /// The session found to add next, with its (day, item index).
+    next: Option<(Session, (NaiveDate, usize))>,
+    /// Nothing more can or need be added.
+    done: bool,
+}
+
 impl<'a> Planner<'a> {
     fn new(
         brigade: &'a Brigade,
@@ -786,22 +815,25 @@ impl<'a> Planner<'a> {
     }
 
     fn place(&mut self, day: NaiveDate, item: &'a Item, sq: &'a str) {
-        match self.build(day, item, sq, None) {
+        match self.build(day, item, sq, Take::All) {
             Ok(s) => self.commit(s),
             Err((constraint, reason)) => self.miss(item, sq, constraint, reason, day),
         }
     }
 
     /// Builds a session of `item` for `sq` on `day` that keeps every hard
-    /// rule, or says which rule stops it. With `needy` (member → minutes short
-    /// of a quota), those members come first and the session must take one.
+    /// rule, or says which rule stops it; `take` says whom it takes.
     fn build(
         &self,
         day: NaiveDate,
         item: &'a Item,
         sq: &'a str,
-        needy: Option<&HashMap<usize, u32>>,
+        take: Take<'_>,
     ) -> Result<Session, (&'static str, String)> {
+        let (needy, must) = match take {
+            Take::All => (None, false),
+            Take::Needy(m) => (Some(m), true),
+        };
         // Duty rules.
         if self.rota.squadron_on(day) == Some(sq) {
             match self.syl.duty.on_duty {
@@ -1026,7 +1058,7 @@ impl<'a> Planner<'a> {
                 // An added session takes the members short of the quota, and
                 // others only to make up the smallest group.
                 let short = free.iter().filter(|m| needy.contains_key(m)).count();
-                if short == 0 {
+                if short == 0 && must {
                     best_fail = best_fail.max((
                         5,
                         format!(
@@ -1055,7 +1087,7 @@ impl<'a> Planner<'a> {
                 members,
                 equipment: item.equipment.clone(),
                 pinned: false,
-                added: needy.is_some(),
+                added: must,
             };
             return Ok(session);
         }
@@ -1162,12 +1194,15 @@ impl<'a> Planner<'a> {
         self.cat_minutes.get(&(m, cat, start)).copied().unwrap_or(0)
     }
 
-    /// Adds sessions of a category's items where members are short of its
-    /// quota, period by period and squadron by squadron.
+    /// Adds sessions where members are short of a quota, every category,
+    /// period and squadron at once: each step adds the session that meets
+    /// the most quota per minute of the people in it (then the most quota),
+    /// so a scarce instructor or a member's last free hours go where they
+    /// count most rather than to whichever category comes first.
     fn top_up(&mut self) {
         let syl = self.syl;
+        let mut needs: Vec<Need<'a>> = Vec::new();
         for q in &syl.quotas {
-            let cat = q.category.as_str();
             let mut start = q.per.start_of(self.opt.from);
             while start <= self.opt.to {
                 for sq in &self.brigade.squadrons {
@@ -1175,29 +1210,124 @@ impl<'a> Planner<'a> {
                         .items
                         .iter()
                         .filter(|i| {
-                            i.category == cat
+                            i.category == q.category
                                 && (i.squadrons.is_empty() || i.squadrons.contains(&sq.id))
                         })
                         .collect();
                     if !items.is_empty() {
-                        self.top_up_period(q, start, sq.id.as_str(), &items);
+                        needs.push(Need {
+                            q,
+                            start,
+                            sq: sq.id.as_str(),
+                            items,
+                            tried: HashSet::new(),
+                            fails: BTreeMap::new(),
+                            next: None,
+                            done: false,
+                        });
                     }
                 }
                 start = q.per.next(start);
             }
         }
+        loop {
+            let mut best: Option<(usize, (u64, u64))> = None;
+            for (k, n) in needs.iter_mut().enumerate() {
+                if n.done {
+                    continue;
+                }
+                if n.next.is_none() {
+                    match self.next_session(n) {
+                        Some(found) => n.next = Some(found),
+                        None => {
+                            n.done = true;
+                            continue;
+                        }
+                    }
+                }
+                let Some((s, _)) = &n.next else {
+                    continue;
+                };
+                let value = self.gain(s);
+                if best.is_none_or(|(_, v)| value > v) {
+                    best = Some((k, value));
+                }
+            }
+            let Some((k, _)) = best else { break };
+            let Some((s, _)) = needs[k].next.take() else {
+                break;
+            };
+            let (day, sq) = (s.date, s.squadron.clone());
+            self.commit(s);
+            // Sessions found for the same squadron and day may no longer fit:
+            // look for them again.
+            for n in &mut needs {
+                if n.next
+                    .as_ref()
+                    .is_some_and(|(x, _)| x.date == day && x.squadron == sq)
+                    && let Some((_, key)) = n.next.take()
+                {
+                    n.tried.remove(&key);
+                }
+            }
+        }
+        for n in &needs {
+            if let Some(why) = self.top_up_why(n) {
+                self.top_up_fail
+                    .insert((n.q.category.as_str(), n.start, n.sq), why);
+            }
+        }
     }
 
-    /// Adds sessions for one squadron in one quota period until nobody who
-    /// may attend is short, or no day has room; then records why.
-    fn top_up_period(&mut self, q: &'a Quota, start: NaiveDate, sq: &'a str, items: &[&'a Item]) {
+    /// Quota minutes a session would meet, per 1000 minutes of its people's
+    /// time, and in all: the top-up adds the session with the most.
+    fn gain(&self, s: &Session) -> (u64, u64) {
+        let Some(item) = self.syl.item(&s.item) else {
+            return (0, 0);
+        };
+        let cat = item.category.as_str();
+        let mut gain = 0u64;
+        let mut people = 0u64;
+        for id in s.people() {
+            people += 1;
+            let Some(&m) = self.member_ix.get(id) else {
+                continue;
+            };
+            for q in self.syl.quotas.iter().filter(|q| q.category == cat) {
+                let start = q.per.start_of(s.date);
+                let need = self.quota_window(q, start).2;
+                let done = self
+                    .cat_minutes
+                    .get(&(m, q.category.as_str(), start))
+                    .copied()
+                    .unwrap_or(0);
+                gain += u64::from(need.saturating_sub(done).min(s.minutes));
+            }
+        }
+        let spent = people * u64::from(s.minutes);
+        (gain * 1000 / spent.max(1), gain)
+    }
+
+    /// The next session to add for one squadron's quota period, trying days
+    /// furthest from the category's sessions first; none when nobody who may
+    /// attend is short, or no day has room.
+    fn next_session(&self, n: &mut Need<'a>) -> Option<(Session, (NaiveDate, usize))> {
+        let (q, start, sq) = (n.q, n.start, n.sq);
         let cat = q.category.as_str();
         let (lo, hi, need) = self.quota_window(q, start);
-        let members: Vec<usize> = self
+        let needy: HashMap<usize, u32> = self
             .brigade
             .members_of(sq)
-            .map(|m| self.member_ix[m.id.as_str()])
+            .filter_map(|m| {
+                let m = self.member_ix[m.id.as_str()];
+                let done = self.cat_done(m, cat, start);
+                (done < need).then(|| (m, need - done))
+            })
             .collect();
+        if needy.is_empty() {
+            n.fails.clear();
+            return None;
+        }
         let days: Vec<NaiveDate> = lo.iter_days().take_while(|d| *d <= hi).collect();
         // Days the plan being replaced held an added session of this category:
         // tried first, so replanning keeps them.
@@ -1213,75 +1343,68 @@ impl<'a> Planner<'a> {
                     .collect()
             })
             .unwrap_or_default();
-        let mut tried: HashSet<(NaiveDate, usize)> = HashSet::new();
-        let mut fails: BTreeMap<&'static str, (BTreeSet<NaiveDate>, String)> = BTreeMap::new();
-        loop {
-            let needy: HashMap<usize, u32> = members
-                .iter()
-                .filter_map(|&m| {
-                    let done = self.cat_done(m, cat, start);
-                    (done < need).then(|| (m, need - done))
-                })
-                .collect();
-            if needy.is_empty() {
-                return;
-            }
-            // Spread: days furthest from this squadron's sessions of the
-            // category come first; the seed breaks ties.
-            let mut held: Vec<NaiveDate> = days
-                .iter()
-                .copied()
-                .filter(|d| {
-                    self.by_day.get(&(*d, sq)).is_some_and(|ix| {
-                        ix.iter().any(|&i| {
-                            self.syl
-                                .item(&self.sessions[i].item)
-                                .is_some_and(|it| it.category == cat)
-                        })
+        // Spread: days furthest from this squadron's sessions of the
+        // category come first; the seed breaks ties.
+        let mut held: Vec<NaiveDate> = days
+            .iter()
+            .copied()
+            .filter(|d| {
+                self.by_day.get(&(*d, sq)).is_some_and(|ix| {
+                    ix.iter().any(|&i| {
+                        self.syl
+                            .item(&self.sessions[i].item)
+                            .is_some_and(|it| it.category == cat)
                     })
                 })
-                .collect();
-            held.sort();
-            let gap = |d: NaiveDate| -> i64 {
-                let k = held.partition_point(|x| *x < d);
-                let after = held.get(k).map_or(i64::MAX, |x| (*x - d).num_days());
-                let prior = k
-                    .checked_sub(1)
-                    .and_then(|k| held.get(k))
-                    .map_or(i64::MAX, |x| (d - *x).num_days());
-                after.min(prior)
-            };
-            let seed = self.opt.seed;
-            let mut order = days.clone();
-            order.sort_by_cached_key(|d| {
-                let h = (d.num_days_from_ce() as u64 ^ seed).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-                (!before.contains(d), std::cmp::Reverse(gap(*d)), h)
-            });
-            let mut added = None;
-            'days: for d in order {
-                for (k, item) in items.iter().enumerate() {
-                    if !tried.insert((d, k)) {
-                        continue;
-                    }
-                    match self.build(d, item, sq, Some(&needy)) {
-                        Ok(s) => {
-                            added = Some(s);
-                            break 'days;
-                        }
-                        Err((c, r)) => {
-                            let f = fails.entry(c).or_insert_with(|| (BTreeSet::new(), r));
-                            f.0.insert(d);
-                        }
+            })
+            .collect();
+        held.sort();
+        let gap = |d: NaiveDate| -> i64 {
+            let k = held.partition_point(|x| *x < d);
+            let after = held.get(k).map_or(i64::MAX, |x| (*x - d).num_days());
+            let prior = k
+                .checked_sub(1)
+                .and_then(|k| held.get(k))
+                .map_or(i64::MAX, |x| (d - *x).num_days());
+            after.min(prior)
+        };
+        let seed = self.opt.seed;
+        let mut order = days;
+        order.sort_by_cached_key(|d| {
+            let h = (d.num_days_from_ce() as u64 ^ seed).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            (!before.contains(d), std::cmp::Reverse(gap(*d)), h)
+        });
+        for d in order {
+            for (k, item) in n.items.iter().enumerate() {
+                if !n.tried.insert((d, k)) {
+                    continue;
+                }
+                match self.build(d, item, sq, Take::Needy(&needy)) {
+                    Ok(s) => return Some((s, (d, k))),
+                    Err((c, r)) => {
+                        let f = n.fails.entry(c).or_insert_with(|| (BTreeSet::new(), r));
+                        f.0.insert(d);
                     }
                 }
             }
-            match added {
-                Some(s) => self.commit(s),
-                None => break,
-            }
+        }
+        None
+    }
+
+    /// Why no more sessions could be added for a quota period, when members
+    /// are still short of it.
+    fn top_up_why(&self, n: &Need<'a>) -> Option<String> {
+        let cat = n.q.category.as_str();
+        let (lo, hi, need) = self.quota_window(n.q, n.start);
+        let short = self
+            .brigade
+            .members_of(n.sq)
+            .any(|m| self.cat_done(self.member_ix[m.id.as_str()], cat, n.start) < need);
+        if !short {
+            return None;
         }
         let mut by: Vec<(&str, &(BTreeSet<NaiveDate>, String))> =
-            fails.iter().map(|(c, f)| (*c, f)).collect();
+            n.fails.iter().map(|(c, f)| (*c, f)).collect();
         by.sort_by_key(|(c, f)| (std::cmp::Reverse(f.0.len()), *c));
         let why: Vec<String> = by
             .iter()
@@ -1291,15 +1414,13 @@ impl<'a> Planner<'a> {
                 format!("{} day(s) {c} (e.g. {first}: {r})", d.len())
             })
             .collect();
-        let names: Vec<&str> = items.iter().map(|i| i.id.as_str()).collect();
-        self.top_up_fail.insert(
-            (cat, start, sq),
-            format!(
-                "no more `{cat}` sessions ({}) could be added for `{sq}` from {lo} to {hi}: {}",
-                names.join(", "),
-                why.join("; ")
-            ),
-        );
+        let names: Vec<&str> = n.items.iter().map(|i| i.id.as_str()).collect();
+        Some(format!(
+            "no more `{cat}` sessions ({}) could be added for `{}` from {lo} to {hi}: {}",
+            names.join(", "),
+            n.sq,
+            why.join("; ")
+        ))
     }
 
     /// True when moving `len` minutes of `cat` on `day` from member `out` to
