@@ -1,5 +1,8 @@
 //! The planner: a greedy constructive pass over the item occurrences in date
-//! order, then a bounded, seeded local search that evens out members' load.
+//! order, each taking the members short of its category's quota; sessions
+//! added where quotas are still short, all quotas at once, the most quota met
+//! per person-minute first; the rule sessions filled up with whoever is still
+//! free; then a bounded, seeded local search that evens out members' load.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
@@ -293,6 +296,7 @@ pub fn plan(
     if options.top_up {
         p.top_up();
     }
+    p.fill();
     p.search();
     Ok(p.finish())
 }
@@ -464,11 +468,11 @@ struct Planner<'a> {
 /// Whom a session made by `build` takes.
 #[derive(Clone, Copy)]
 enum Take<'m> {
-    /// As many as the group holds.
-    All,
-    /// The members in the map (short of the quota being topped up) first,
-    /// others only to make up the smallest group, and at least one from the
-    /// map: a session added to meet a quota.
+    /// The members in the map (short of a quota of the item's category)
+    /// first, others only to make up the smallest group.
+    Short(&'m HashMap<usize, u32>),
+    /// As `Short`, but at least one from the map: a session added to meet
+    /// a quota.
     Needy(&'m HashMap<usize, u32>),
 }
 
@@ -815,10 +819,46 @@ impl<'a> Planner<'a> {
     }
 
     fn place(&mut self, day: NaiveDate, item: &'a Item, sq: &'a str) {
-        match self.build(day, item, sq, Take::All) {
+        // Members short of a quota of the item's category, urgent to train
+        // its skill, or in it in the plan being replaced come first; the
+        // others wait for `fill`, after the top-up has had their time.
+        let short: HashMap<usize, u32> = self
+            .brigade
+            .members_of(sq)
+            .filter_map(|m| {
+                let gap = self.shortfall(self.member_ix[m.id.as_str()], &item.category, day);
+                let mi = self.member_ix[m.id.as_str()];
+                let urgent = item.trains.as_ref().is_some_and(|t| {
+                    !self.trained.contains(&(mi, t.as_str()))
+                        && self
+                            .expiry_of(mi, t)
+                            .is_some_and(|u| (u - day).num_days() <= URGENT_DAYS)
+                });
+                let before = self
+                    .previous
+                    .contains(&(day, item.id.as_str(), sq, m.id.as_str()));
+                (gap > 0 || urgent || before).then_some((mi, gap))
+            })
+            .collect();
+        match self.build(day, item, sq, Take::Short(&short)) {
             Ok(s) => self.commit(s),
             Err((constraint, reason)) => self.miss(item, sq, constraint, reason, day),
         }
+    }
+
+    /// Minutes member `m` is short of the quotas of `cat` in the periods
+    /// that hold `day`.
+    fn shortfall(&self, m: usize, cat: &str, day: NaiveDate) -> u32 {
+        self.syl
+            .quotas
+            .iter()
+            .filter(|q| q.category == cat)
+            .map(|q| {
+                let start = q.per.start_of(day);
+                let need = self.quota_window(q, start).2;
+                need.saturating_sub(self.cat_done(m, q.category.as_str(), start))
+            })
+            .sum()
     }
 
     /// Builds a session of `item` for `sq` on `day` that keeps every hard
@@ -831,8 +871,8 @@ impl<'a> Planner<'a> {
         take: Take<'_>,
     ) -> Result<Session, (&'static str, String)> {
         let (needy, must) = match take {
-            Take::All => (None, false),
-            Take::Needy(m) => (Some(m), true),
+            Take::Short(m) => (m, false),
+            Take::Needy(m) => (m, true),
         };
         // Duty rules.
         if self.rota.squadron_on(day) == Some(sq) {
@@ -977,7 +1017,7 @@ impl<'a> Planner<'a> {
                     .map_or(i64::MAX - 1, |u| (u - day).num_days().max(0))
             });
             let urgent = expiry.min(URGENT_DAYS + 1);
-            let not_needy = needy.is_some_and(|n| !n.contains_key(&m));
+            let not_needy = !needy.contains_key(&m);
             let cat_done = per.map_or(0, |per| {
                 p.cat_minutes
                     .get(&(m, cat, per.start_of(day)))
@@ -1053,23 +1093,20 @@ impl<'a> Planner<'a> {
                 continue;
             }
             free.sort_by_cached_key(|&m| key(self, m));
-            let mut take = item.group_max as usize;
-            if let Some(needy) = needy {
-                // An added session takes the members short of the quota, and
-                // others only to make up the smallest group.
-                let short = free.iter().filter(|m| needy.contains_key(m)).count();
-                if short == 0 && must {
-                    best_fail = best_fail.max((
-                        5,
-                        format!(
-                            "none of the members short of the quota who may attend is free at {}",
-                            hm(s)
-                        ),
-                    ));
-                    continue;
-                }
-                take = take.min(short.max(item.group_min as usize));
+            // A session takes the members in the map, and others only to
+            // make up the smallest group; an added one must take one of them.
+            let short = free.iter().filter(|m| needy.contains_key(m)).count();
+            if short == 0 && must {
+                best_fail = best_fail.max((
+                    5,
+                    format!(
+                        "none of the members short of the quota who may attend is free at {}",
+                        hm(s)
+                    ),
+                ));
+                continue;
             }
+            let take = (item.group_max as usize).min(short.max(item.group_min as usize));
             free.truncate(take);
             let mut members: Vec<String> = free
                 .iter()
@@ -1421,6 +1458,77 @@ impl<'a> Planner<'a> {
             n.sq,
             why.join("; ")
         ))
+    }
+
+    /// Tops every rule session up to its group's most with squadron members
+    /// free to attend: those short of the item's quota first, then the least
+    /// trained. Runs after the top-up, so a place in a session nobody needs
+    /// for a quota never costs anyone the time a quota session needed.
+    fn fill(&mut self) {
+        for si in 0..self.sessions.len() {
+            let s = &self.sessions[si];
+            if s.pinned || s.added {
+                continue;
+            }
+            let Some(item) = self.syl.item(&s.item) else {
+                continue;
+            };
+            let room = (item.group_max as usize).saturating_sub(s.members.len());
+            let Some(sq) = self.brigade.squadron(&s.squadron) else {
+                continue;
+            };
+            if room == 0 {
+                continue;
+            }
+            let (day, (a, b)) = (s.date, s.span_minutes());
+            let reserved = self.reserved_leader(day, &sq.id);
+            let mut free: Vec<usize> = self
+                .brigade
+                .members_of(&sq.id)
+                .filter(|m| {
+                    reserved != Some(m.id.as_str())
+                        && on_leave(&self.syl.leave, &m.id, day).is_none()
+                        && Self::has_skills(m, &item.requires, day)
+                        && !s.people().any(|p| p == m.id)
+                })
+                .map(|m| self.member_ix[m.id.as_str()])
+                .filter(|&m| self.free(m, day, a, b))
+                .collect();
+            free.sort_by_cached_key(|&m| {
+                (
+                    self.shortfall(m, &item.category, day) == 0,
+                    self.minutes[m],
+                    self.tiebreak[m],
+                )
+            });
+            free.truncate(room);
+            for m in free {
+                self.join(si, m);
+            }
+        }
+    }
+
+    /// Adds member `m` to session `si`; the caller has checked they may attend.
+    fn join(&mut self, si: usize, m: usize) {
+        let s = &mut self.sessions[si];
+        s.members.push(self.brigade.members[m].id.clone());
+        s.members.sort();
+        let (day, len, span) = (s.date, s.minutes, s.span_minutes());
+        let Some(item) = self.syl.item(&s.item) else {
+            return;
+        };
+        let cat = item.category.as_str();
+        if let Some(t) = &item.trains {
+            self.trained.insert((m, t.as_str()));
+        }
+        self.busy.entry((day, m)).or_default().push(span);
+        self.minutes[m] += len;
+        for per in self.periods_of(cat) {
+            *self
+                .cat_minutes
+                .entry((m, cat, per.start_of(day)))
+                .or_default() += len;
+        }
     }
 
     /// True when moving `len` minutes of `cat` on `day` from member `out` to
