@@ -1291,9 +1291,13 @@ impl<'a> Planner<'a> {
                 }
             }
             let Some((k, _)) = best else { break };
-            let Some((s, _)) = needs[k].next.take() else {
+            let Some((s, key)) = needs[k].next.take() else {
                 break;
             };
+            // The same day and item may take a second session later, when
+            // the other days have none to give (every added session meets
+            // some of the quota, so this ends).
+            needs[k].tried.remove(&key);
             let (day, sq) = (s.date, s.squadron.clone());
             self.commit(s);
             // Sessions found for the same squadron and day may no longer fit:

@@ -351,10 +351,10 @@ fn quota_is_met_only_thanks_to_added_sessions() {
 fn quotas_that_added_sessions_cannot_meet_are_explained() {
     let b = brigade();
     // Wangmudu's only instructor is away every day it is not on duty after
-    // Wednesday, and Nantang has
-    // too few wind extinguishers after a breakdown.
+    // Wednesday, and Nantang has too few wind extinguishers after a breakdown
+    // on every day it is not on duty.
     let text = format!(
-        "{TOP_UP}\n[[leave]]\nmember = \"g1\"\nfrom = \"2027-01-07\"\nto = \"2027-01-08\"\nreason = \"training course\"\n\n[[leave]]\nmember = \"g1\"\nfrom = \"2027-01-10\"\nto = \"2027-01-10\"\nreason = \"training course\"\n\n[[outages]]\nsquadron = \"nantang\"\nequipment = \"wind-extinguisher\"\ncount = 3\nfrom = \"2027-01-06\"\nto = \"2027-01-10\"\nreason = \"impeller cracked\"\n"
+        "{TOP_UP}\n[[leave]]\nmember = \"g1\"\nfrom = \"2027-01-07\"\nto = \"2027-01-08\"\nreason = \"training course\"\n\n[[leave]]\nmember = \"g1\"\nfrom = \"2027-01-10\"\nto = \"2027-01-10\"\nreason = \"training course\"\n\n[[outages]]\nsquadron = \"nantang\"\nequipment = \"wind-extinguisher\"\ncount = 3\nfrom = \"2027-01-05\"\nto = \"2027-01-10\"\nreason = \"impeller cracked\"\n"
     );
     let s = syllabus(&text);
     let p = plan(&b, &s, &PlanOptions::new(day(2027, 1, 4), day(2027, 1, 10))).unwrap();
