@@ -1045,6 +1045,11 @@ impl<'a> Planner<'a> {
                 .collect(),
         };
         let mut best_fail = (0u8, String::new());
+        // An added session goes at the time that takes the most members
+        // short of the quota, then that keeps clear of rule sessions with
+        // places left for `fill`, then the earliest; a rule occurrence at
+        // the earliest time it fits.
+        let mut best: Option<((usize, bool), Session)> = None;
         for s in starts {
             let e = s + len;
             if s < earliest {
@@ -1126,6 +1131,15 @@ impl<'a> Planner<'a> {
                 pinned: false,
                 added: must,
             };
+            if !must {
+                return Ok(session);
+            }
+            let rank = (short.min(take), !self.crowds_fill(day, sq, s, e));
+            if best.as_ref().is_none_or(|(r, _)| rank > *r) {
+                best = Some((rank, session));
+            }
+        }
+        if let Some((_, session)) = best {
             return Ok(session);
         }
         let r = if best_fail.1.is_empty() {
@@ -1138,6 +1152,27 @@ impl<'a> Planner<'a> {
             format!("no time in the day fits: {}", best_fail.1)
         };
         Err(("time", r))
+    }
+
+    /// True when minutes `s` to `e` of `day`, with the rest either side,
+    /// overlap a rule session of `sq` that has places left for `fill`.
+    fn crowds_fill(&self, day: NaiveDate, sq: &str, s: u32, e: u32) -> bool {
+        let rest = self.syl.day.rest_minutes;
+        self.by_day
+            .get(&(day, sq))
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.sessions[i])
+            .filter(|x| !x.added && !x.pinned)
+            .any(|x| {
+                let (a, b) = x.span_minutes();
+                a < e + rest
+                    && s < b + rest
+                    && self
+                        .syl
+                        .item(&x.item)
+                        .is_some_and(|it| (x.members.len() as u32) < it.group_max)
+            })
     }
 
     /// A session `build` could consider, before times of day: duty, equipment
