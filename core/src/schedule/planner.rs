@@ -1500,8 +1500,8 @@ impl<'a> Planner<'a> {
     }
 
     /// Tops every rule session up to its group's most with squadron members
-    /// free to attend: those short of the item's quota first, then the least
-    /// trained. Runs after the top-up, so a place in a session nobody needs
+    /// free to attend: those in it in the plan being replaced first, then
+    /// those short of the item's quota, then the least trained. Runs after the top-up, so a place in a session nobody needs
     /// for a quota never costs anyone the time a quota session needed.
     fn fill(&mut self) {
         for si in 0..self.sessions.len() {
@@ -1534,7 +1534,11 @@ impl<'a> Planner<'a> {
                 .filter(|&m| self.free(m, day, a, b))
                 .collect();
             free.sort_by_cached_key(|&m| {
+                let id = self.brigade.members[m].id.as_str();
                 (
+                    !self
+                        .previous
+                        .contains(&(day, item.id.as_str(), sq.id.as_str(), id)),
                     self.shortfall(m, &item.category, day) == 0,
                     self.minutes[m],
                     self.tiebreak[m],
