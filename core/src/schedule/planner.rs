@@ -283,7 +283,15 @@ pub fn plan(
     let mut p = Planner::new(brigade, syllabus, options, tz);
     p.place_pins()?;
     let occurrences = p.occurrences()?;
+    for &(day, item) in &occurrences {
+        p.pending.entry(day).or_default().push(item);
+    }
     for (day, item) in occurrences {
+        if let Some(items) = p.pending.get_mut(&day)
+            && let Some(k) = items.iter().position(|i| i.id == item.id)
+        {
+            items.remove(k);
+        }
         for sq in p.squadrons_for(item) {
             if p.pinned_keys
                 .contains(&(day, item.id.clone(), sq.to_string()))
@@ -463,6 +471,8 @@ struct Planner<'a> {
     /// (member, skill) already in a planned session that trains the skill:
     /// their currency gap is closed, so they are no longer urgent.
     trained: HashSet<(usize, &'a str)>,
+    /// Day → items whose rule occurrence that day is still to be placed.
+    pending: HashMap<NaiveDate, Vec<&'a Item>>,
 }
 
 /// Whom a session made by `build` takes.
@@ -541,6 +551,7 @@ impl<'a> Planner<'a> {
             expiry: HashMap::new(),
             top_up_fail: HashMap::new(),
             trained: HashSet::new(),
+            pending: HashMap::new(),
         };
         for x in opt.expiry {
             if let Some(&m) = p.member_ix.get(x.member.as_str()) {
@@ -821,7 +832,20 @@ impl<'a> Planner<'a> {
     fn place(&mut self, day: NaiveDate, item: &'a Item, sq: &'a str) {
         // Members short of a quota of the item's category, urgent to train
         // its skill, or in it in the plan being replaced come first; the
-        // others wait for `fill`, after the top-up has had their time.
+        // others wait for `fill`, after the top-up has had their time. So do
+        // those who could instruct an item still to be placed that day.
+        let pending = self.pending.get(&day).map_or(&[][..], Vec::as_slice);
+        let teaches_later = |m: &Member| {
+            pending.iter().any(|it| {
+                it.id != item.id
+                    && (it.squadrons.is_empty() || it.squadrons.iter().any(|x| x == sq))
+                    && it.instructor.as_ref().is_some_and(|skill| {
+                        m.skills.iter().any(|x| {
+                            &x.skill == skill && x.level >= it.instructor_level && x.is_current(day)
+                        })
+                    })
+            })
+        };
         let short: HashMap<usize, u32> = self
             .brigade
             .members_of(sq)
@@ -837,7 +861,7 @@ impl<'a> Planner<'a> {
                 let before = self
                     .previous
                     .contains(&(day, item.id.as_str(), sq, m.id.as_str()));
-                (gap > 0 || urgent || before).then_some((mi, gap))
+                ((gap > 0 && !teaches_later(m)) || urgent || before).then_some((mi, gap))
             })
             .collect();
         match self.build(day, item, sq, Take::Short(&short)) {
