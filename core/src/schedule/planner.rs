@@ -478,8 +478,9 @@ struct Planner<'a> {
 /// Whom a session made by `build` takes.
 #[derive(Clone, Copy)]
 enum Take<'m> {
-    /// The members in the map (short of a quota of the item's category)
-    /// first, others only to make up the smallest group.
+    /// The members in the map (those the session is for: short of a quota
+    /// of the item's category, say) first, others only to make up the
+    /// smallest group.
     Short(&'m HashMap<usize, u32>),
     /// As `Short`, but at least one from the map: a session added to meet
     /// a quota.
@@ -850,8 +851,8 @@ impl<'a> Planner<'a> {
             .brigade
             .members_of(sq)
             .filter_map(|m| {
-                let gap = self.shortfall(self.member_ix[m.id.as_str()], &item.category, day);
                 let mi = self.member_ix[m.id.as_str()];
+                let gap = self.shortfall(mi, &item.category, day);
                 let urgent = item.trains.as_ref().is_some_and(|t| {
                     !self.trained.contains(&(mi, t.as_str()))
                         && self
@@ -1396,11 +1397,7 @@ impl<'a> Planner<'a> {
             for q in self.syl.quotas.iter().filter(|q| q.category == cat) {
                 let start = q.per.start_of(s.date);
                 let need = self.quota_window(q, start).2;
-                let done = self
-                    .cat_minutes
-                    .get(&(m, q.category.as_str(), start))
-                    .copied()
-                    .unwrap_or(0);
+                let done = self.cat_done(m, q.category.as_str(), start);
                 gain += u64::from(need.saturating_sub(done).min(s.minutes));
             }
         }
