@@ -1122,7 +1122,6 @@ impl<'a> Planner<'a> {
                 best_fail = best_fail.max((4, format!("only {} of the {} members needed are free at {} (others busy, resting, or at the day's limit of {} minutes)", free.len(), item.group_min, hm(s), self.syl.day.max_minutes_per_day)));
                 continue;
             }
-            free.sort_by_cached_key(|&m| key(self, m));
             // A session takes the members in the map, and others only to
             // make up the smallest group; an added one must take one of them.
             let short = free.iter().filter(|m| needy.contains_key(m)).count();
@@ -1137,6 +1136,13 @@ impl<'a> Planner<'a> {
                 continue;
             }
             let take = (item.group_max as usize).min(short.max(item.group_min as usize));
+            let rank = must.then(|| (short.min(take), !self.crowds_fill(day, sq, s, e)));
+            if let (Some(r), Some((b, _))) = (rank, &best)
+                && r <= *b
+            {
+                continue;
+            }
+            free.sort_by_cached_key(|&m| key(self, m));
             free.truncate(take);
             let mut members: Vec<String> = free
                 .iter()
@@ -1156,12 +1162,9 @@ impl<'a> Planner<'a> {
                 pinned: false,
                 added: must,
             };
-            if !must {
-                return Ok(session);
-            }
-            let rank = (short.min(take), !self.crowds_fill(day, sq, s, e));
-            if best.as_ref().is_none_or(|(r, _)| rank > *r) {
-                best = Some((rank, session));
+            match rank {
+                None => return Ok(session),
+                Some(r) => best = Some((r, session)),
             }
         }
         if let Some((_, session)) = best {
