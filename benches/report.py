@@ -288,7 +288,8 @@ def planning(rep):
         peer = (
             "CP-SAT not run"
             if theirs is None
-            else f"CP-SAT, 2 workers, 60 s: {theirs * 100:.1f}% "
+            else f"CP-SAT, 2 workers, 60 s, up to {cp.get('copies', 1)} sessions of an item a day: "
+            f"{theirs * 100:.1f}% "
             f"(bound {cp.get('coverage_bound', 0) * 100:.1f}%, {cp.get('violations')} violations, "
             f"{cp.get('seconds', 0):.0f} s, {cp.get('status')})"
         )

@@ -13,14 +13,21 @@ summed over every quota period and member, each member counted up to the
 quota: the same measure as Muster's `Plan::coverage`.
 
 The instance already applies duty, leave, the shift leader, skills and the
-equipment each squadron holds (see `muster_core::schedule::Instance`). The
-model adds: a session is open or not; an open session has one instructor
+equipment each squadron holds (see `muster_core::schedule::Instance`). It
+lists one candidate per day, squadron and item; Muster's rules let a
+squadron hold an item more than once a day (at other times, or with
+another instructor), so the model may hold each candidate up to `--copies`
+times (default 2; a copy opens only when the one before it does, and only
+the first counts as the rule occurrence). With one copy the model is not a
+relaxation of Muster's rules, and Muster can beat its bound. The model
+adds: a session is open or not; an open session has one instructor
 when its item needs one and between the item's fewest and most attendees,
 each allowed to attend; nobody is both; a member trains at most the day's
 limit of minutes, and their sessions plus the rest between them fit in the
 training day. Times of day are not modelled (nor are overlapping sessions
 sharing equipment), so the model is a relaxation of Muster's: its coverage
-is an upper bound on what a plan with times of day can reach.
+is an upper bound on what a plan with times of day and at most `--copies`
+sessions of an item a day can reach.
 
 The objective is quota coverage first, then as many of the items' rule
 occurrences as possible (Muster places every occurrence it can).
@@ -40,7 +47,12 @@ def main():
     ap.add_argument("instance", help="JSON written by muster plan --export-instance")
     ap.add_argument("--time-limit", type=float, default=60.0, help="seconds (default 60)")
     ap.add_argument("--workers", type=int, default=2, help="search workers (default 2)")
+    ap.add_argument("--copies", type=int, default=2,
+                    help="sessions of one item a squadron may hold a day (default 2)")
     args = ap.parse_args()
+    if args.copies < 1:
+        print("error: --copies must be at least 1", file=sys.stderr)
+        return 2
     try:
         with open(args.instance, encoding="utf-8") as f:
             inst = json.load(f)
@@ -54,7 +66,13 @@ def main():
     squadron = inst["squadrons"]
     max_day = inst["max_minutes_per_day"]
     rest = inst["rest_minutes"]
-    cands = inst["candidates"]
+    # Each candidate up to `copies` times; copy j > 0 opens only if copy j-1 does.
+    cands = []
+    copy_of = []
+    for c in inst["candidates"]:
+        for j in range(args.copies):
+            cands.append(dict(c, recurring=c["recurring"] and j == 0))
+            copy_of.append(len(cands) - 2 if j else None)
 
     m = cp_model.CpModel()
     open_ = []
@@ -73,6 +91,8 @@ def main():
             xs.append(v)
             m.AddImplication(v, y)
             per_member_day[p, c["date"]].append((c["minutes"], v))
+        if copy_of[k] is not None:
+            m.Add(y <= open_[copy_of[k]])
         m.Add(sum(xs) >= lo * y)
         m.Add(sum(xs) <= hi * y)
         if c["needs_instructor"]:
@@ -130,7 +150,8 @@ def main():
     out = {
         "status": solver.StatusName(status),
         "seconds": round(seconds, 1),
-        "candidates": len(cands),
+        "candidates": len(inst["candidates"]),
+        "copies": args.copies,
         "variables": len(open_) + len(attend) + len(teach) + len(cov),
         "required_hours": required / 60,
     }
@@ -146,16 +167,16 @@ def main():
     out["sessions"] = sum(solver.Value(y) for y in open_)
     out["rule_occurrences_placed"] = sum(solver.Value(y) for y in recurring)
     out["rule_occurrences"] = len(recurring)
-    out["violations"] = check(inst, solver, open_, attend, teach)
+    out["violations"] = check(inst, cands, solver, open_, attend, teach)
     print(json.dumps(out))
     return 0
 
 
-def check(inst, solver, open_, attend, teach):
+def check(inst, cands, solver, open_, attend, teach):
     """Re-checks the modelled hard rules on the solution; returns how many break."""
     bad = 0
     minutes = defaultdict(int)
-    for k, c in enumerate(inst["candidates"]):
+    for k, c in enumerate(cands):
         people = [p for p in c["eligible"] if solver.Value(attend[p, k])]
         teachers = [p for p in c["instructors"] if (p, k) in teach and solver.Value(teach[p, k])]
         if not solver.Value(open_[k]):

@@ -1,5 +1,8 @@
 //! The planner: a greedy constructive pass over the item occurrences in date
-//! order, then a bounded, seeded local search that evens out members' load.
+//! order, each taking the members short of its category's quota; sessions
+//! added where quotas are still short, all quotas at once, the most quota met
+//! per person-minute first; the rule sessions filled up with whoever is still
+//! free; then a bounded, seeded local search that evens out members' load.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
@@ -280,7 +283,15 @@ pub fn plan(
     let mut p = Planner::new(brigade, syllabus, options, tz);
     p.place_pins()?;
     let occurrences = p.occurrences()?;
+    for &(day, item) in &occurrences {
+        p.pending.entry(day).or_default().push(item);
+    }
     for (day, item) in occurrences {
+        if let Some(items) = p.pending.get_mut(&day)
+            && let Some(k) = items.iter().position(|i| i.id == item.id)
+        {
+            items.remove(k);
+        }
         for sq in p.squadrons_for(item) {
             if p.pinned_keys
                 .contains(&(day, item.id.clone(), sq.to_string()))
@@ -293,6 +304,7 @@ pub fn plan(
     if options.top_up {
         p.top_up();
     }
+    p.fill();
     p.search();
     Ok(p.finish())
 }
@@ -459,6 +471,38 @@ struct Planner<'a> {
     /// (member, skill) already in a planned session that trains the skill:
     /// their currency gap is closed, so they are no longer urgent.
     trained: HashSet<(usize, &'a str)>,
+    /// Day → items whose rule occurrence that day is still to be placed.
+    pending: HashMap<NaiveDate, Vec<&'a Item>>,
+}
+
+/// Whom a session made by `build` takes.
+#[derive(Clone, Copy)]
+enum Take<'m> {
+    /// The members in the map (those the session is for: short of a quota
+    /// of the item's category, say) first, others only to make up the
+    /// smallest group.
+    Short(&'m HashMap<usize, u32>),
+    /// As `Short`, but at least one from the map: a session added to meet
+    /// a quota.
+    Needy(&'m HashMap<usize, u32>),
+}
+
+/// One squadron's quota period that the top-up works on.
+struct Need<'a> {
+    q: &'a Quota,
+    /// First day of the period.
+    start: NaiveDate,
+    sq: &'a str,
+    /// The items of the quota's category the squadron holds.
+    items: Vec<&'a Item>,
+    /// (day, item index) already tried.
+    tried: HashSet<(NaiveDate, usize)>,
+    /// Constraint → the days it stopped a session, and the first reason.
+    fails: BTreeMap<&'static str, (BTreeSet<NaiveDate>, String)>,
+    /// The session found to add next, with its (day, item index).
+    next: Option<(Session, (NaiveDate, usize))>,
+    /// Nothing more can or need be added.
+    done: bool,
 }
 
 impl<'a> Planner<'a> {
@@ -508,6 +552,7 @@ impl<'a> Planner<'a> {
             expiry: HashMap::new(),
             top_up_fail: HashMap::new(),
             trained: HashSet::new(),
+            pending: HashMap::new(),
         };
         for x in opt.expiry {
             if let Some(&m) = p.member_ix.get(x.member.as_str()) {
@@ -786,22 +831,74 @@ impl<'a> Planner<'a> {
     }
 
     fn place(&mut self, day: NaiveDate, item: &'a Item, sq: &'a str) {
-        match self.build(day, item, sq, None) {
+        // Members short of a quota of the item's category, urgent to train
+        // its skill, or in it in the plan being replaced come first; the
+        // others wait for `fill`, after the top-up has had their time. So do
+        // those who could instruct an item still to be placed that day.
+        let pending = self.pending.get(&day).map_or(&[][..], Vec::as_slice);
+        let teaches_later = |m: &Member| {
+            pending.iter().any(|it| {
+                it.id != item.id
+                    && (it.squadrons.is_empty() || it.squadrons.iter().any(|x| x == sq))
+                    && it.instructor.as_ref().is_some_and(|skill| {
+                        m.skills.iter().any(|x| {
+                            &x.skill == skill && x.level >= it.instructor_level && x.is_current(day)
+                        })
+                    })
+            })
+        };
+        let short: HashMap<usize, u32> = self
+            .brigade
+            .members_of(sq)
+            .filter_map(|m| {
+                let mi = self.member_ix[m.id.as_str()];
+                let gap = self.shortfall(mi, &item.category, day);
+                let urgent = item.trains.as_ref().is_some_and(|t| {
+                    !self.trained.contains(&(mi, t.as_str()))
+                        && self
+                            .expiry_of(mi, t)
+                            .is_some_and(|u| (u - day).num_days() <= URGENT_DAYS)
+                });
+                let before = self
+                    .previous
+                    .contains(&(day, item.id.as_str(), sq, m.id.as_str()));
+                ((gap > 0 && !teaches_later(m)) || urgent || before).then_some((mi, gap))
+            })
+            .collect();
+        match self.build(day, item, sq, Take::Short(&short)) {
             Ok(s) => self.commit(s),
             Err((constraint, reason)) => self.miss(item, sq, constraint, reason, day),
         }
     }
 
+    /// Minutes member `m` is short of the quotas of `cat` in the periods
+    /// that hold `day`.
+    fn shortfall(&self, m: usize, cat: &str, day: NaiveDate) -> u32 {
+        self.syl
+            .quotas
+            .iter()
+            .filter(|q| q.category == cat)
+            .map(|q| {
+                let start = q.per.start_of(day);
+                let need = self.quota_window(q, start).2;
+                need.saturating_sub(self.cat_done(m, q.category.as_str(), start))
+            })
+            .sum()
+    }
+
     /// Builds a session of `item` for `sq` on `day` that keeps every hard
-    /// rule, or says which rule stops it. With `needy` (member → minutes short
-    /// of a quota), those members come first and the session must take one.
+    /// rule, or says which rule stops it; `take` says whom it takes.
     fn build(
         &self,
         day: NaiveDate,
         item: &'a Item,
         sq: &'a str,
-        needy: Option<&HashMap<usize, u32>>,
+        take: Take<'_>,
     ) -> Result<Session, (&'static str, String)> {
+        let (needy, must) = match take {
+            Take::Short(m) => (m, false),
+            Take::Needy(m) => (m, true),
+        };
         // Duty rules.
         if self.rota.squadron_on(day) == Some(sq) {
             match self.syl.duty.on_duty {
@@ -945,7 +1042,7 @@ impl<'a> Planner<'a> {
                     .map_or(i64::MAX - 1, |u| (u - day).num_days().max(0))
             });
             let urgent = expiry.min(URGENT_DAYS + 1);
-            let not_needy = needy.is_some_and(|n| !n.contains_key(&m));
+            let not_needy = !needy.contains_key(&m);
             let cat_done = per.map_or(0, |per| {
                 p.cat_minutes
                     .get(&(m, cat, per.start_of(day)))
@@ -973,6 +1070,11 @@ impl<'a> Planner<'a> {
                 .collect(),
         };
         let mut best_fail = (0u8, String::new());
+        // An added session goes at the time that takes the most members
+        // short of the quota, then that keeps clear of rule sessions with
+        // places left for `fill`, then the earliest; a rule occurrence at
+        // the earliest time it fits.
+        let mut best: Option<((usize, bool), Session)> = None;
         for s in starts {
             let e = s + len;
             if s < earliest {
@@ -1020,24 +1122,27 @@ impl<'a> Planner<'a> {
                 best_fail = best_fail.max((4, format!("only {} of the {} members needed are free at {} (others busy, resting, or at the day's limit of {} minutes)", free.len(), item.group_min, hm(s), self.syl.day.max_minutes_per_day)));
                 continue;
             }
-            free.sort_by_cached_key(|&m| key(self, m));
-            let mut take = item.group_max as usize;
-            if let Some(needy) = needy {
-                // An added session takes the members short of the quota, and
-                // others only to make up the smallest group.
-                let short = free.iter().filter(|m| needy.contains_key(m)).count();
-                if short == 0 {
-                    best_fail = best_fail.max((
-                        5,
-                        format!(
-                            "none of the members short of the quota who may attend is free at {}",
-                            hm(s)
-                        ),
-                    ));
-                    continue;
-                }
-                take = take.min(short.max(item.group_min as usize));
+            // A session takes the members in the map, and others only to
+            // make up the smallest group; an added one must take one of them.
+            let short = free.iter().filter(|m| needy.contains_key(m)).count();
+            if short == 0 && must {
+                best_fail = best_fail.max((
+                    5,
+                    format!(
+                        "none of the members short of the quota who may attend is free at {}",
+                        hm(s)
+                    ),
+                ));
+                continue;
             }
+            let take = (item.group_max as usize).min(short.max(item.group_min as usize));
+            let rank = must.then(|| (short.min(take), !self.crowds_fill(day, sq, s, e)));
+            if let (Some(r), Some((b, _))) = (rank, &best)
+                && r <= *b
+            {
+                continue;
+            }
+            free.sort_by_cached_key(|&m| key(self, m));
             free.truncate(take);
             let mut members: Vec<String> = free
                 .iter()
@@ -1055,8 +1160,14 @@ impl<'a> Planner<'a> {
                 members,
                 equipment: item.equipment.clone(),
                 pinned: false,
-                added: needy.is_some(),
+                added: must,
             };
+            match rank {
+                None => return Ok(session),
+                Some(r) => best = Some((r, session)),
+            }
+        }
+        if let Some((_, session)) = best {
             return Ok(session);
         }
         let r = if best_fail.1.is_empty() {
@@ -1069,6 +1180,27 @@ impl<'a> Planner<'a> {
             format!("no time in the day fits: {}", best_fail.1)
         };
         Err(("time", r))
+    }
+
+    /// True when minutes `s` to `e` of `day`, with the rest either side,
+    /// overlap a rule session of `sq` that has places left for `fill`.
+    fn crowds_fill(&self, day: NaiveDate, sq: &str, s: u32, e: u32) -> bool {
+        let rest = self.syl.day.rest_minutes;
+        self.by_day
+            .get(&(day, sq))
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.sessions[i])
+            .filter(|x| !x.added && !x.pinned)
+            .any(|x| {
+                let (a, b) = x.span_minutes();
+                a < e + rest
+                    && s < b + rest
+                    && self
+                        .syl
+                        .item(&x.item)
+                        .is_some_and(|it| (x.members.len() as u32) < it.group_max)
+            })
     }
 
     /// A session `build` could consider, before times of day: duty, equipment
@@ -1162,12 +1294,15 @@ impl<'a> Planner<'a> {
         self.cat_minutes.get(&(m, cat, start)).copied().unwrap_or(0)
     }
 
-    /// Adds sessions of a category's items where members are short of its
-    /// quota, period by period and squadron by squadron.
+    /// Adds sessions where members are short of a quota, every category,
+    /// period and squadron at once: each step adds the session that meets
+    /// the most quota per minute of the people in it (then the most quota),
+    /// so a scarce instructor or a member's last free hours go where they
+    /// count most rather than to whichever category comes first.
     fn top_up(&mut self) {
         let syl = self.syl;
+        let mut needs: Vec<Need<'a>> = Vec::new();
         for q in &syl.quotas {
-            let cat = q.category.as_str();
             let mut start = q.per.start_of(self.opt.from);
             while start <= self.opt.to {
                 for sq in &self.brigade.squadrons {
@@ -1175,29 +1310,124 @@ impl<'a> Planner<'a> {
                         .items
                         .iter()
                         .filter(|i| {
-                            i.category == cat
+                            i.category == q.category
                                 && (i.squadrons.is_empty() || i.squadrons.contains(&sq.id))
                         })
                         .collect();
                     if !items.is_empty() {
-                        self.top_up_period(q, start, sq.id.as_str(), &items);
+                        needs.push(Need {
+                            q,
+                            start,
+                            sq: sq.id.as_str(),
+                            items,
+                            tried: HashSet::new(),
+                            fails: BTreeMap::new(),
+                            next: None,
+                            done: false,
+                        });
                     }
                 }
                 start = q.per.next(start);
             }
         }
+        loop {
+            let mut best: Option<(usize, (u64, u64))> = None;
+            for (k, n) in needs.iter_mut().enumerate() {
+                if n.done {
+                    continue;
+                }
+                if n.next.is_none() {
+                    match self.next_session(n) {
+                        Some(found) => n.next = Some(found),
+                        None => {
+                            n.done = true;
+                            continue;
+                        }
+                    }
+                }
+                let Some((s, _)) = &n.next else {
+                    continue;
+                };
+                let value = self.gain(s);
+                if best.is_none_or(|(_, v)| value > v) {
+                    best = Some((k, value));
+                }
+            }
+            let Some((k, _)) = best else { break };
+            let Some((s, key)) = needs[k].next.take() else {
+                break;
+            };
+            // The same day and item may take a second session later, when
+            // the other days have none to give (every added session meets
+            // some of the quota, so this ends).
+            needs[k].tried.remove(&key);
+            let (day, sq) = (s.date, s.squadron.clone());
+            self.commit(s);
+            // Sessions found for the same squadron and day may no longer fit:
+            // look for them again.
+            for n in &mut needs {
+                if n.next
+                    .as_ref()
+                    .is_some_and(|(x, _)| x.date == day && x.squadron == sq)
+                    && let Some((_, key)) = n.next.take()
+                {
+                    n.tried.remove(&key);
+                }
+            }
+        }
+        for n in &needs {
+            if let Some(why) = self.top_up_why(n) {
+                self.top_up_fail
+                    .insert((n.q.category.as_str(), n.start, n.sq), why);
+            }
+        }
     }
 
-    /// Adds sessions for one squadron in one quota period until nobody who
-    /// may attend is short, or no day has room; then records why.
-    fn top_up_period(&mut self, q: &'a Quota, start: NaiveDate, sq: &'a str, items: &[&'a Item]) {
+    /// Quota minutes a session would meet, per 1000 minutes of its people's
+    /// time, and in all: the top-up adds the session with the most.
+    fn gain(&self, s: &Session) -> (u64, u64) {
+        let Some(item) = self.syl.item(&s.item) else {
+            return (0, 0);
+        };
+        let cat = item.category.as_str();
+        let mut gain = 0u64;
+        let mut people = 0u64;
+        for id in s.people() {
+            people += 1;
+            let Some(&m) = self.member_ix.get(id) else {
+                continue;
+            };
+            for q in self.syl.quotas.iter().filter(|q| q.category == cat) {
+                let start = q.per.start_of(s.date);
+                let need = self.quota_window(q, start).2;
+                let done = self.cat_done(m, q.category.as_str(), start);
+                gain += u64::from(need.saturating_sub(done).min(s.minutes));
+            }
+        }
+        let spent = people * u64::from(s.minutes);
+        (gain * 1000 / spent.max(1), gain)
+    }
+
+    /// The next session to add for one squadron's quota period, trying days
+    /// furthest from the category's sessions first; none when nobody who may
+    /// attend is short, or no day has room.
+    fn next_session(&self, n: &mut Need<'a>) -> Option<(Session, (NaiveDate, usize))> {
+        let (q, start, sq) = (n.q, n.start, n.sq);
         let cat = q.category.as_str();
         let (lo, hi, need) = self.quota_window(q, start);
-        let members: Vec<usize> = self
+        let needy: HashMap<usize, u32> = self
             .brigade
             .members_of(sq)
-            .map(|m| self.member_ix[m.id.as_str()])
+            .filter_map(|m| {
+                let m = self.member_ix[m.id.as_str()];
+                let done = self.cat_done(m, cat, start);
+                (done < need).then(|| (m, need - done))
+            })
             .collect();
+        if needy.is_empty() {
+            n.fails.clear();
+            return None;
+        }
         let days: Vec<NaiveDate> = lo.iter_days().take_while(|d| *d <= hi).collect();
         // Days the plan being replaced held an added session of this category:
         // tried first, so replanning keeps them.
@@ -1213,75 +1443,68 @@ impl<'a> Planner<'a> {
                     .collect()
             })
             .unwrap_or_default();
-        let mut tried: HashSet<(NaiveDate, usize)> = HashSet::new();
-        let mut fails: BTreeMap<&'static str, (BTreeSet<NaiveDate>, String)> = BTreeMap::new();
-        loop {
-            let needy: HashMap<usize, u32> = members
-                .iter()
-                .filter_map(|&m| {
-                    let done = self.cat_done(m, cat, start);
-                    (done < need).then(|| (m, need - done))
-                })
-                .collect();
-            if needy.is_empty() {
-                return;
-            }
-            // Spread: days furthest from this squadron's sessions of the
-            // category come first; the seed breaks ties.
-            let mut held: Vec<NaiveDate> = days
-                .iter()
-                .copied()
-                .filter(|d| {
-                    self.by_day.get(&(*d, sq)).is_some_and(|ix| {
-                        ix.iter().any(|&i| {
-                            self.syl
-                                .item(&self.sessions[i].item)
-                                .is_some_and(|it| it.category == cat)
-                        })
+        // Spread: days furthest from this squadron's sessions of the
+        // category come first; the seed breaks ties.
+        let mut held: Vec<NaiveDate> = days
+            .iter()
+            .copied()
+            .filter(|d| {
+                self.by_day.get(&(*d, sq)).is_some_and(|ix| {
+                    ix.iter().any(|&i| {
+                        self.syl
+                            .item(&self.sessions[i].item)
+                            .is_some_and(|it| it.category == cat)
                     })
                 })
-                .collect();
-            held.sort();
-            let gap = |d: NaiveDate| -> i64 {
-                let k = held.partition_point(|x| *x < d);
-                let after = held.get(k).map_or(i64::MAX, |x| (*x - d).num_days());
-                let prior = k
-                    .checked_sub(1)
-                    .and_then(|k| held.get(k))
-                    .map_or(i64::MAX, |x| (d - *x).num_days());
-                after.min(prior)
-            };
-            let seed = self.opt.seed;
-            let mut order = days.clone();
-            order.sort_by_cached_key(|d| {
-                let h = (d.num_days_from_ce() as u64 ^ seed).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-                (!before.contains(d), std::cmp::Reverse(gap(*d)), h)
-            });
-            let mut added = None;
-            'days: for d in order {
-                for (k, item) in items.iter().enumerate() {
-                    if !tried.insert((d, k)) {
-                        continue;
-                    }
-                    match self.build(d, item, sq, Some(&needy)) {
-                        Ok(s) => {
-                            added = Some(s);
-                            break 'days;
-                        }
-                        Err((c, r)) => {
-                            let f = fails.entry(c).or_insert_with(|| (BTreeSet::new(), r));
-                            f.0.insert(d);
-                        }
+            })
+            .collect();
+        held.sort();
+        let gap = |d: NaiveDate| -> i64 {
+            let k = held.partition_point(|x| *x < d);
+            let after = held.get(k).map_or(i64::MAX, |x| (*x - d).num_days());
+            let prior = k
+                .checked_sub(1)
+                .and_then(|k| held.get(k))
+                .map_or(i64::MAX, |x| (d - *x).num_days());
+            after.min(prior)
+        };
+        let seed = self.opt.seed;
+        let mut order = days;
+        order.sort_by_cached_key(|d| {
+            let h = (d.num_days_from_ce() as u64 ^ seed).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            (!before.contains(d), std::cmp::Reverse(gap(*d)), h)
+        });
+        for d in order {
+            for (k, item) in n.items.iter().enumerate() {
+                if !n.tried.insert((d, k)) {
+                    continue;
+                }
+                match self.build(d, item, sq, Take::Needy(&needy)) {
+                    Ok(s) => return Some((s, (d, k))),
+                    Err((c, r)) => {
+                        let f = n.fails.entry(c).or_insert_with(|| (BTreeSet::new(), r));
+                        f.0.insert(d);
                     }
                 }
             }
-            match added {
-                Some(s) => self.commit(s),
-                None => break,
-            }
+        }
+        None
+    }
+
+    /// Why no more sessions could be added for a quota period, when members
+    /// are still short of it.
+    fn top_up_why(&self, n: &Need<'a>) -> Option<String> {
+        let cat = n.q.category.as_str();
+        let (lo, hi, need) = self.quota_window(n.q, n.start);
+        let short = self
+            .brigade
+            .members_of(n.sq)
+            .any(|m| self.cat_done(self.member_ix[m.id.as_str()], cat, n.start) < need);
+        if !short {
+            return None;
         }
         let mut by: Vec<(&str, &(BTreeSet<NaiveDate>, String))> =
-            fails.iter().map(|(c, f)| (*c, f)).collect();
+            n.fails.iter().map(|(c, f)| (*c, f)).collect();
         by.sort_by_key(|(c, f)| (std::cmp::Reverse(f.0.len()), *c));
         let why: Vec<String> = by
             .iter()
@@ -1291,15 +1514,88 @@ impl<'a> Planner<'a> {
                 format!("{} day(s) {c} (e.g. {first}: {r})", d.len())
             })
             .collect();
-        let names: Vec<&str> = items.iter().map(|i| i.id.as_str()).collect();
-        self.top_up_fail.insert(
-            (cat, start, sq),
-            format!(
-                "no more `{cat}` sessions ({}) could be added for `{sq}` from {lo} to {hi}: {}",
-                names.join(", "),
-                why.join("; ")
-            ),
-        );
+        let names: Vec<&str> = n.items.iter().map(|i| i.id.as_str()).collect();
+        Some(format!(
+            "no more `{cat}` sessions ({}) could be added for `{}` from {lo} to {hi}: {}",
+            names.join(", "),
+            n.sq,
+            why.join("; ")
+        ))
+    }
+
+    /// Tops every rule session up to its group's most with squadron members
+    /// free to attend: those in it in the plan being replaced first, then
+    /// those short of the item's quota, then the least trained. Runs after the top-up, so a place in a session nobody needs
+    /// for a quota never costs anyone the time a quota session needed.
+    fn fill(&mut self) {
+        for si in 0..self.sessions.len() {
+            let s = &self.sessions[si];
+            if s.pinned || s.added {
+                continue;
+            }
+            let Some(item) = self.syl.item(&s.item) else {
+                continue;
+            };
+            let room = (item.group_max as usize).saturating_sub(s.members.len());
+            let Some(sq) = self.brigade.squadron(&s.squadron) else {
+                continue;
+            };
+            if room == 0 {
+                continue;
+            }
+            let (day, (a, b)) = (s.date, s.span_minutes());
+            let reserved = self.reserved_leader(day, &sq.id);
+            let mut free: Vec<usize> = self
+                .brigade
+                .members_of(&sq.id)
+                .filter(|m| {
+                    reserved != Some(m.id.as_str())
+                        && on_leave(&self.syl.leave, &m.id, day).is_none()
+                        && Self::has_skills(m, &item.requires, day)
+                        && !s.people().any(|p| p == m.id)
+                })
+                .map(|m| self.member_ix[m.id.as_str()])
+                .filter(|&m| self.free(m, day, a, b))
+                .collect();
+            free.sort_by_cached_key(|&m| {
+                let id = self.brigade.members[m].id.as_str();
+                (
+                    !self
+                        .previous
+                        .contains(&(day, item.id.as_str(), sq.id.as_str(), id)),
+                    self.shortfall(m, &item.category, day) == 0,
+                    self.minutes[m],
+                    self.tiebreak[m],
+                )
+            });
+            free.truncate(room);
+            for m in free {
+                self.join(si, m);
+            }
+        }
+    }
+
+    /// Adds member `m` to session `si`; the caller has checked they may attend.
+    fn join(&mut self, si: usize, m: usize) {
+        let s = &mut self.sessions[si];
+        s.members.push(self.brigade.members[m].id.clone());
+        s.members.sort();
+        let (day, len, span) = (s.date, s.minutes, s.span_minutes());
+        let Some(item) = self.syl.item(&s.item) else {
+            return;
+        };
+        let cat = item.category.as_str();
+        if let Some(t) = &item.trains {
+            self.trained.insert((m, t.as_str()));
+        }
+        self.busy.entry((day, m)).or_default().push(span);
+        self.minutes[m] += len;
+        for per in self.periods_of(cat) {
+            *self
+                .cat_minutes
+                .entry((m, cat, per.start_of(day)))
+                .or_default() += len;
+        }
     }
 
     /// True when moving `len` minutes of `cat` on `day` from member `out` to

@@ -12,6 +12,10 @@ const BRIGADE: &str = include_str!("../../../tests/data/schedule/brigade.toml");
 const SYLLABUS: &str = include_str!("../../../tests/data/schedule/syllabus.toml");
 const INFEASIBLE: &str = include_str!("../../../tests/data/schedule/infeasible.toml");
 const TOP_UP: &str = include_str!("../../../tests/data/schedule/top-up.toml");
+const SOLO_BRIGADE: &str = include_str!("../../../tests/data/schedule/solo-brigade.toml");
+const SCARCE_INSTRUCTOR: &str = include_str!("../../../tests/data/schedule/scarce-instructor.toml");
+const ONE_DAY: &str = include_str!("../../../tests/data/schedule/one-day.toml");
+const DAILY_PHYSICAL: &str = include_str!("../../../tests/data/schedule/daily-physical.toml");
 const YEAR_BRIGADE: &str = include_str!("../../../tests/data/schedule/year-brigade.toml");
 const YEAR_SYLLABUS: &str = include_str!("../../../tests/data/schedule/year-syllabus.toml");
 
@@ -351,16 +355,86 @@ fn quota_is_met_only_thanks_to_added_sessions() {
 fn quotas_that_added_sessions_cannot_meet_are_explained() {
     let b = brigade();
     // Wangmudu's only instructor is away every day it is not on duty after
-    // Wednesday, and Nantang has
-    // too few wind extinguishers after a breakdown.
+    // Wednesday, and Nantang has too few wind extinguishers after a breakdown
+    // on every day it is not on duty.
     let text = format!(
-        "{TOP_UP}\n[[leave]]\nmember = \"g1\"\nfrom = \"2027-01-07\"\nto = \"2027-01-08\"\nreason = \"training course\"\n\n[[leave]]\nmember = \"g1\"\nfrom = \"2027-01-10\"\nto = \"2027-01-10\"\nreason = \"training course\"\n\n[[outages]]\nsquadron = \"nantang\"\nequipment = \"wind-extinguisher\"\ncount = 3\nfrom = \"2027-01-06\"\nto = \"2027-01-10\"\nreason = \"impeller cracked\"\n"
+        "{TOP_UP}\n[[leave]]\nmember = \"g1\"\nfrom = \"2027-01-07\"\nto = \"2027-01-08\"\nreason = \"training course\"\n\n[[leave]]\nmember = \"g1\"\nfrom = \"2027-01-10\"\nto = \"2027-01-10\"\nreason = \"training course\"\n\n[[outages]]\nsquadron = \"nantang\"\nequipment = \"wind-extinguisher\"\ncount = 3\nfrom = \"2027-01-05\"\nto = \"2027-01-10\"\nreason = \"impeller cracked\"\n"
     );
     let s = syllabus(&text);
     let p = plan(&b, &s, &PlanOptions::new(day(2027, 1, 4), day(2027, 1, 10))).unwrap();
     assert_eq!(verify(&b, &s, &p), []);
     assert!(p.coverage.ratio() < 1.0);
     insta::assert_snapshot!("top_up_infeasible", summary(&p));
+}
+
+/// The one-squadron brigade and a syllabus for it.
+fn solo(text: &str) -> (Brigade, Syllabus) {
+    let b = Brigade::parse("solo-brigade.toml", SOLO_BRIGADE).unwrap();
+    let s = Syllabus::parse("syllabus.toml", text, &b).unwrap();
+    (b, s)
+}
+
+#[test]
+fn a_scarce_instructor_teaches_where_the_quota_gains_most() {
+    let (b, s) = solo(SCARCE_INSTRUCTOR);
+    let p = plan(&b, &s, &PlanOptions::new(day(2027, 1, 4), day(2027, 1, 10))).unwrap();
+    assert_eq!(verify(&b, &s, &p), []);
+    // Five people need 3 hours of water and 2 of landslide; the instructor
+    // can give two 2-hour sessions in the week. A second water session would
+    // add an hour each (15 of 25 member-hours in all, as topping up one
+    // category after the other gave); a landslide session adds two (20).
+    assert_eq!(p.coverage.required_hours, 25.0);
+    assert_eq!(p.coverage.met_hours, 20.0, "{}", summary(&p));
+    let mut items: Vec<&str> = p.sessions.iter().map(|x| x.item.as_str()).collect();
+    items.sort();
+    assert_eq!(items, ["rope-rescue", "shoring"], "{}", summary(&p));
+    insta::assert_snapshot!("scarce_instructor", summary(&p));
+}
+
+#[test]
+fn the_top_up_adds_a_second_session_on_the_only_day_there_is() {
+    let (b, s) = solo(ONE_DAY);
+    let p = plan(&b, &s, &PlanOptions::new(day(2027, 1, 4), day(2027, 1, 10))).unwrap();
+    assert_eq!(verify(&b, &s, &p), []);
+    assert_eq!(p.coverage.met_hours, 20.0, "{}", summary(&p));
+    let starts: Vec<String> = p
+        .sessions
+        .iter()
+        .map(|x| format!("{} {}", x.date, x.start.format("%H:%M")))
+        .collect();
+    assert_eq!(starts, ["2027-01-04 08:00", "2027-01-04 10:30"]);
+    assert!(p.unmet.is_empty(), "{:?}", p.unmet);
+}
+
+#[test]
+fn a_session_without_a_quota_leaves_time_for_the_quotas() {
+    let (b, s) = solo(DAILY_PHYSICAL);
+    let opts = PlanOptions::new(day(2027, 1, 4), day(2027, 1, 10));
+    let p = plan(&b, &s, &opts).unwrap();
+    assert_eq!(verify(&b, &s, &p), []);
+    // Physical training (no quota) every day for everyone would leave no
+    // room for a 2-hour fire session in a 2-hour day, and no fire hours.
+    assert_eq!(p.coverage.required_hours, 10.0);
+    assert_eq!(p.coverage.met_hours, 10.0, "{}", summary(&p));
+    // Everyone still trains physically on every day but their fire day.
+    let physical: usize = p
+        .sessions
+        .iter()
+        .filter(|x| x.item == "physical")
+        .map(|x| x.members.len())
+        .sum();
+    assert_eq!(physical, 7 * 5 - 5, "{}", summary(&p));
+    // Without the top-up the rule sessions are filled as before.
+    let rules = plan(&b, &s, &opts.clone().top_up(false)).unwrap();
+    assert!(
+        rules
+            .sessions
+            .iter()
+            .all(|x| x.item == "physical" && x.members.len() == 5),
+        "{}",
+        summary(&rules)
+    );
+    insta::assert_snapshot!("daily_physical", summary(&p));
 }
 
 #[test]
