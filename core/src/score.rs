@@ -219,22 +219,7 @@ impl ScoreCard {
                 ));
             }
         };
-        let mut tasks: BTreeMap<String, TaskDetail> = input
-            .tasks
-            .iter()
-            .map(|(id, run)| {
-                (
-                    id.clone(),
-                    TaskDetail {
-                        seconds: run.end - run.start,
-                        status: run.status,
-                        rating: run.rating,
-                        points: None,
-                        note: None,
-                    },
-                )
-            })
-            .collect();
+        let mut tasks = task_details(input);
         match o.get("tasks") {
             None | Some(Value::Null) => {}
             Some(Value::Object(per_task)) => {
@@ -290,6 +275,70 @@ impl ScoreCard {
             scorer,
         })
     }
+
+    /// A card from a result the scorer gives as values rather than JSON, as
+    /// Rust scorers do: the same checks as [`ScoreCard::from_output`] (a
+    /// finite total, at most [`MAX_NOTES`] notes, no reason or note longer
+    /// than [`MAX_NOTE_LEN`] bytes), with the per-task detail taken from the
+    /// record.
+    pub fn from_parts(
+        total: f64,
+        status: ScoreStatus,
+        reason: String,
+        notes: Vec<String>,
+        input: &ScoreInput,
+        scorer: ScorerId,
+    ) -> Result<ScoreCard, String> {
+        if !total.is_finite() {
+            return Err(format!(
+                "`total` must be a finite number, found the number {total}"
+            ));
+        }
+        if reason.len() > MAX_NOTE_LEN {
+            return Err(format!(
+                "`reason` must be a string of at most {MAX_NOTE_LEN} bytes, found a long string"
+            ));
+        }
+        if notes.len() > MAX_NOTES {
+            return Err(format!(
+                "`notes` must be a list of at most {MAX_NOTES} strings, found a list"
+            ));
+        }
+        if notes.iter().any(|n| n.len() > MAX_NOTE_LEN) {
+            return Err(format!(
+                "`notes` must hold strings of at most {MAX_NOTE_LEN} bytes, found a long string"
+            ));
+        }
+        Ok(ScoreCard {
+            total,
+            status,
+            reason,
+            notes,
+            tasks: task_details(input),
+            scorer,
+        })
+    }
+}
+
+/// Each task's time, status and rating from the record, with no points or
+/// note yet.
+fn task_details(input: &ScoreInput) -> BTreeMap<String, TaskDetail> {
+    input
+        .tasks
+        .iter()
+        .map(|(id, run)| {
+            (
+                id.clone(),
+                TaskDetail {
+                    seconds: run.end - run.start,
+                    status: run.status,
+                    rating: run.rating,
+                    points: None,
+                    note: None,
+                },
+            )
+        })
+        .collect()
 }
 
 fn json_kind(v: &serde_json::Value) -> String {
@@ -482,13 +531,11 @@ impl Scorer for TimeBonusScorer {
                 .ok_or_else(|| fail(format!("params.{key} must be a number")))
         };
         let card = |total: f64, status: ScoreStatus, reason: &str, notes: Vec<String>| {
-            let out = serde_json::json!({ "total": total, "status": status, "reason": reason, "notes": notes });
-            ScoreCard::from_output(&out, input, self.id.clone()).map_err(|message| {
-                ScoreError::Output {
+            ScoreCard::from_parts(total, status, reason.into(), notes, input, self.id.clone())
+                .map_err(|message| ScoreError::Output {
                     script: self.id.name.clone(),
                     message,
-                }
-            })
+                })
         };
         for id in &input.critical {
             if input
@@ -528,5 +575,86 @@ impl Scorer for TimeBonusScorer {
             ));
         }
         card(total, ScoreStatus::Valid, "", notes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::{Penalty, TaskRun};
+
+    fn input() -> ScoreInput {
+        let run = |start: f64, end: f64| TaskRun {
+            start,
+            end,
+            status: TaskStatus::Done,
+            rating: None,
+        };
+        ScoreInput {
+            scenario: "s".into(),
+            version: "1.0.0".into(),
+            team: "t".into(),
+            attempt: 1,
+            elapsed: 90.0,
+            time_limit: Some(100.0),
+            critical: vec!["a".into()],
+            tasks: [
+                ("a".to_string(), run(0.0, 30.0)),
+                ("b".into(), run(30.0, 90.0)),
+            ]
+            .into_iter()
+            .collect(),
+            penalties: Vec::<Penalty>::new(),
+        }
+    }
+
+    fn id() -> ScorerId {
+        ScorerId::new(ScorerKind::Native, "test", b"test")
+    }
+
+    #[test]
+    fn from_parts_gives_the_same_card_as_from_output() {
+        let notes = vec!["time bonus 0.5".to_string()];
+        let parts = ScoreCard::from_parts(
+            100.5,
+            ScoreStatus::Valid,
+            String::new(),
+            notes.clone(),
+            &input(),
+            id(),
+        )
+        .unwrap();
+        let json = serde_json::json!({
+            "total": 100.5, "status": "valid", "reason": "", "notes": notes,
+        });
+        assert_eq!(
+            parts,
+            ScoreCard::from_output(&json, &input(), id()).unwrap()
+        );
+        assert_eq!(parts.tasks["b"].seconds, 60.0);
+    }
+
+    #[test]
+    fn from_parts_refuses_what_from_output_refuses() {
+        let card = |total: f64, reason: &str, notes: Vec<String>| {
+            ScoreCard::from_parts(total, ScoreStatus::Dq, reason.into(), notes, &input(), id())
+                .unwrap_err()
+        };
+        assert_eq!(
+            card(f64::NAN, "", vec![]),
+            "`total` must be a finite number, found the number NaN"
+        );
+        assert_eq!(
+            card(0.0, &"x".repeat(MAX_NOTE_LEN + 1), vec![]),
+            "`reason` must be a string of at most 1024 bytes, found a long string"
+        );
+        assert_eq!(
+            card(0.0, "", vec![String::new(); MAX_NOTES + 1]),
+            "`notes` must be a list of at most 256 strings, found a list"
+        );
+        assert_eq!(
+            card(0.0, "", vec!["y".repeat(MAX_NOTE_LEN + 1)]),
+            "`notes` must hold strings of at most 1024 bytes, found a long string"
+        );
     }
 }
