@@ -144,6 +144,11 @@ impl DrillRecord {
     }
 }
 
+/// The ids of `scenario`'s tasks, in file order.
+fn task_ids(scenario: &Scenario) -> Vec<&str> {
+    scenario.tasks().iter().map(|t| t.id.as_str()).collect()
+}
+
 struct RecordDecoder<'a, 'm> {
     map: &'a SourceMap<'m>,
     diags: &'a mut Diagnostics,
@@ -320,12 +325,7 @@ impl RecordDecoder<'_, '_> {
             self.error(&node.span, None, msg);
             return None;
         };
-        let ids: Vec<&str> = self
-            .scenario
-            .tasks()
-            .iter()
-            .map(|t| t.id.as_str())
-            .collect();
+        let ids = task_ids(self.scenario);
         let mut out = BTreeMap::new();
         let mut ok = true;
         for e in entries {
@@ -450,12 +450,7 @@ impl RecordDecoder<'_, '_> {
             self.error(&node.span, None, msg);
             return None;
         };
-        let ids: Vec<&str> = self
-            .scenario
-            .tasks()
-            .iter()
-            .map(|t| t.id.as_str())
-            .collect();
+        let ids = task_ids(self.scenario);
         let mut out = Vec::new();
         let mut ok = true;
         for item in items {

@@ -2,18 +2,12 @@
 //! empty folder: create → attempts → protest → decision → publish, then
 //! `muster ledger verify`; and every refused step leaves the ledger as it was.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn data(relative: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../tests/data/compete")
-        .join(relative)
-}
+use std::path::Path;
+use std::process::Output;
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use common::{assert_exit, data, muster_in, text};
 
 /// A folder holding the monthly competition's files under the names a judge
 /// would give them, and a ledger `muster.db` made on first use.
@@ -32,7 +26,7 @@ impl Desk {
             ("rejudge-attempts.json", "drill-attempts.json"),
             ("rejudge-cards.json", "cards.json"),
         ] {
-            std::fs::copy(data(from), dir.path().join(to)).unwrap();
+            std::fs::copy(data(&format!("compete/{from}")), dir.path().join(to)).unwrap();
         }
         Desk { dir }
     }
@@ -46,24 +40,13 @@ impl Desk {
     }
 
     fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_muster"))
-            .args(args)
-            .current_dir(self.path())
-            .env("NO_COLOR", "1")
-            .output()
-            .expect("the muster binary runs")
+        muster_in(self.path(), args)
     }
 
     /// Runs a command that must succeed and returns its stdout.
     fn ok(&self, args: &[&str]) -> String {
         let out = self.run(args);
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{args:?}\n{}{}",
-            text(&out.stdout),
-            text(&out.stderr)
-        );
+        assert_exit(&out, 0, args);
         text(&out.stdout)
     }
 
@@ -72,13 +55,7 @@ impl Desk {
     fn refused(&self, args: &[&str]) -> String {
         let before = self.tip();
         let out = self.run(args);
-        assert_eq!(
-            out.status.code(),
-            Some(1),
-            "{args:?}\n{}{}",
-            text(&out.stdout),
-            text(&out.stderr)
-        );
+        assert_exit(&out, 1, args);
         assert_eq!(self.tip(), before, "{args:?} changed the ledger");
         text(&out.stderr).trim_end().to_string()
     }
@@ -411,37 +388,30 @@ fn an_upheld_protest_against_a_team_corrects_a_members_attempt() {
     ];
     desk.ok(&lodge);
     // --entrant without the corrected attempt is a usage error and writes nothing.
+    let uphold = |reason: &'static str, correction: &[&'static str]| {
+        let mut args = vec![
+            "compete",
+            "protest",
+            "decide",
+            "2026-12",
+            "p5",
+            "--uphold",
+            "--reason",
+            reason,
+            "--entrant",
+            "w2",
+        ];
+        args.extend_from_slice(correction);
+        args
+    };
     let before = desk.tip();
-    let out = desk.run(&[
-        "compete",
-        "protest",
-        "decide",
-        "2026-12",
-        "p5",
-        "--uphold",
-        "--reason",
-        "-",
-        "--entrant",
-        "w2",
-    ]);
+    let out = desk.run(&uphold("-", &[]));
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
     assert_eq!(desk.tip(), before);
-    desk.ok(&[
-        "compete",
-        "protest",
-        "decide",
-        "2026-12",
-        "p5",
-        "--uphold",
-        "--reason",
+    desk.ok(&uphold(
         "the late start was the starter's",
-        "--entrant",
-        "w2",
-        "--attempt",
-        "1",
-        "--time",
-        "60",
-    ]);
+        &["--attempt", "1", "--time", "60"],
+    ));
     let s: serde_json::Value = serde_json::from_str(&desk.ok(&[
         "compete",
         "standings",

@@ -2,55 +2,44 @@
 //! JSON, calendars, CSV, pins, the ledger, and every bad input's message and
 //! exit code (1 input wrong, 2 usage; see src/out.rs).
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+
+use std::path::Path;
+use std::process::Output;
 
 use serde_json::Value;
 
-fn muster(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_muster"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the muster binary runs")
-}
+use common::{data, muster, path, text};
 
-fn data(relative: &str) -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../tests/data/schedule")
-        .join(relative)
-        .display()
-        .to_string()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn path(p: &Path) -> String {
-    p.display().to_string()
+/// `muster plan` for `brigade` and `syllabus` over the days `from` to `to`,
+/// with extra arguments.
+fn plan_for(brigade: &str, syllabus: &str, [from, to]: [&str; 2], extra: &[&str]) -> Output {
+    let mut args = vec![
+        "plan",
+        "--brigade",
+        brigade,
+        "--syllabus",
+        syllabus,
+        "--from",
+        from,
+        "--to",
+        to,
+    ];
+    args.extend_from_slice(extra);
+    muster(&args)
 }
 
 /// `muster plan` on the small test brigade and the top-up syllabus for the
 /// week of 2027-01-04, with extra arguments.
 fn plan(extra: &[&str]) -> Output {
-    let brigade = data("brigade.toml");
-    let syllabus = data("top-up.toml");
-    let mut args = vec![
-        "plan",
-        "--brigade",
-        &brigade,
-        "--syllabus",
-        &syllabus,
-        "--from",
-        "2027-01-04",
-        "--to",
-        "2027-01-10",
-        "--seed",
-        "3",
-    ];
+    let mut args = vec!["--seed", "3"];
     args.extend_from_slice(extra);
-    muster(&args)
+    plan_for(
+        &data("schedule/brigade.toml"),
+        &data("schedule/top-up.toml"),
+        ["2027-01-04", "2027-01-10"],
+        &args,
+    )
 }
 
 fn plan_json(extra: &[&str]) -> Value {
@@ -243,33 +232,23 @@ fn a_pins_file_that_is_not_json_sessions_is_refused_with_line_and_column() {
 
 #[test]
 fn a_reversed_date_range_is_a_usage_error() {
-    let out = muster(&[
-        "plan",
-        "--brigade",
-        &data("brigade.toml"),
-        "--syllabus",
-        &data("top-up.toml"),
-        "--from",
-        "2027-01-10",
-        "--to",
-        "2027-01-04",
-    ]);
+    let out = plan_for(
+        &data("schedule/brigade.toml"),
+        &data("schedule/top-up.toml"),
+        ["2027-01-10", "2027-01-04"],
+        &[],
+    );
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
         text(&out.stderr),
         "error: --to 2027-01-04 is before --from 2027-01-10; give a last day on or after the first\n"
     );
-    let out = muster(&[
-        "plan",
-        "--brigade",
+    let out = plan_for(
         "builtin:brigade.toml",
-        "--syllabus",
         "builtin:syllabus.toml",
-        "--from",
-        "2027-01-01",
-        "--to",
-        "2029-01-02",
-    ]);
+        ["2027-01-01", "2029-01-02"],
+        &[],
+    );
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
         text(&out.stderr),
@@ -286,17 +265,12 @@ fn a_bad_syllabus_line_is_reported_with_line_and_column() {
         "[duty]\ncycle = [\"nantang\"]\nanchor = \"2027-01-01\"\n\n[[quotas]]\ncategory = \"fire\"\nhours = 6\nper = \"fortnight\"\n",
     )
     .unwrap();
-    let out = muster(&[
-        "plan",
-        "--brigade",
-        &data("brigade.toml"),
-        "--syllabus",
+    let out = plan_for(
+        &data("schedule/brigade.toml"),
         &path(&bad),
-        "--from",
-        "2027-01-04",
-        "--to",
-        "2027-01-10",
-    ]);
+        ["2027-01-04", "2027-01-10"],
+        &[],
+    );
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);
     assert!(
@@ -390,24 +364,12 @@ squadrons = ["nantang"]
     .unwrap();
     let db = dir.path().join("ledger.db");
     ledger_with_lapsing_pump(&db);
+    let brigade = data("schedule/brigade.toml");
+    let syl = path(&syllabus);
     let run = |extra: &[&str]| -> Value {
-        let mut args = vec!["plan", "--brigade"];
-        let brigade = data("brigade.toml");
-        let syl = path(&syllabus);
-        args.extend_from_slice(&[
-            &brigade,
-            "--syllabus",
-            &syl,
-            "--from",
-            "2027-01-04",
-            "--to",
-            "2027-01-17",
-            "--seed",
-            "5",
-            "--json",
-        ]);
+        let mut args = vec!["--seed", "5", "--json"];
         args.extend_from_slice(extra);
-        let out = muster(&args);
+        let out = plan_for(&brigade, &syl, ["2027-01-04", "2027-01-17"], &args);
         assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
         serde_json::from_slice(&out.stdout).unwrap()
     };
@@ -425,19 +387,12 @@ squadrons = ["nantang"]
     assert_eq!(with, "2027-01-04");
     assert!(!without.is_empty() && without > with, "{without} vs {with}");
     // The table says what it read.
-    let out = muster(&[
-        "plan",
-        "--brigade",
-        &data("brigade.toml"),
-        "--syllabus",
-        &path(&syllabus),
-        "--from",
-        "2027-01-04",
-        "--to",
-        "2027-01-10",
-        "--db",
-        &path(&db),
-    ]);
+    let out = plan_for(
+        &brigade,
+        &syl,
+        ["2027-01-04", "2027-01-10"],
+        &["--db", &path(&db)],
+    );
     assert!(
         text(&out.stdout).starts_with(&format!(
             "Ledger {}: 0 training records and 1 qualifications read\n",
@@ -479,9 +434,10 @@ fn the_instance_is_exported_for_another_solver() {
     }
 }
 
-#[test]
-fn drill_feasible_table_and_json() {
-    let args = [
+/// `muster drill feasible` for the built-in initial attack with the built-in
+/// brigade on 2026-12-01, with extra arguments.
+fn feasible(extra: &[&str]) -> Output {
+    let mut args = vec![
         "drill",
         "feasible",
         "builtin:forest-fire.initial-attack",
@@ -489,10 +445,14 @@ fn drill_feasible_table_and_json() {
         "builtin:brigade.toml",
         "--date",
         "2026-12-01",
-        "--syllabus",
-        "builtin:syllabus.toml",
     ];
-    let out = muster(&args);
+    args.extend_from_slice(extra);
+    muster(&args)
+}
+
+#[test]
+fn drill_feasible_table_and_json() {
+    let out = feasible(&["--syllabus", "builtin:syllabus.toml"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let s = text(&out.stdout);
     assert!(
@@ -502,9 +462,7 @@ fn drill_feasible_table_and_json() {
         "{s}"
     );
     assert!(s.contains("levelled length"), "{s}");
-    let mut json_args = args.to_vec();
-    json_args.push("--json");
-    let out = muster(&json_args);
+    let out = feasible(&["--syllabus", "builtin:syllabus.toml", "--json"]);
     assert_eq!(out.status.code(), Some(0));
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["date"], "2026-12-01");
@@ -519,31 +477,13 @@ fn drill_feasible_table_and_json() {
 
 #[test]
 fn drill_feasible_bad_inputs() {
-    let out = muster(&[
-        "drill",
-        "feasible",
-        "builtin:forest-fire.initial-attack",
-        "--brigade",
-        "builtin:brigade.toml",
-        "--date",
-        "2026-12-01",
-        "--squadron",
-        "atlantis",
-    ]);
+    let out = feasible(&["--squadron", "atlantis"]);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         text(&out.stderr),
         "builtin:brigade.toml: error: unknown squadron `atlantis`; the squadrons are: nantang, wuyun, wangmudu\n"
     );
-    let out = muster(&[
-        "drill",
-        "feasible",
-        "builtin:forest-fire.initial-attack",
-        "--brigade",
-        "builtin:brigade.toml",
-        "--date",
-        "2026-12-01",
-    ]);
+    let out = feasible(&[]);
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
         text(&out.stderr),

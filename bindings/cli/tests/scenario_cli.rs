@@ -1,49 +1,45 @@
 //! The `muster scenario` commands as a trainer runs them.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod common;
 
-fn muster(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_muster"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the muster binary runs")
-}
+use std::process::Command;
 
-fn data(relative: &str) -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../tests/data")
-        .join(relative)
-        .display()
-        .to_string()
-}
+use common::{data, fails, muster, ok, path, repo, text};
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+/// `muster scenario show` on the initial attack file as JSON, 2000 runs, seed 5.
+fn show_json() -> serde_json::Value {
+    let out = muster(&[
+        "scenario",
+        "show",
+        &data("scenarios/initial-attack.toml"),
+        "--json",
+        "--runs",
+        "2000",
+        "--seed",
+        "5",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    serde_json::from_slice(&out.stdout).unwrap()
 }
 
 #[test]
 fn check_passes_a_valid_scenario() {
-    let out = muster(&["scenario", "check", &data("scenarios/initial-attack.toml")]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    assert!(
-        text(&out.stdout)
-            .contains("forest-fire.initial-attack 1.0.0 (8 tasks, 44m on likely durations)")
-    );
+    let out = ok(&["scenario", "check", &data("scenarios/initial-attack.toml")]);
+    assert!(out.contains("forest-fire.initial-attack 1.0.0 (8 tasks, 44m on likely durations)"));
 }
 
 #[test]
 fn check_prints_editor_diagnostics_and_exits_1() {
     let bad = data("scenarios/bad/unknown-after.toml");
-    let out = muster(&[
-        "scenario",
-        "check",
-        &data("scenarios/initial-attack.toml"),
-        &bad,
-    ]);
-    assert_eq!(out.status.code(), Some(1));
-    let err = text(&out.stderr);
+    let err = fails(
+        1,
+        &[
+            "scenario",
+            "check",
+            &data("scenarios/initial-attack.toml"),
+            &bad,
+        ],
+    );
     assert!(
         err.contains(&format!(
             "{bad}:22:10: error: task `move`: `after` names unknown task `mustr`; did you mean `muster`?"
@@ -65,9 +61,8 @@ fn check_json_reports_each_file() {
 
 #[test]
 fn a_missing_file_is_an_input_error() {
-    let out = muster(&["scenario", "check", "no-such-file.toml"]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).starts_with("no-such-file.toml: error: cannot read the file:"));
+    let err = fails(1, &["scenario", "check", "no-such-file.toml"]);
+    assert!(err.starts_with("no-such-file.toml: error: cannot read the file:"));
 }
 
 #[test]
@@ -84,9 +79,7 @@ fn usage_errors_exit_2() {
 
 #[test]
 fn show_prints_the_table_and_estimates() {
-    let out = muster(&["scenario", "show", "builtin:forest-fire.initial-attack"]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    let s = text(&out.stdout);
+    let s = ok(&["scenario", "show", "builtin:forest-fire.initial-attack"]);
     assert!(
         s.contains("Initial attack on a surface fire 地表火初期扑救"),
         "{s}"
@@ -104,35 +97,14 @@ fn show_prints_the_table_and_estimates() {
 
 #[test]
 fn show_json_has_the_same_figures() {
-    let out = muster(&[
-        "scenario",
-        "show",
-        &data("scenarios/initial-attack.toml"),
-        "--json",
-        "--runs",
-        "2000",
-        "--seed",
-        "5",
-    ]);
-    assert_eq!(out.status.code(), Some(0));
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = show_json();
     assert_eq!(v["length_secs"], 2640);
     assert_eq!(v["critical_path"][3], "control-line");
     assert_eq!(v["monte_carlo"]["runs"], 2000);
     assert_eq!(v["monte_carlo"]["seed"], 5);
     assert_eq!(v["tasks"][3]["slack"], "1m");
     let p50 = v["monte_carlo"]["p50_secs"].as_f64().unwrap();
-    let again = muster(&[
-        "scenario",
-        "show",
-        &data("scenarios/initial-attack.toml"),
-        "--json",
-        "--runs",
-        "2000",
-        "--seed",
-        "5",
-    ]);
-    let w: serde_json::Value = serde_json::from_slice(&again.stdout).unwrap();
+    let w = show_json();
     assert_eq!(w["monte_carlo"]["p50_secs"].as_f64().unwrap(), p50);
 }
 
@@ -146,16 +118,15 @@ fn graph_writes_each_format() {
         ("svg", "<svg"),
     ] {
         let file = dir.join(format!("g.{format}"));
-        let out = muster(&[
+        ok(&[
             "scenario",
             "graph",
             &data("scenarios/initial-attack.toml"),
             "--format",
             format,
             "-o",
-            &file.display().to_string(),
+            &path(&file),
         ]);
-        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
         assert!(
             std::fs::read_to_string(&file).unwrap().starts_with(head),
             "{format}"
@@ -166,28 +137,22 @@ fn graph_writes_each_format() {
 
 #[test]
 fn unknown_builtin_lists_the_builtins() {
-    let out = muster(&["scenario", "show", "builtin:flood"]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("builtin:flood: error: no built-in scenario `flood`; the built-ins are: forest-fire.initial-attack"));
+    let err = fails(1, &["scenario", "show", "builtin:flood"]);
+    assert!(err.contains("builtin:flood: error: no built-in scenario `flood`; the built-ins are: forest-fire.initial-attack"));
 }
 
 #[test]
 fn schema_matches_the_committed_file() {
     let out = muster(&["scenario", "schema"]);
-    let committed = std::fs::read_to_string(
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../schema/scenario.schema.json"),
-    )
-    .unwrap();
+    let committed = std::fs::read_to_string(repo("schema/scenario.schema.json")).unwrap();
     assert_eq!(text(&out.stdout), committed);
 }
 
 #[test]
 fn the_main_job_runs_on_embedded_defaults() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("day.db").display().to_string();
-    let out = muster(&["day", "--db", &db]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    let s = text(&out.stdout);
+    let db = path(&dir.path().join("day.db"));
+    let s = ok(&["day", "--db", &db]);
     assert!(s.contains("80 members in 3 squadrons"), "{s}");
     assert!(s.contains("Critical path: muster → move → recon → control-line → mop-up → headcount"));
     assert!(s.contains("109.83"), "the example run scores 109.83:\n{s}");
@@ -232,9 +197,7 @@ fn a_closed_pipe_is_not_a_crash() {
 
 #[test]
 fn list_and_export_the_builtins() {
-    let out = muster(&["scenario", "list", "--json"]);
-    assert_eq!(out.status.code(), Some(0));
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&ok(&["scenario", "list", "--json"])).unwrap();
     let ids: Vec<&str> = v
         .as_array()
         .unwrap()
@@ -249,19 +212,11 @@ fn list_and_export_the_builtins() {
     }
     let dir = tempfile::tempdir().unwrap();
     let to = dir.path().join("throw-bag");
-    let to_s = to.display().to_string();
-    let out = muster(&["scenario", "export", "water-rescue.throw-bag", &to_s]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    let check = muster(&["scenario", "check", &to_s]);
-    assert_eq!(check.status.code(), Some(0), "{}", text(&check.stderr));
+    let to_s = path(&to);
+    ok(&["scenario", "export", "water-rescue.throw-bag", &to_s]);
+    ok(&["scenario", "check", &to_s]);
     // Exporting again over the same files writes nothing and names the clash.
-    let again = muster(&["scenario", "export", "water-rescue.throw-bag", &to_s]);
-    assert_eq!(again.status.code(), Some(1));
-    assert!(
-        text(&again.stderr).contains("scenario.toml"),
-        "{}",
-        text(&again.stderr)
-    );
-    let unknown = muster(&["scenario", "export", "flood", &to_s]);
-    assert_eq!(unknown.status.code(), Some(1));
+    let again = fails(1, &["scenario", "export", "water-rescue.throw-bag", &to_s]);
+    assert!(again.contains("scenario.toml"), "{again}");
+    fails(1, &["scenario", "export", "flood", &to_s]);
 }

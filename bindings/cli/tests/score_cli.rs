@@ -1,27 +1,38 @@
 //! `muster score` and `muster plugin`: run the built binary on the example package.
 
-use std::process::Command;
+mod common;
+
+use common::text;
 
 const EXAMPLE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../../scenarios/packages/forest-fire-initial-attack"
 );
 
+/// Runs `muster args`: its exit code, stdout, and stderr with the example's
+/// path written `EXAMPLE`.
 fn muster(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_muster"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the muster binary runs");
+    let out = common::muster(args);
     (
         out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).replace(EXAMPLE, "EXAMPLE"),
+        text(&out.stdout),
+        text(&out.stderr).replace(EXAMPLE, "EXAMPLE"),
     )
 }
 
 fn record() -> String {
     format!("{EXAMPLE}/record-nantang.json")
+}
+
+/// The example package's scenario and record in a temporary folder, scored
+/// by `script` as `score.rhai`.
+fn example_with_script(script: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for f in ["scenario.toml", "record-nantang.json"] {
+        std::fs::copy(format!("{EXAMPLE}/{f}"), dir.path().join(f)).unwrap();
+    }
+    std::fs::write(dir.path().join("score.rhai"), script).unwrap();
+    dir
 }
 
 #[test]
@@ -55,10 +66,10 @@ fn score_json() {
 fn score_a_bad_record() {
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("run.json");
-    let text = std::fs::read_to_string(record())
+    let json = std::fs::read_to_string(record())
         .unwrap()
         .replace("\"recon\":", "\"recce\":");
-    std::fs::write(&bad, text).unwrap();
+    std::fs::write(&bad, json).unwrap();
     let (code, _, err) = muster(&["score", EXAMPLE, bad.to_str().unwrap()]);
     assert_eq!(code, 1);
     let err = err.replace(&dir.path().display().to_string(), "TMP");
@@ -84,15 +95,7 @@ fn plugin_check_reports_the_scorer() {
 
 #[test]
 fn plugin_check_a_script_that_does_not_compile() {
-    let dir = tempfile::tempdir().unwrap();
-    for f in ["scenario.toml", "record-nantang.json"] {
-        std::fs::copy(format!("{EXAMPLE}/{f}"), dir.path().join(f)).unwrap();
-    }
-    std::fs::write(
-        dir.path().join("score.rhai"),
-        "fn score(record, params) {\n  record.\n}",
-    )
-    .unwrap();
+    let dir = example_with_script("fn score(record, params) {\n  record.\n}");
     let (code, _, err) = muster(&["plugin", "check", dir.path().to_str().unwrap()]);
     assert_eq!(code, 1);
     let err = err.replace(&dir.path().display().to_string(), "TMP");
@@ -116,15 +119,7 @@ fn plugin_run_reports_usage_against_limits() {
 
 #[test]
 fn plugin_run_a_script_that_loops() {
-    let dir = tempfile::tempdir().unwrap();
-    for f in ["scenario.toml", "record-nantang.json"] {
-        std::fs::copy(format!("{EXAMPLE}/{f}"), dir.path().join(f)).unwrap();
-    }
-    std::fs::write(
-        dir.path().join("score.rhai"),
-        "fn score(record, params) {\n  loop { }\n}",
-    )
-    .unwrap();
+    let dir = example_with_script("fn score(record, params) {\n  loop { }\n}");
     let (code, out, err) = muster(&["plugin", "run", dir.path().to_str().unwrap(), &record()]);
     assert_eq!(code, 1);
     assert!(out.contains("operations"), "{out}");

@@ -131,38 +131,25 @@ fn state_text(s: super::EventState) -> &'static str {
 impl Standings {
     /// The overall standings as a table: place, entrant, points per event, total.
     pub fn overall_table(&self) -> Table {
-        let mut header: Vec<String> = vec!["place".into(), "entrant".into(), "name".into()];
-        header.extend(self.overall_events.iter().cloned());
-        header.push("total".into());
-        header.push("note".into());
-        let rows = self
-            .overall
-            .iter()
-            .map(|r| {
-                let mut row = vec![
-                    place_text(Some(r.place), r.shared),
-                    r.entrant.clone(),
-                    r.name.clone(),
-                ];
-                row.extend(r.points.iter().map(|p| num(*p)));
-                row.push(num(r.total));
-                row.push(r.note.clone());
-                row
-            })
-            .collect();
-        Table {
-            title: format!(
-                "{} overall ({})",
-                self.name,
-                if self.official {
-                    "official"
-                } else {
-                    "provisional"
-                }
-            ),
-            header,
-            rows,
-        }
+        let title = format!(
+            "{} overall ({})",
+            self.name,
+            if self.official {
+                "official"
+            } else {
+                "provisional"
+            }
+        );
+        let rows = self.overall.iter().map(|r| PointsRow {
+            place: r.place,
+            shared: r.shared,
+            entrant: &r.entrant,
+            name: &r.name,
+            cells: r.points.iter().map(|p| num(*p)).collect(),
+            total: r.total,
+            note: &r.note,
+        });
+        points_table(title, ["entrant", "total"], &self.overall_events, rows)
     }
 
     /// Every table: each event's, then the overall one.
@@ -240,30 +227,66 @@ impl RankingDiff {
 impl SeasonTable {
     /// The season as a table: place, squadron, monthly places, points.
     pub fn table(&self) -> Table {
-        let mut header: Vec<String> = vec!["place".into(), "squadron".into(), "name".into()];
-        header.extend(self.months.iter().cloned());
-        header.push("points".into());
-        header.push("note".into());
-        let rows = self
-            .rows
-            .iter()
-            .map(|r| {
-                let mut row = vec![
-                    place_text(Some(r.place), r.shared),
-                    r.entrant.clone(),
-                    r.name.clone(),
-                ];
-                row.extend(r.monthly.iter().map(|p| place_text(*p, false)));
-                row.push(num(r.total));
-                row.push(r.note.clone());
-                row
-            })
-            .collect();
-        Table {
-            title: "Season table".into(),
-            header,
+        let rows = self.rows.iter().map(|r| PointsRow {
+            place: r.place,
+            shared: r.shared,
+            entrant: &r.entrant,
+            name: &r.name,
+            cells: r.monthly.iter().map(|p| place_text(*p, false)).collect(),
+            total: r.total,
+            note: &r.note,
+        });
+        points_table(
+            "Season table".into(),
+            ["squadron", "points"],
+            &self.months,
             rows,
-        }
+        )
+    }
+}
+
+/// One row of a table of places and points totals.
+struct PointsRow<'r> {
+    place: u32,
+    shared: bool,
+    entrant: &'r str,
+    name: &'r str,
+    /// One cell for each of the table's `columns`.
+    cells: Vec<String>,
+    total: f64,
+    note: &'r str,
+}
+
+/// A table of places and points totals: place, entrant, name, one column
+/// each of `columns`, total and note; `[entrant, total]` names the entrant's
+/// and the total's columns.
+fn points_table<'r>(
+    title: String,
+    [entrant, total]: [&str; 2],
+    columns: &[String],
+    rows: impl Iterator<Item = PointsRow<'r>>,
+) -> Table {
+    let mut header: Vec<String> = vec!["place".into(), entrant.into(), "name".into()];
+    header.extend(columns.iter().cloned());
+    header.push(total.into());
+    header.push("note".into());
+    let rows = rows
+        .map(|r| {
+            let mut row = vec![
+                place_text(Some(r.place), r.shared),
+                r.entrant.to_string(),
+                r.name.to_string(),
+            ];
+            row.extend(r.cells);
+            row.push(num(r.total));
+            row.push(r.note.to_string());
+            row
+        })
+        .collect();
+    Table {
+        title,
+        header,
+        rows,
     }
 }
 

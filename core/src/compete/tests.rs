@@ -328,6 +328,9 @@ fn attempt_without_what_the_rule_needs() {
 
 const POSTED: &str = r#"{"entry":"posted","event":"combat","at":"2026-12-05T10:00:00+08:00"}"#;
 
+/// Protest p1 against g1 in combat, lodged at 10:10 within the window.
+const OPEN_PROTEST: &str = r#"{"entry":"protest","id":"p1","event":"combat","entrant":"g1","at":"2026-12-05T10:10:00+08:00","reason":"gate"}"#;
+
 fn entry(json: &str) -> CompetitionEntry {
     serde_json::from_str(json).unwrap()
 }
@@ -342,9 +345,7 @@ fn protest_after_its_window() {
 
 #[test]
 fn publishing_with_an_open_protest() {
-    let protest = entry(
-        r#"{"entry":"protest","id":"p1","event":"combat","entrant":"g1","at":"2026-12-05T10:10:00+08:00","reason":"gate"}"#,
-    );
+    let protest = entry(OPEN_PROTEST);
     insta::assert_snapshot!(
         refused(&[entry(POSTED), protest], r#"{"entry":"publish","event":"combat","at":"2026-12-05T12:00:00+08:00"}"#),
         @"cannot publish `combat`: protest(s) p1 still open; decide them first"
@@ -353,9 +354,7 @@ fn publishing_with_an_open_protest() {
 
 #[test]
 fn decision_on_an_unknown_protest() {
-    let protest = entry(
-        r#"{"entry":"protest","id":"p1","event":"combat","entrant":"g1","at":"2026-12-05T10:10:00+08:00","reason":"gate"}"#,
-    );
+    let protest = entry(OPEN_PROTEST);
     insta::assert_snapshot!(
         refused(&[protest], r#"{"entry":"decision","protest":"p2","at":"2026-12-05T11:00:00+08:00","outcome":"rejected","reason":"-"}"#),
         @"no protest `p2` was lodged; a decision must name a lodged protest, and the open ones are: p1"
@@ -364,9 +363,7 @@ fn decision_on_an_unknown_protest() {
 
 #[test]
 fn decisions_that_cannot_be_taken() {
-    let protest = entry(
-        r#"{"entry":"protest","id":"p1","event":"combat","entrant":"g1","at":"2026-12-05T10:10:00+08:00","reason":"gate"}"#,
-    );
+    let protest = entry(OPEN_PROTEST);
     let rejected = entry(
         r#"{"entry":"decision","protest":"p1","at":"2026-12-05T11:00:00+08:00","outcome":"rejected","reason":"-"}"#,
     );

@@ -643,22 +643,16 @@ impl Decoder<'_> {
             );
             return None;
         };
-        match &e.node.value {
-            Value::Str(s) if !s.trim().is_empty() => Some((s.clone(), e.node.span.clone())),
-            Value::Str(_) => {
-                self.error(
-                    &e.node.span,
-                    task,
-                    format!("`{key}` is empty; write a value"),
-                );
-                None
-            }
-            other => {
-                let msg = format!("`{key}` must be a string, found {}", other.kind());
-                self.error(&e.node.span, task, msg);
-                None
-            }
+        let s = self.string_value(&e.node, key, task)?;
+        if s.trim().is_empty() {
+            self.error(
+                &e.node.span,
+                task,
+                format!("`{key}` is empty; write a value"),
+            );
+            return None;
         }
+        Some((s, e.node.span.clone()))
     }
 
     fn required_id(
@@ -680,11 +674,16 @@ impl Decoder<'_> {
 
     fn optional_str(&mut self, entries: &[Entry], key: &str, task: Option<&str>) -> Option<String> {
         let e = field(entries, key)?;
-        match &e.node.value {
+        self.string_value(&e.node, key, task)
+    }
+
+    /// The string `key` holds; an error when it holds anything else.
+    fn string_value(&mut self, node: &Node, key: &str, task: Option<&str>) -> Option<String> {
+        match &node.value {
             Value::Str(s) => Some(s.clone()),
             other => {
                 let msg = format!("`{key}` must be a string, found {}", other.kind());
-                self.error(&e.node.span, task, msg);
+                self.error(&node.span, task, msg);
                 None
             }
         }
