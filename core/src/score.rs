@@ -237,9 +237,7 @@ impl ScoreCard {
                     };
                     detail.points = match d.get("points") {
                         None | Some(Value::Null) => None,
-                        Some(Value::Number(n)) if n.as_f64().is_some_and(f64::is_finite) => {
-                            n.as_f64()
-                        }
+                        Some(Value::Number(n)) if n.as_f64().is_some() => n.as_f64(),
                         Some(other) => {
                             return Err(format!(
                                 "`tasks.{id}.points` must be a finite number, found {}",
@@ -249,7 +247,7 @@ impl ScoreCard {
                     };
                     detail.note = match d.get("note") {
                         None | Some(Value::Null) => None,
-                        Some(Value::String(s)) if s.len() <= MAX_NOTE_LEN => Some(s.clone()),
+                        Some(Value::String(s)) => Some(s.clone()),
                         Some(other) => {
                             return Err(format!(
                                 "`tasks.{id}.note` must be a string, found {}",
@@ -257,6 +255,7 @@ impl ScoreCard {
                             ));
                         }
                     };
+                    check_task_detail(id, detail)?;
                 }
             }
             Some(other) => {
@@ -318,6 +317,41 @@ impl ScoreCard {
             scorer,
         })
     }
+}
+
+impl ScoreCard {
+    /// Gives the task `id` of the card's record the scorer's `points` and
+    /// `note`, with the same checks as [`ScoreCard::from_output`]: a task of
+    /// the record, finite points, a note of at most [`MAX_NOTE_LEN`] bytes.
+    pub fn set_task(
+        &mut self,
+        id: &str,
+        points: Option<f64>,
+        note: Option<String>,
+    ) -> Result<(), String> {
+        let Some(detail) = self.tasks.get_mut(id) else {
+            return Err(format!(
+                "`tasks` names `{id}`, which is not a task of this record"
+            ));
+        };
+        detail.points = points;
+        detail.note = note;
+        check_task_detail(id, detail)
+    }
+}
+
+fn check_task_detail(id: &str, detail: &TaskDetail) -> Result<(), String> {
+    if let Some(p) = detail.points.filter(|p| !p.is_finite()) {
+        return Err(format!(
+            "`tasks.{id}.points` must be a finite number, found the number {p}"
+        ));
+    }
+    if detail.note.as_ref().is_some_and(|n| n.len() > MAX_NOTE_LEN) {
+        return Err(format!(
+            "`tasks.{id}.note` must be a string of at most {MAX_NOTE_LEN} bytes, found a long string"
+        ));
+    }
+    Ok(())
 }
 
 /// Each task's time, status and rating from the record, with no points or

@@ -271,7 +271,7 @@ fn unknown_import_is_refused_at_load() {
 fn missing_export_is_refused_at_load() {
     let rt = runtime();
     let e = load_error(&rt, "missing-export.wat", &wat("missing-export.wat"));
-    insta::assert_snapshot!(e, @"missing-export.wat: does not export `score`; ABI v1 needs `memory`, `alloc` and `score`");
+    insta::assert_snapshot!(e, @"missing-export.wat: does not export `score`; the ABI needs `memory`, `alloc` and `score`");
     assert_scores_normally(&rt);
 }
 
@@ -279,7 +279,7 @@ fn missing_export_is_refused_at_load() {
 fn export_with_the_wrong_type_is_refused_at_load() {
     let rt = runtime();
     let e = load_error(&rt, "wrong-type.wat", &wat("wrong-type.wat"));
-    insta::assert_snapshot!(e, @"wrong-type.wat: exports `score` with the wrong type; ABI v1 wants `(type (func (param i32 i32) (result i64)))`");
+    insta::assert_snapshot!(e, @"wrong-type.wat: exports `score` with the wrong type; the ABI wants `(type (func (param i32 i32) (result i64)))`");
     assert_scores_normally(&rt);
 }
 
@@ -287,9 +287,9 @@ fn export_with_the_wrong_type_is_refused_at_load() {
 fn wrong_abi_version_is_refused_at_load() {
     let rt = runtime();
     let e = load_error(&rt, "wrong-abi.wat", &wat("wrong-abi.wat"));
-    insta::assert_snapshot!(e, @r#"wrong-abi.wat: declares ABI version "2" in its `muster-abi` section, but this Muster speaks version "1""#);
+    insta::assert_snapshot!(e, @r#"wrong-abi.wat: declares ABI version "3" in its `muster-abi` section, but this Muster speaks versions "1" and "2""#);
     let e = load_error(&rt, "no-abi.wat", &wat("no-abi.wat"));
-    insta::assert_snapshot!(e, @r#"no-abi.wat: has no `muster-abi` custom section; a Muster scorer declares ABI version "1" there (the muster-guest SDK adds it)"#);
+    insta::assert_snapshot!(e, @r#"no-abi.wat: has no `muster-abi` custom section; a Muster scorer declares ABI version "2" there (the muster-guest SDK adds it)"#);
     assert_scores_normally(&rt);
 }
 
@@ -360,4 +360,57 @@ fn every_fresh_instance_starts_from_clean_memory() {
         e.to_string(),
         "fresh-memory.wat: saw a previous call's data"
     );
+}
+
+#[test]
+fn abi_v2_guest_reads_the_binary_record_and_returns_a_binary_card() {
+    let rt = runtime();
+    let v2 = load(&rt, "v2-good.wat");
+    assert_eq!(v2.abi_version(), "2");
+    assert_eq!(load(&rt, "good.wat").abi_version(), "1");
+    let (input, params) = example();
+    let card = v2.score(&input, &params).unwrap();
+    assert_eq!(card.total.to_bits(), input.elapsed.to_bits());
+    assert_eq!(card.status, ScoreStatus::Valid);
+    assert_eq!(card.notes, ["v2"]);
+    assert_eq!(card.tasks["knockdown"].points, Some(10.0));
+    assert_eq!(card.tasks.len(), input.tasks.len());
+    // The same in a batch, on one instance.
+    let inputs = vec![input.clone(); 3];
+    for r in v2.score_batch(&inputs, &params) {
+        assert_eq!(r.unwrap(), card);
+    }
+}
+
+#[test]
+fn abi_v2_guest_reported_error() {
+    let rt = runtime();
+    let (e, _) = run_hostile(&rt, "v2-error.wat");
+    assert!(matches!(e, ScoreError::Runtime { .. }), "{e:?}");
+    insta::assert_snapshot!(e, @"v2-error.wat: unknown penalty code smoke");
+    assert_scores_normally(&rt);
+}
+
+#[test]
+fn abi_v2_malformed_cards_say_what_and_where() {
+    let rt = runtime();
+    for (name, want) in [
+        (
+            "v2-bad-status.wat",
+            "v2-bad-status.wat: bad result: the result has status 7 at byte 9; it must be 0 (valid), 1 (dnf) or 2 (dq)",
+        ),
+        (
+            "v2-truncated.wat",
+            "v2-truncated.wat: bad result: the result ends at byte 1 in the middle of an 8-byte number (8 bytes wanted, 4 left)",
+        ),
+        (
+            "v2-stranger-task.wat",
+            "v2-stranger-task.wat: bad result: `tasks` names `ghosts`, which is not a task of this record",
+        ),
+    ] {
+        let (e, _) = run_hostile(&rt, name);
+        assert!(matches!(e, ScoreError::Output { .. }), "{e:?}");
+        assert_eq!(e.to_string(), want);
+    }
+    assert_scores_normally(&rt);
 }

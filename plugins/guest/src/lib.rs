@@ -1,7 +1,7 @@
 //! # muster-guest
 //!
 //! The SDK for writing Muster scorers in Rust, compiled to
-//! `wasm32-unknown-unknown` (ABI v1, see `plugins/ABI.md`): the record and
+//! `wasm32-unknown-unknown` (ABI v2, see `plugins/ABI.md`): the record and
 //! score-card types a scorer sees, and macros that export a Rust function as
 //! the module's `score` (and `scenario`) entry point.
 //!
@@ -31,8 +31,12 @@ use std::collections::BTreeMap;
 
 pub use serde_json;
 
+pub mod wire;
+
+use wire::{Reader, Writer};
+
 /// The ABI version the export macros declare in the `muster-abi` section.
-pub const ABI_VERSION: &str = "1";
+pub const ABI_VERSION: &str = "2";
 
 /// How a task ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -87,7 +91,7 @@ pub struct Penalty {
 
 /// The drill run as a scorer sees it (the host's `ScoreInput`): seconds as
 /// floats.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Record {
     /// Scenario id.
     #[serde(default)]
@@ -115,6 +119,121 @@ pub struct Record {
     /// Penalties, in the order given.
     #[serde(default)]
     pub penalties: Vec<Penalty>,
+}
+
+impl Record {
+    /// Reads a record in the ABI v2 layout (`plugins/ABI.md`), as the host
+    /// sends it.
+    pub fn from_wire(r: &mut Reader<'_>) -> Result<Record, String> {
+        let mut record = Record::default();
+        record.read_wire(r)?;
+        Ok(record)
+    }
+
+    /// Reads a record in the ABI v2 layout over this one, reusing its
+    /// strings, lists and, when the task ids are the same, its task map: a
+    /// batch of records of one scenario then costs almost no allocation.
+    /// The result is the same as [`Record::from_wire`]'s.
+    pub fn read_wire(&mut self, r: &mut Reader<'_>) -> Result<(), String> {
+        self.elapsed = r.f64()?;
+        let has_limit = r.u8()? != 0;
+        let limit = r.f64()?;
+        self.time_limit = has_limit.then_some(limit);
+        self.attempt = r.u32()?;
+        set(&mut self.scenario, r.str()?);
+        set(&mut self.version, r.str()?);
+        set(&mut self.team, r.str()?);
+        let n = r.count("critical task ids", usize::MAX, 4)?;
+        self.critical.truncate(n);
+        for i in 0..n {
+            let id = r.str()?;
+            match self.critical.get_mut(i) {
+                Some(c) => set(c, id),
+                None => self.critical.push(id.to_string()),
+            }
+        }
+        let n = r.count("tasks", usize::MAX, 22)?;
+        let start = r.clone();
+        let mut same = self.tasks.len() == n;
+        if same {
+            for (id, run) in self.tasks.iter_mut() {
+                if r.str()? != id {
+                    same = false;
+                    break;
+                }
+                *run = task_run(r)?;
+            }
+        }
+        if !same {
+            *r = start;
+            self.tasks.clear();
+            for _ in 0..n {
+                let id = r.str()?.to_string();
+                let run = task_run(r)?;
+                self.tasks.insert(id, run);
+            }
+        }
+        let n = r.count("penalties", usize::MAX, 9)?;
+        self.penalties.truncate(n);
+        for i in 0..n {
+            let code = r.str()?;
+            let task = match r.u8()? {
+                0 => None,
+                _ => Some(r.str()?),
+            };
+            let count = r.u32()?;
+            match self.penalties.get_mut(i) {
+                Some(p) => {
+                    set(&mut p.code, code);
+                    match (&mut p.task, task) {
+                        (Some(old), Some(new)) => set(old, new),
+                        (old, new) => *old = new.map(str::to_string),
+                    }
+                    p.count = count;
+                }
+                None => self.penalties.push(Penalty {
+                    code: code.to_string(),
+                    task: task.map(str::to_string),
+                    count,
+                }),
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Overwrites `s` with `new`, keeping its allocation.
+fn set(s: &mut String, new: &str) {
+    s.clear();
+    s.push_str(new);
+}
+
+/// A task's times, status and rating, after its id.
+fn task_run(r: &mut Reader<'_>) -> Result<TaskRun, String> {
+    let start = r.f64()?;
+    let end = r.f64()?;
+    let at = r.position();
+    let status = match r.u8()? {
+        wire::TASK_DONE => TaskStatus::Done,
+        wire::TASK_FAILED => TaskStatus::Failed,
+        wire::TASK_SKIPPED => TaskStatus::Skipped,
+        other => return Err(format!("the record has task status {other} at byte {at}")),
+    };
+    let at = r.position();
+    let rating = match r.u8()? {
+        wire::RATING_NONE => None,
+        wire::RATING_P => Some(Rating::P),
+        wire::RATING_S => Some(Rating::S),
+        wire::RATING_M => Some(Rating::M),
+        wire::RATING_U => Some(Rating::U),
+        other => return Err(format!("the record has rating {other} at byte {at}")),
+    };
+    Ok(TaskRun {
+        start,
+        end,
+        status,
+        rating,
+    })
 }
 
 /// Outcome class of a scored run.
@@ -183,6 +302,40 @@ impl ScoreCard {
     }
 }
 
+impl ScoreCard {
+    /// Writes the card in the ABI v2 layout (`plugins/ABI.md`), tag first.
+    pub fn to_wire(&self, w: &mut Writer) {
+        w.u8(wire::CARD);
+        w.f64(self.total);
+        w.u8(match self.status {
+            Status::Valid => wire::STATUS_VALID,
+            Status::Dnf => wire::STATUS_DNF,
+            Status::Dq => wire::STATUS_DQ,
+        });
+        w.str(&self.reason);
+        w.len(self.notes.len());
+        for n in &self.notes {
+            w.str(n);
+        }
+        w.len(self.tasks.len());
+        for (id, t) in &self.tasks {
+            w.str(id);
+            let flags = if t.points.is_some() {
+                wire::HAS_POINTS
+            } else {
+                0
+            } | if t.note.is_some() { wire::HAS_NOTE } else { 0 };
+            w.u8(flags);
+            if let Some(p) = t.points {
+                w.f64(p);
+            }
+            if let Some(n) = &t.note {
+                w.str(n);
+            }
+        }
+    }
+}
+
 /// Sends one line to the host's capped log (`muster.log`). Outside wasm it
 /// writes nothing.
 pub fn log(line: &str) {
@@ -201,16 +354,64 @@ pub fn log(line: &str) {
     let _ = line;
 }
 
-#[derive(serde::Deserialize)]
-struct Envelope {
-    record: Record,
-    #[serde(default)]
-    params: serde_json::Value,
-}
-
 thread_local! {
     /// The last output handed to the host; kept alive until the next call.
     static OUTPUT: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    /// The record of the last call, read over by the next.
+    static RECORD: RefCell<Record> = RefCell::new(Record::default());
+    /// The params this instance was sent: the host sends them with the first
+    /// record only, and they are parsed once.
+    static PARAMS: RefCell<Option<serde_json::Value>> = const { RefCell::new(None) };
+}
+
+/// Runs a scorer on one ABI v2 `score` input: the record's length, the
+/// record, then the params as JSON (nothing after the record: the params of
+/// the instance's previous call). Returns the result in the ABI v2 layout:
+/// a card, or an error message. The host calls this through the `score`
+/// export; it is public so a guest's rule can be run natively on the exact
+/// bytes the host sends.
+pub fn score_wire(
+    input: &[u8],
+    f: fn(&Record, &serde_json::Value) -> Result<ScoreCard, String>,
+) -> Vec<u8> {
+    let mut w = OUTPUT.with(|o| Writer::reuse(std::mem::take(&mut *o.borrow_mut())));
+    let result = (|| {
+        let mut r = Reader::new(input, "the input");
+        let len = r.u32()? as usize;
+        let start = r.position();
+        let record_bytes = input
+            .get(start..start.saturating_add(len))
+            .ok_or_else(|| format!("the input is shorter than its {len}-byte record"))?;
+        let mut rr = Reader::new(record_bytes, "the record");
+        let mut record = RECORD.with(|r| std::mem::take(&mut *r.borrow_mut()));
+        let read = record.read_wire(&mut rr).and_then(|()| rr.finish());
+        let params = &input[start + len..];
+        let result = read.and_then(|()| {
+            PARAMS.with(|cache| {
+                let mut cache = cache.borrow_mut();
+                if !params.is_empty() {
+                    *cache = Some(
+                        serde_json::from_slice(params)
+                            .map_err(|e| format!("cannot read the params: {e}"))?,
+                    );
+                }
+                match &*cache {
+                    Some(params) => f(&record, params),
+                    None => Err("the host sent no params with the first record".into()),
+                }
+            })
+        });
+        RECORD.with(|r| *r.borrow_mut() = record);
+        result
+    })();
+    match result {
+        Ok(card) => card.to_wire(&mut w),
+        Err(message) => {
+            w.u8(wire::ERROR);
+            w.str(&message);
+        }
+    }
+    w.into_bytes()
 }
 
 #[doc(hidden)]
@@ -255,7 +456,7 @@ pub mod __private {
     /// The `score` entry point around a scorer function.
     ///
     /// # Safety
-    /// Called by the host with a buffer from `alloc`, per ABI v1.
+    /// Called by the host with a buffer from `alloc`, per ABI v2.
     pub unsafe fn score(
         ptr: u32,
         len: u32,
@@ -263,21 +464,13 @@ pub mod __private {
     ) -> u64 {
         // SAFETY: forwarded from this function's contract.
         let input = unsafe { take_input(ptr, len) };
-        let out = match serde_json::from_slice::<Envelope>(&input) {
-            Err(e) => error(&format!("cannot read the record: {e}")),
-            Ok(env) => match f(&env.record, &env.params) {
-                Ok(card) => serde_json::to_vec(&card)
-                    .unwrap_or_else(|e| error(&format!("cannot encode the card: {e}"))),
-                Err(message) => error(&message),
-            },
-        };
-        hand_out(out)
+        hand_out(score_wire(&input, f))
     }
 
     /// The `scenario` entry point around a generator function.
     ///
     /// # Safety
-    /// Called by the host with a buffer from `alloc`, per ABI v1.
+    /// Called by the host with a buffer from `alloc`, per ABI v2.
     pub unsafe fn scenario(
         ptr: u32,
         len: u32,
@@ -307,19 +500,19 @@ macro_rules! export_scorer {
         #[cfg(target_arch = "wasm32")]
         #[unsafe(link_section = "muster-abi")]
         #[used]
-        static __MUSTER_ABI: [u8; 1] = *b"1";
+        static __MUSTER_ABI: [u8; 1] = *b"2";
 
-        /// ABI v1 `alloc`.
+        /// ABI v2 `alloc`.
         #[cfg(target_arch = "wasm32")]
         #[unsafe(no_mangle)]
         pub extern "C" fn alloc(len: u32) -> u32 {
             $crate::__private::alloc(len)
         }
 
-        /// ABI v1 `score`.
+        /// ABI v2 `score`.
         ///
         /// # Safety
-        /// Called by the Muster host per ABI v1.
+        /// Called by the Muster host per ABI v2.
         #[cfg(target_arch = "wasm32")]
         #[unsafe(no_mangle)]
         pub unsafe extern "C" fn score(ptr: u32, len: u32) -> u64 {
@@ -341,10 +534,10 @@ macro_rules! export_scorer {
 #[macro_export]
 macro_rules! export_generator {
     ($f:path) => {
-        /// ABI v1 `scenario`.
+        /// ABI v2 `scenario`.
         ///
         /// # Safety
-        /// Called by the Muster host per ABI v1.
+        /// Called by the Muster host per ABI v2.
         #[cfg(target_arch = "wasm32")]
         #[unsafe(no_mangle)]
         pub unsafe extern "C" fn scenario(ptr: u32, len: u32) -> u64 {

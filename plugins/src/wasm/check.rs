@@ -1,20 +1,27 @@
 //! Checks made on a module's bytes before anything is compiled or run: that
-//! it is a core module, that it declares ABI v1, and that it imports nothing
-//! but `muster.log`.
+//! it is a core module, that it declares ABI v1 or v2, and that it imports
+//! nothing but `muster.log`.
 
 use wasmparser::{Encoding, Parser, Payload, TypeRef};
 
 /// The custom section that holds the ABI version.
 pub(crate) const ABI_SECTION: &str = "muster-abi";
-/// The ABI version this host speaks.
-pub(crate) const ABI_VERSION: &str = "1";
+/// The ABI versions this host speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Abi {
+    /// Record and result as JSON.
+    V1,
+    /// Record and result in the binary layout of `muster_guest::wire`.
+    V2,
+}
 /// The one import a guest may use.
 pub(crate) const LOG_MODULE: &str = "muster";
 pub(crate) const LOG_NAME: &str = "log";
 
-/// Reads the module's header, custom sections and imports. Returns what is
-/// wrong, in words a plugin author can act on.
-pub(crate) fn precheck(bytes: &[u8], memory_cap: usize) -> Result<(), String> {
+/// Reads the module's header, custom sections and imports, and returns the
+/// ABI version it declares, or what is wrong, in words a plugin author can
+/// act on.
+pub(crate) fn precheck(bytes: &[u8], memory_cap: usize) -> Result<Abi, String> {
     if !bytes.starts_with(b"\0asm") {
         return Err(
             "not a wasm module (it does not start with the `\\0asm` magic bytes); \
@@ -31,7 +38,7 @@ pub(crate) fn precheck(bytes: &[u8], memory_cap: usize) -> Result<(), String> {
                 ..
             } => {
                 return Err(
-                    "is a wasm component; Muster runs core modules (ABI v1, see plugins/ABI.md)"
+                    "is a wasm component; Muster runs core modules (ABI v2, see plugins/ABI.md)"
                         .into(),
                 );
             }
@@ -64,12 +71,13 @@ pub(crate) fn precheck(bytes: &[u8], memory_cap: usize) -> Result<(), String> {
     match abi {
         None => Err(format!(
             "has no `{ABI_SECTION}` custom section; a Muster scorer declares ABI version \
-             \"{ABI_VERSION}\" there (the muster-guest SDK adds it)"
+             \"2\" there (the muster-guest SDK adds it)"
         )),
-        Some(v) if v == ABI_VERSION.as_bytes() => Ok(()),
+        Some(b"1") => Ok(Abi::V1),
+        Some(b"2") => Ok(Abi::V2),
         Some(v) => Err(format!(
             "declares ABI version \"{}\" in its `{ABI_SECTION}` section, but this Muster \
-             speaks version \"{ABI_VERSION}\"",
+             speaks versions \"1\" and \"2\"",
             String::from_utf8_lossy(v).escape_debug()
         )),
     }

@@ -1,4 +1,4 @@
-//! Scorers compiled to wasm: ABI v1 (see `plugins/ABI.md`), run by wasmtime
+//! Scorers compiled to wasm: ABI v2, and v1 (see `plugins/ABI.md`), run by wasmtime
 //! under deterministic fuel, an epoch deadline, a memory cap and input,
 //! output and log caps.
 //!
@@ -7,6 +7,7 @@
 //! fail becomes a [`ScoreError`] naming the module.
 
 mod check;
+mod wire;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -21,10 +22,12 @@ use wasmtime::{
 };
 
 use crate::stats::{PluginScorer, RunStats};
+use check::Abi;
+use muster_guest::wire::Writer;
 
 /// Bytes of each pooled linear memory kept resident between instances and
 /// reset in place rather than given back to the kernel.
-const KEEP_RESIDENT: usize = 1 << 20;
+const KEEP_RESIDENT: usize = 2 << 20;
 
 /// How often the runtime's ticker advances the engine's epoch.
 const TICK: Duration = Duration::from_millis(5);
@@ -131,6 +134,7 @@ struct Shared {
 struct Loaded {
     pre: InstancePre<Host>,
     has_scenario: bool,
+    abi: Abi,
 }
 
 /// The wasm runtime: one engine, its limits, and a cache of compiled modules
@@ -196,8 +200,11 @@ impl WasmRuntime {
         // guest touched (found with the PAGEMAP_SCAN ioctl where the kernel
         // has it) cut the CPU time of fresh-instance calls by 15-30% in
         // interleaved runs; keeping memory resident without the scan (a
-        // memset of the whole MiB) was slower than neither.
+        // memset of the whole MiB) was slower than neither. The first two
+        // MiB cover a Rust guest's 1 MiB stack, data and first heap pages,
+        // and a table's page is kept too, so a call makes no `madvise`.
         pool.linear_memory_keep_resident(KEEP_RESIDENT)
+            .table_keep_resident(64 << 10)
             .pagemap_scan(wasmtime::Enabled::Auto);
         let mut config = Config::new();
         config
@@ -208,7 +215,15 @@ impl WasmRuntime {
             .relaxed_simd_deterministic(true)
             .memory_reservation(limits.memory_bytes as u64)
             .memory_reservation_for_growth(0)
-            .memory_guard_size(64 << 10)
+            // Bounds are checked in code anyway (a 16 MiB reservation is
+            // far below the 4 GiB that would let wasmtime elide them). With
+            // no guard pages and no signal-based traps a pooled memory keeps
+            // the pages a guest grew into read/write for the next instance,
+            // instead of two `mprotect` calls (and their TLB shootdowns) per
+            // fresh instance: the Rust guest's allocator always grows memory
+            // once. This took a quarter off a fresh-instance call.
+            .memory_guard_size(0)
+            .signals_based_traps(false)
             .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
         let engine =
             Engine::new(&config).map_err(|e| fail(format!("could not start wasmtime: {e:#}")))?;
@@ -238,7 +253,7 @@ impl WasmRuntime {
     /// Checks, compiles (or finds in the cache) and pre-links a module.
     ///
     /// Before compiling it checks that the bytes are a core module, that the
-    /// `muster-abi` section says "1", and that the only import is
+    /// `muster-abi` section says "2" (or "1"), and that the only import is
     /// `muster.log`; after, that it exports `memory`, `alloc` and `score`
     /// with the ABI's types. `name` is used in every error.
     pub fn load(&self, name: &str, bytes: &[u8]) -> Result<WasmScorer, ScoreError> {
@@ -267,7 +282,8 @@ impl WasmRuntime {
     }
 
     fn compile(&self, name: &str, bytes: &[u8]) -> Result<Loaded, ScoreError> {
-        check::precheck(bytes, self.shared.limits.memory_bytes).map_err(|m| load_error(name, m))?;
+        let abi = check::precheck(bytes, self.shared.limits.memory_bytes)
+            .map_err(|m| load_error(name, m))?;
         let module = Module::from_binary(&self.shared.engine, bytes)
             .map_err(|e| load_error(name, format!("cannot be compiled: {e:#}")))?;
         let i32_ = || ValType::I32;
@@ -283,13 +299,13 @@ impl WasmRuntime {
             match func(n) {
                 None if required => Err(load_error(
                     name,
-                    format!("does not export `{n}`; ABI v1 needs `memory`, `alloc` and `score`"),
+                    format!("does not export `{n}`; the ABI needs `memory`, `alloc` and `score`"),
                 )),
                 None => Ok(false),
                 Some(Some(f)) if FuncType::eq(&f, ty) => Ok(true),
                 Some(_) => Err(load_error(
                     name,
-                    format!("exports `{n}` with the wrong type; ABI v1 wants `{ty}`"),
+                    format!("exports `{n}` with the wrong type; the ABI wants `{ty}`"),
                 )),
             }
         };
@@ -304,7 +320,7 @@ impl WasmRuntime {
             None => {
                 return Err(load_error(
                     name,
-                    "does not export `memory`; ABI v1 needs `memory`, `alloc` and `score`",
+                    "does not export `memory`; the ABI needs `memory`, `alloc` and `score`",
                 ));
             }
         }
@@ -316,7 +332,11 @@ impl WasmRuntime {
             .linker
             .instantiate_pre(&module)
             .map_err(|e| load_error(name, format!("cannot be linked: {e:#}")))?;
-        Ok(Loaded { pre, has_scenario })
+        Ok(Loaded {
+            pre,
+            has_scenario,
+            abi,
+        })
     }
 }
 
@@ -412,6 +432,16 @@ struct Session {
     memory: Memory,
     alloc: TypedFunc<i32, i32>,
     entry: TypedFunc<(i32, i32), i64>,
+    /// Whether this instance has been sent the params (ABI v2 sends them
+    /// with the first call only).
+    params_sent: bool,
+}
+
+impl Session {
+    /// The guest's output, borrowed from its memory.
+    fn output(&self, range: std::ops::Range<usize>) -> &[u8] {
+        &self.memory.data(&self.store)[range]
+    }
 }
 
 /// A wasm module loaded as a scorer (and, when it exports `scenario`, a
@@ -491,6 +521,7 @@ impl WasmScorer {
             memory,
             alloc,
             entry,
+            params_sent: false,
         })
     }
 
@@ -507,9 +538,15 @@ impl WasmScorer {
         Ok(())
     }
 
-    /// One call: copy `input` in through `alloc`, call the entry point, copy
-    /// the output out. Fills `used` as far as the call got.
-    fn call(&self, s: &mut Session, input: &[u8], used: &mut Used) -> Result<Vec<u8>, ScoreError> {
+    /// One call: copy `input` in through `alloc`, call the entry point, and
+    /// return where in memory the output is (see [`Session::output`]). Fills
+    /// `used` as far as the call got.
+    fn call(
+        &self,
+        s: &mut Session,
+        input: &[u8],
+        used: &mut Used,
+    ) -> Result<std::ops::Range<usize>, ScoreError> {
         let limits = self.limits();
         let name = self.name();
         used.input = input.len() as u64;
@@ -559,16 +596,14 @@ impl WasmScorer {
                 ),
             });
         }
-        s.memory
-            .data(&s.store)
-            .get(ptr..ptr + len)
-            .map(<[u8]>::to_vec)
-            .ok_or_else(|| {
-                runtime_error(
-                    name,
-                    format!("returned output at {ptr} of {len} bytes, which is outside memory"),
-                )
-            })
+        match ptr.checked_add(len) {
+            Some(end) if end <= s.memory.data_size(&s.store) => return Ok(ptr..end),
+            _ => {}
+        }
+        Err(runtime_error(
+            name,
+            format!("returned output at {ptr} of {len} bytes, which is outside memory"),
+        ))
     }
 
     /// Turns a trap or host error into the typed error a person can act on.
@@ -656,25 +691,59 @@ impl WasmScorer {
     }
 
     fn card(&self, out: &[u8], input: &ScoreInput) -> Result<ScoreCard, ScoreError> {
-        let value = self.parse_output(out)?;
-        ScoreCard::from_output(&value, input, self.id.clone()).map_err(|message| {
-            ScoreError::Output {
-                script: self.name().to_string(),
-                message,
+        let bad = |message| ScoreError::Output {
+            script: self.name().to_string(),
+            message,
+        };
+        match self.loaded.abi {
+            Abi::V1 => {
+                let value = self.parse_output(out)?;
+                ScoreCard::from_output(&value, input, self.id.clone()).map_err(bad)
             }
-        })
+            Abi::V2 => match wire::read_output(out, input, self.id.clone()).map_err(bad)? {
+                wire::Output::Card(card) => Ok(card),
+                wire::Output::Error(message) => Err(runtime_error(self.name(), message)),
+            },
+        }
     }
 
+    /// The params as the guest receives them with every record.
+    fn encode_params(&self, params: &serde_json::Value) -> Result<Vec<u8>, ScoreError> {
+        serde_json::to_vec(params)
+            .map_err(|e| runtime_error(self.name(), format!("cannot encode the params: {e}")))
+    }
+
+    /// One `score` input into `buf`: JSON under ABI v1, the binary layout
+    /// under v2, with `params` already encoded as JSON.
     fn encode(
         &self,
+        buf: Vec<u8>,
         input: &ScoreInput,
         params: &serde_json::Value,
+        params_json: &[u8],
     ) -> Result<Vec<u8>, ScoreError> {
-        serde_json::to_vec(&Envelope {
-            record: input,
-            params,
-        })
-        .map_err(|e| runtime_error(self.name(), format!("cannot encode the record: {e}")))
+        match self.loaded.abi {
+            Abi::V1 => {
+                let mut buf = buf;
+                buf.clear();
+                serde_json::to_writer(
+                    &mut buf,
+                    &Envelope {
+                        record: input,
+                        params,
+                    },
+                )
+                .map_err(|e| {
+                    runtime_error(self.name(), format!("cannot encode the record: {e}"))
+                })?;
+                Ok(buf)
+            }
+            Abi::V2 => {
+                let mut w = Writer::reuse(buf);
+                wire::write_input(&mut w, input, params_json);
+                Ok(w.into_bytes())
+            }
+        }
     }
 
     /// Scores one run, and also returns the lines the guest sent to
@@ -687,11 +756,12 @@ impl WasmScorer {
         let start = Instant::now();
         let mut used = Used::default();
         let mut log = Vec::new();
-        let result = self.encode(input, params).and_then(|bytes| {
+        let result = self.encode_params(params).and_then(|params_json| {
+            let bytes = self.encode(Vec::new(), input, params, &params_json)?;
             let mut s = self.session(Entry::Score, &mut used)?;
             let out = self.call(&mut s, &bytes, &mut used);
             log = std::mem::take(&mut s.store.data_mut().log);
-            self.card(&out?, input)
+            self.card(s.output(out?), input)
         });
         (result, self.stats(&used, start.elapsed()), log)
     }
@@ -704,12 +774,16 @@ impl WasmScorer {
         inputs: &[ScoreInput],
         params: &serde_json::Value,
     ) -> Vec<Result<ScoreCard, ScoreError>> {
+        let params_json = match self.encode_params(params) {
+            Ok(p) => p,
+            Err(e) => return inputs.iter().map(|_| Err(e.clone())).collect(),
+        };
         let mut session: Option<Session> = None;
         let mut results = Vec::with_capacity(inputs.len());
+        let mut buf = Vec::new();
         for input in inputs {
             let mut used = Used::default();
             let result = (|| {
-                let bytes = self.encode(input, params)?;
                 let s = match session.as_mut() {
                     Some(s) => {
                         self.arm(&mut s.store)?;
@@ -717,15 +791,36 @@ impl WasmScorer {
                     }
                     None => session.insert(self.session(Entry::Score, &mut used)?),
                 };
-                let out = self.call(s, &bytes, &mut used);
-                if out.is_err() {
+                // Under ABI v2 an instance keeps the params of its first call.
+                let sent = if s.params_sent { &[][..] } else { &params_json };
+                buf = self.encode(std::mem::take(&mut buf), input, params, sent)?;
+                let out = self.call(s, &buf, &mut used);
+                let card = match out {
+                    Ok(range) => {
+                        s.params_sent = true;
+                        self.card(s.output(range), input)
+                    }
+                    Err(e) => Err(e),
+                };
+                if card.is_err() {
                     session = None;
                 }
-                self.card(&out?, input)
+                card
             })();
             results.push(result);
         }
         results
+    }
+}
+
+impl WasmScorer {
+    /// The ABI version the module declares in its `muster-abi` section: "2"
+    /// (binary record and card) or "1" (JSON).
+    pub fn abi_version(&self) -> &'static str {
+        match self.loaded.abi {
+            Abi::V1 => "1",
+            Abi::V2 => "2",
+        }
     }
 }
 
@@ -769,6 +864,7 @@ impl PluginScorer for WasmScorer {
         let mut used = Used::default();
         let mut s = self.session(Entry::Scenario, &mut used)?;
         let out = self.call(&mut s, &bytes, &mut used)?;
+        let out = s.output(out).to_vec();
         self.parse_output(&out)?;
         String::from_utf8(out).map_err(|e| ScoreError::Output {
             script: self.name().to_string(),

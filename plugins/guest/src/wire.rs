@@ -1,0 +1,329 @@
+//! The byte layout of ABI v2 (see `plugins/ABI.md`): little-endian numbers
+//! and length-prefixed UTF-8 strings, read and written by the guest SDK and
+//! by the Muster host alike.
+//!
+//! ```
+//! use muster_guest::wire::{Reader, Writer};
+//!
+//! let mut w = Writer::default();
+//! w.f64(2.5);
+//! w.str("knockdown");
+//! let bytes = w.into_bytes();
+//! let mut r = Reader::new(&bytes, "the record");
+//! assert_eq!(r.f64().unwrap(), 2.5);
+//! assert_eq!(r.str().unwrap(), "knockdown");
+//! r.finish().unwrap();
+//! ```
+
+/// Tag of a result that is a score card.
+pub const CARD: u8 = 0;
+/// Tag of a result that is an error message.
+pub const ERROR: u8 = 1;
+
+/// A task's status: done.
+pub const TASK_DONE: u8 = 0;
+/// A task's status: failed.
+pub const TASK_FAILED: u8 = 1;
+/// A task's status: skipped.
+pub const TASK_SKIPPED: u8 = 2;
+
+/// No rating given.
+pub const RATING_NONE: u8 = 0;
+/// Rating `P`.
+pub const RATING_P: u8 = 1;
+/// Rating `S`.
+pub const RATING_S: u8 = 2;
+/// Rating `M`.
+pub const RATING_M: u8 = 3;
+/// Rating `U`.
+pub const RATING_U: u8 = 4;
+
+/// A card's status: valid.
+pub const STATUS_VALID: u8 = 0;
+/// A card's status: did not finish.
+pub const STATUS_DNF: u8 = 1;
+/// A card's status: disqualified.
+pub const STATUS_DQ: u8 = 2;
+
+/// A card's per-task entry carries points.
+pub const HAS_POINTS: u8 = 1;
+/// A card's per-task entry carries a note.
+pub const HAS_NOTE: u8 = 2;
+
+/// Writes numbers and strings in the ABI v2 layout.
+#[derive(Debug, Default, Clone)]
+pub struct Writer {
+    buf: Vec<u8>,
+}
+
+impl Writer {
+    /// A writer that appends to `buf` (cleared first), so a caller can reuse
+    /// its allocation.
+    pub fn reuse(mut buf: Vec<u8>) -> Writer {
+        buf.clear();
+        Writer { buf }
+    }
+
+    /// One byte.
+    #[inline]
+    pub fn u8(&mut self, v: u8) {
+        self.buf.push(v);
+    }
+
+    /// A little-endian `u32`.
+    #[inline]
+    pub fn u32(&mut self, v: u32) {
+        self.buf.extend_from_slice(&v.to_le_bytes());
+    }
+
+    /// A little-endian IEEE 754 double.
+    #[inline]
+    pub fn f64(&mut self, v: f64) {
+        self.buf.extend_from_slice(&v.to_le_bytes());
+    }
+
+    /// A count or length as a `u32`, saturating (a longer list is refused by
+    /// the reader's size checks, never wrapped).
+    #[inline]
+    pub fn len(&mut self, n: usize) {
+        self.u32(u32::try_from(n).unwrap_or(u32::MAX));
+    }
+
+    /// A string: its length in bytes as a `u32`, then its UTF-8 bytes.
+    #[inline]
+    pub fn str(&mut self, s: &str) {
+        self.len(s.len());
+        self.buf.extend_from_slice(s.as_bytes());
+    }
+
+    /// Raw bytes, with no length.
+    #[inline]
+    pub fn bytes(&mut self, b: &[u8]) {
+        self.buf.extend_from_slice(b);
+    }
+
+    /// Overwrites the `u32` at `at` (written earlier as a placeholder).
+    pub fn patch_u32(&mut self, at: usize, v: u32) {
+        if let Some(slot) = self.buf.get_mut(at..at + 4) {
+            slot.copy_from_slice(&v.to_le_bytes());
+        }
+    }
+
+    /// Bytes written so far.
+    pub fn position(&self) -> usize {
+        self.buf.len()
+    }
+
+    /// The bytes written.
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.buf
+    }
+
+    /// The bytes written, borrowed.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.buf
+    }
+}
+
+/// Reads the ABI v2 layout from bytes it does not trust: every read is
+/// bounds-checked, and an error names what was being read and the byte
+/// offset where it went wrong.
+#[derive(Debug, Clone)]
+pub struct Reader<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+    what: &'static str,
+}
+
+impl<'a> Reader<'a> {
+    /// A reader over `bytes`; `what` ("the record", "the result") starts
+    /// every error message.
+    pub fn new(bytes: &'a [u8], what: &'static str) -> Reader<'a> {
+        Reader {
+            bytes,
+            pos: 0,
+            what,
+        }
+    }
+
+    #[inline]
+    fn take(&mut self, n: usize, item: &str) -> Result<&'a [u8], String> {
+        let end = self.pos.checked_add(n).filter(|&e| e <= self.bytes.len());
+        match end {
+            Some(end) => {
+                let out = &self.bytes[self.pos..end];
+                self.pos = end;
+                Ok(out)
+            }
+            None => Err(format!(
+                "{} ends at byte {} in the middle of {item} ({n} bytes wanted, {} left)",
+                self.what,
+                self.pos,
+                self.bytes.len() - self.pos
+            )),
+        }
+    }
+
+    /// One byte.
+    #[inline]
+    pub fn u8(&mut self) -> Result<u8, String> {
+        Ok(self.take(1, "a byte")?[0])
+    }
+
+    /// A little-endian `u32`.
+    #[inline]
+    pub fn u32(&mut self) -> Result<u32, String> {
+        let b = self.take(4, "a 4-byte number")?;
+        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+
+    /// A little-endian IEEE 754 double.
+    #[inline]
+    pub fn f64(&mut self) -> Result<f64, String> {
+        let b = self.take(8, "an 8-byte number")?;
+        let mut a = [0; 8];
+        a.copy_from_slice(b);
+        Ok(f64::from_le_bytes(a))
+    }
+
+    /// A count of items that are each at least `min_size` bytes, checked
+    /// against the bytes left and against `max`, so a bad count can never
+    /// make the reader allocate more than the input could hold.
+    pub fn count(&mut self, item: &str, max: usize, min_size: usize) -> Result<usize, String> {
+        let at = self.pos;
+        let n = self.u32()? as usize;
+        let left = self.bytes.len() - self.pos;
+        if n > max {
+            return Err(format!(
+                "{} gives {n} {item} at byte {at}; at most {max} are allowed",
+                self.what
+            ));
+        }
+        if n.saturating_mul(min_size.max(1)) > left {
+            return Err(format!(
+                "{} gives {n} {item} at byte {at}, but only {left} bytes follow",
+                self.what
+            ));
+        }
+        Ok(n)
+    }
+
+    /// A string: a `u32` length and that many bytes of UTF-8.
+    #[inline]
+    pub fn str(&mut self) -> Result<&'a str, String> {
+        let at = self.pos;
+        let n = self.u32()? as usize;
+        let b = self.take(n, "a string")?;
+        std::str::from_utf8(b).map_err(|e| {
+            format!(
+                "{} has a string at byte {at} that is not UTF-8 ({e})",
+                self.what
+            )
+        })
+    }
+
+    /// Everything not read yet.
+    pub fn rest(&mut self) -> &'a [u8] {
+        let out = &self.bytes[self.pos..];
+        self.pos = self.bytes.len();
+        out
+    }
+
+    /// The offset of the next byte to read.
+    pub fn position(&self) -> usize {
+        self.pos
+    }
+
+    /// Checks that every byte was read.
+    pub fn finish(self) -> Result<(), String> {
+        if self.pos == self.bytes.len() {
+            Ok(())
+        } else {
+            Err(format!(
+                "{} goes on past its end at byte {} ({} more bytes)",
+                self.what,
+                self.pos,
+                self.bytes.len() - self.pos
+            ))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_value_reads_back_as_written() {
+        let mut w = Writer::default();
+        w.u8(7);
+        w.u32(70_000);
+        w.f64(-0.125);
+        w.str("悬挂 rope");
+        w.bytes(b"{}");
+        let bytes = w.into_bytes();
+        let mut r = Reader::new(&bytes, "the record");
+        assert_eq!(r.u8().unwrap(), 7);
+        assert_eq!(r.u32().unwrap(), 70_000);
+        assert_eq!(r.f64().unwrap(), -0.125);
+        assert_eq!(r.str().unwrap(), "悬挂 rope");
+        assert_eq!(r.rest(), b"{}");
+        r.finish().unwrap();
+    }
+
+    #[test]
+    fn a_short_input_says_where_it_ends() {
+        let mut r = Reader::new(&[1, 0, 0], "the result");
+        assert_eq!(
+            r.u32().unwrap_err(),
+            "the result ends at byte 0 in the middle of a 4-byte number (4 bytes wanted, 3 left)"
+        );
+        let mut w = Writer::default();
+        w.u32(10);
+        w.bytes(b"abc");
+        let bytes = w.into_bytes();
+        assert_eq!(
+            Reader::new(&bytes, "the result").str().unwrap_err(),
+            "the result ends at byte 4 in the middle of a string (10 bytes wanted, 3 left)"
+        );
+    }
+
+    #[test]
+    fn a_count_cannot_ask_for_more_than_the_input_holds() {
+        let mut w = Writer::default();
+        w.u32(1_000_000);
+        w.bytes(&[0; 16]);
+        let bytes = w.into_bytes();
+        assert_eq!(
+            Reader::new(&bytes, "the result")
+                .count("notes", 256, 4)
+                .unwrap_err(),
+            "the result gives 1000000 notes at byte 0; at most 256 are allowed"
+        );
+        assert_eq!(
+            Reader::new(&bytes, "the result")
+                .count("notes", usize::MAX, 4)
+                .unwrap_err(),
+            "the result gives 1000000 notes at byte 0, but only 16 bytes follow"
+        );
+    }
+
+    #[test]
+    fn bad_utf8_and_left_over_bytes_are_named() {
+        let mut w = Writer::default();
+        w.u32(2);
+        w.bytes(&[0xff, 0xfe]);
+        let bytes = w.into_bytes();
+        let err = Reader::new(&bytes, "the record").str().unwrap_err();
+        assert!(
+            err.starts_with("the record has a string at byte 0 that is not UTF-8"),
+            "{err}"
+        );
+        let mut r = Reader::new(&[1, 2], "the result");
+        r.u8().unwrap();
+        assert_eq!(
+            r.finish().unwrap_err(),
+            "the result goes on past its end at byte 1 (1 more bytes)"
+        );
+    }
+}
