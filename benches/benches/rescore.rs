@@ -40,7 +40,7 @@ type ScoreChunk<'a> = dyn Fn(&[ScoreInput]) -> Vec<Result<ScoreCard, ScoreError>
 /// Splits `runs` over `threads` scoped threads, each scoring its share in
 /// chunks with `f`, and returns the cards in order.
 fn parallel(
-    runs: &[(u64, ScoreInput)],
+    runs: &[ScoreInput],
     threads: usize,
     f: &ScoreChunk<'_>,
 ) -> Vec<Result<ScoreCard, ScoreError>> {
@@ -51,11 +51,8 @@ fn parallel(
             .map(|part| {
                 s.spawn(move || {
                     let mut out = Vec::with_capacity(part.len());
-                    let mut inputs = Vec::with_capacity(SCORE_BATCH);
                     for chunk in part.chunks(SCORE_BATCH) {
-                        inputs.clear();
-                        inputs.extend(chunk.iter().map(|(_, i)| i.clone()));
-                        out.extend(f(&inputs));
+                        out.extend(f(chunk));
                     }
                     out
                 })
@@ -134,13 +131,15 @@ fn main() {
 
     // Read them back.
     let t = Instant::now();
-    let mut runs: Vec<(u64, ScoreInput)> = Vec::with_capacity(n);
+    let mut seqs: Vec<u64> = Vec::with_capacity(n);
+    let mut runs: Vec<ScoreInput> = Vec::with_capacity(n);
     store
         .scan(1, &mut |raw| {
             if raw.body.starts_with("{\"kind\":\"drill_run\"") {
                 let e = raw.parse().expect("a stored entry parses");
                 if let EntryKind::DrillRun { record, .. } = &e.kind {
-                    runs.push((e.seq, ScoreInput::new(&scenario, record)));
+                    seqs.push(e.seq);
+                    runs.push(ScoreInput::new(&scenario, record));
                 }
             }
             true
@@ -190,12 +189,13 @@ fn main() {
     let t = Instant::now();
     let runtime = "wasmtime 48".to_string();
     let mut drafts = Vec::with_capacity(APPEND_BATCH);
-    for (chunk, cards) in runs
+    for ((seqs, inputs), cards) in seqs
         .chunks(APPEND_BATCH)
+        .zip(runs.chunks(APPEND_BATCH))
         .zip(wasm_cards.chunks(APPEND_BATCH))
     {
         drafts.clear();
-        for ((seq, input), card) in chunk.iter().zip(cards) {
+        for ((seq, input), card) in seqs.iter().zip(inputs).zip(cards) {
             let card = card.as_ref().expect("wasm scores").clone();
             drafts.push(Draft::new(
                 "m0",
