@@ -46,4 +46,10 @@ pub trait PluginScorer: Scorer {
     /// Runs the plugin's scenario generator with `params`, returning the
     /// scenario as JSON text, to be checked like a file.
     fn generate(&self, params: &serde_json::Value) -> Result<String, ScoreError>;
+
+    /// The wasm ABI version the module declares ("1" or "2"); `None` for a
+    /// script.
+    fn abi_version(&self) -> Option<&'static str> {
+        None
+    }
 }

@@ -66,6 +66,7 @@ fn check(spec: &str, params: &[(String, serde_json::Value)], json: bool) -> Outc
             "version": p.scenario().meta().version.to_string(),
             "tasks": p.scenario().tasks().len(),
             "scorer": scorer.id(),
+            "abi": scorer.abi_version(),
             "generator": scorer.has_generator(),
             "generator_params": p.generator_params(),
             "ok": true,
@@ -84,7 +85,14 @@ fn check(spec: &str, params: &[(String, serde_json::Value)], json: bool) -> Outc
     ]);
     t.add_row(vec![
         "scorer".to_string(),
-        format!("{} loads ({:?})", p.scoring_file(), scorer.id().kind),
+        match scorer.abi_version() {
+            Some(abi) => format!(
+                "{} loads ({:?}, ABI {abi})",
+                p.scoring_file(),
+                scorer.id().kind
+            ),
+            None => format!("{} loads ({:?})", p.scoring_file(), scorer.id().kind),
+        },
     ]);
     t.add_row(vec![
         "generator".to_string(),

@@ -94,6 +94,28 @@ fn plugin_check_reports_the_scorer() {
 }
 
 #[test]
+fn plugin_check_names_a_wasm_modules_abi() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, bytes) in muster_scenarios::initial_attack_wasm_files() {
+        let path = dir.path().join(&name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
+    }
+    let pkg = dir.path().to_str().unwrap();
+    let (code, out, err) = muster(&["plugin", "check", pkg, "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["abi"], "2");
+    assert_eq!(v["scorer"]["kind"], "wasm");
+    let (code, out, err) = muster(&["plugin", "check", pkg]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("score.wasm loads (Wasm, ABI 2)"), "{out}");
+    let (_, out, _) = muster(&["plugin", "check", EXAMPLE, "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["abi"], serde_json::Value::Null);
+}
+
+#[test]
 fn plugin_check_a_script_that_does_not_compile() {
     let dir = example_with_script("fn score(record, params) {\n  record.\n}");
     let (code, _, err) = muster(&["plugin", "check", dir.path().to_str().unwrap()]);

@@ -813,17 +813,6 @@ impl WasmScorer {
     }
 }
 
-impl WasmScorer {
-    /// The ABI version the module declares in its `muster-abi` section: "2"
-    /// (binary record and card) or "1" (JSON).
-    pub fn abi_version(&self) -> &'static str {
-        match self.loaded.abi {
-            Abi::V1 => "1",
-            Abi::V2 => "2",
-        }
-    }
-}
-
 impl Scorer for WasmScorer {
     fn id(&self) -> &ScorerId {
         &self.id
@@ -850,6 +839,15 @@ impl PluginScorer for WasmScorer {
 
     fn has_generator(&self) -> bool {
         self.loaded.has_scenario
+    }
+
+    /// "2" (binary record and card) or "1" (JSON), as the module's
+    /// `muster-abi` section says.
+    fn abi_version(&self) -> Option<&'static str> {
+        Some(match self.loaded.abi {
+            Abi::V1 => "1",
+            Abi::V2 => "2",
+        })
     }
 
     fn generate(&self, params: &serde_json::Value) -> Result<String, ScoreError> {
