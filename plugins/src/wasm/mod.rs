@@ -707,7 +707,8 @@ impl WasmScorer {
         }
     }
 
-    /// The params as the guest receives them with every record.
+    /// The params as JSON: under ABI v2 sent with an instance's first record
+    /// only; under v1 the whole input is JSON and this is not used.
     fn encode_params(&self, params: &serde_json::Value) -> Result<Vec<u8>, ScoreError> {
         serde_json::to_vec(params)
             .map_err(|e| runtime_error(self.name(), format!("cannot encode the params: {e}")))
