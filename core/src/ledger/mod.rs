@@ -394,27 +394,28 @@ impl RawEntry {
 /// through the derived reader, which gives the same value and the same
 /// errors.
 fn parse_body(body: &str) -> Result<EntryKind, serde_json::Error> {
-    if body.starts_with(r#"{"kind":"drill_run","#) {
-        if let Ok(b) = serde_json::from_str::<DrillRunBody>(body) {
-            return Ok(EntryKind::DrillRun {
-                scenario: b.scenario,
-                version: b.version,
-                package_hash: b.package_hash,
-                members: b.members,
-                record: b.record,
-            });
-        }
-    } else if body.starts_with(r#"{"kind":"score_computed","#) {
-        if let Ok(b) = serde_json::from_str::<ScoreComputedBody>(body) {
-            return Ok(EntryKind::ScoreComputed {
-                run: b.run,
-                scorer: b.scorer,
-                params: b.params,
-                runtime: b.runtime,
-                input: b.input,
-                card: b.card,
-            });
-        }
+    if body.starts_with(r#"{"kind":"drill_run","#)
+        && let Ok(b) = serde_json::from_str::<DrillRunBody>(body)
+    {
+        return Ok(EntryKind::DrillRun {
+            scenario: b.scenario,
+            version: b.version,
+            package_hash: b.package_hash,
+            members: b.members,
+            record: b.record,
+        });
+    }
+    if body.starts_with(r#"{"kind":"score_computed","#)
+        && let Ok(b) = serde_json::from_str::<ScoreComputedBody>(body)
+    {
+        return Ok(EntryKind::ScoreComputed {
+            run: b.run,
+            scorer: b.scorer,
+            params: b.params,
+            runtime: b.runtime,
+            input: b.input,
+            card: b.card,
+        });
     }
     serde_json::from_str(body)
 }
