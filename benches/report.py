@@ -381,13 +381,17 @@ def scoring(rep):
     if rs:
         n = rs["records"]
         scale = 1_000_000 / n
+        cpu = rs.get("append_cpu_s")
+        append = f"append {rs['append_s']:.2f}" + (
+            f", {cpu:.2f} of it CPU" if cpu is not None else ""
+        )
         for rt, goal in [("wasm", 3.0), ("rhai", 5.0)]:
             t = rs[f"end_to_end_{rt}_s"]
             rep.row(
                 f"re-score a season from the ledger and back, {rt}, {n:,} records, "
                 f"{rs['threads']} threads",
                 f"{t:.2f} s (read {rs['read_s']:.2f}, score {rs[f'score_{rt}_s']:.2f}, "
-                f"append {rs['append_s']:.2f})",
+                f"{append})",
                 "—",
                 "—",
                 f"≤ {goal:.0f} s at 1,000,000",

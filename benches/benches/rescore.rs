@@ -34,6 +34,18 @@ fn secs(t: Instant) -> f64 {
     t.elapsed().as_secs_f64()
 }
 
+/// The process's user and system CPU time so far, where Linux's
+/// `/proc/self/stat` gives it (in clock ticks of 1/100 s).
+fn cpu_secs() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name, which is in parentheses.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let mut f = rest.split(' ').skip(11);
+    let user: f64 = f.next()?.parse().ok()?;
+    let system: f64 = f.next()?.parse().ok()?;
+    Some((user + system) / 100.0)
+}
+
 /// Scores a chunk of records, one result each.
 type ScoreChunk<'a> = dyn Fn(&[ScoreInput]) -> Vec<Result<ScoreCard, ScoreError>> + Sync + 'a;
 
@@ -185,19 +197,20 @@ fn main() {
         assert_eq!(w.total.to_bits(), r.total.to_bits(), "run {i}");
     }
 
+    drop(rhai_cards);
+
     // Append the wasm scores back.
+    let cpu = cpu_secs();
     let t = Instant::now();
     let runtime = "wasmtime 48".to_string();
-    let mut drafts = Vec::with_capacity(APPEND_BATCH);
-    for ((seqs, inputs), cards) in seqs
-        .chunks(APPEND_BATCH)
-        .zip(runs.chunks(APPEND_BATCH))
-        .zip(wasm_cards.chunks(APPEND_BATCH))
-    {
-        drafts.clear();
-        for ((seq, input), card) in seqs.iter().zip(inputs).zip(cards) {
-            let card = card.as_ref().expect("wasm scores").clone();
-            drafts.push(Draft::new(
+    // The inputs and cards move into the entries, as a re-scoring job that
+    // is done with them would.
+    let mut entries = seqs
+        .iter()
+        .zip(runs)
+        .zip(wasm_cards)
+        .map(|((seq, input), card)| {
+            Draft::new(
                 "m0",
                 at,
                 EntryKind::ScoreComputed {
@@ -205,17 +218,24 @@ fn main() {
                     scorer: wasm.id().clone(),
                     params: params.clone(),
                     runtime: runtime.clone(),
-                    input: input.clone(),
-                    card,
+                    input,
+                    card: card.expect("wasm scores"),
                 },
-            ));
+            )
+        });
+    loop {
+        let drafts: Vec<Draft> = entries.by_ref().take(APPEND_BATCH).collect();
+        if drafts.is_empty() {
+            break;
         }
         store.append(&drafts).expect("append scores");
     }
     let append = secs(t);
+    let append_cpu = cpu.zip(cpu_secs()).map(|(a, b)| b - a);
     println!(
-        "append: {n} score entries in {append:.2} s ({:.0} entries/s)",
-        n as f64 / append
+        "append: {n} score entries in {append:.2} s ({:.0} entries/s), {} s of CPU",
+        n as f64 / append,
+        append_cpu.map_or("?".into(), |c| format!("{c:.2}"))
     );
     println!(
         "end to end, read + score + append: wasm {:.2} s, rhai {:.2} s",
@@ -236,6 +256,7 @@ fn main() {
             "score_wasm_s": score_wasm,
             "score_rhai_s": score_rhai,
             "append_s": append,
+            "append_cpu_s": append_cpu,
             "end_to_end_wasm_s": read + score_wasm + append,
             "end_to_end_rhai_s": read + score_rhai + append,
         }),
