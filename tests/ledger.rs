@@ -438,6 +438,99 @@ fn replay_names_scorers_it_cannot_find() {
     }
 }
 
+/// The native rule, counting how it is asked to score: the batch sizes it
+/// was given, in order, and how many runs one by one.
+#[derive(Default)]
+struct Counting {
+    rule: TimeBonusScorer,
+    batches: std::sync::Mutex<Vec<usize>>,
+    /// Results to leave out of every batch, to play a broken scorer.
+    short_by: usize,
+}
+
+impl Scorer for Counting {
+    fn id(&self) -> &ScorerId {
+        self.rule.id()
+    }
+    fn score(
+        &self,
+        input: &ScoreInput,
+        params: &serde_json::Value,
+    ) -> Result<ScoreCard, ScoreError> {
+        self.rule.score(input, params)
+    }
+    fn score_batch(
+        &self,
+        inputs: &[ScoreInput],
+        params: &serde_json::Value,
+    ) -> Vec<Result<ScoreCard, ScoreError>> {
+        self.batches.lock().unwrap().push(inputs.len());
+        let keep = inputs.len().saturating_sub(self.short_by);
+        inputs[..keep]
+            .iter()
+            .map(|i| self.score(i, params))
+            .collect()
+    }
+}
+
+/// A drill run (entry 5) and `n` scores of it (entries 6 on); from score
+/// `change_at` on, the params give a different base.
+fn many_scores(n: usize, change_at: usize) -> Vec<Draft> {
+    let mut setup = base();
+    setup.push(drill_run(&["m001"]));
+    for i in 0..n {
+        let mut d = score(5);
+        if i >= change_at
+            && let EntryKind::ScoreComputed { params, card, .. } = &mut d.entry
+        {
+            params["base"] = serde_json::json!(50);
+            card.total -= 50.0;
+        }
+        setup.push(d);
+    }
+    setup
+}
+
+#[test]
+fn replay_asks_for_each_scorer_once_and_scores_in_batches() {
+    for store in stores(&many_scores(2500, 2100)) {
+        let calls = std::sync::atomic::AtomicUsize::new(0);
+        let counting = Arc::new(Counting::default());
+        let resolve = |id: &ScorerId| -> Option<Arc<dyn Scorer>> {
+            calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            native(id).map(|_| counting.clone() as Arc<dyn Scorer>)
+        };
+        let report = ledger::replay(store.as_ref(), &resolve).expect("replay");
+        assert_eq!((report.replayed, report.identical), (2500, 2500));
+        assert!(report.diffs.is_empty() && report.failed.is_empty());
+        assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 1);
+        // 1024 at most a batch, and a new batch where the params change.
+        assert_eq!(*counting.batches.lock().unwrap(), vec![1024, 1024, 52, 400]);
+    }
+}
+
+#[test]
+fn replay_names_the_runs_a_scorer_gave_no_result_for() {
+    for store in stores(&many_scores(3, 3)) {
+        let counting = Arc::new(Counting {
+            short_by: 1,
+            ..Counting::default()
+        });
+        let resolve = |id: &ScorerId| -> Option<Arc<dyn Scorer>> {
+            native(id).map(|_| counting.clone() as Arc<dyn Scorer>)
+        };
+        let report = ledger::replay(store.as_ref(), &resolve).expect("replay");
+        assert_eq!((report.replayed, report.identical), (3, 2));
+        assert_eq!(
+            report.failed,
+            vec![(
+                8,
+                "the scorer `native:time-bonus` gave 2 results for a batch of 3 runs".to_string()
+            )]
+        );
+    }
+}
+
 fn season() -> Vec<Draft> {
     let mut d = base();
     d.extend([

@@ -508,6 +508,19 @@ pub trait Scorer: Send + Sync {
         input: &ScoreInput,
         params: &serde_json::Value,
     ) -> Result<ScoreCard, ScoreError>;
+
+    /// Scores many runs with the same params: one result per run, in order,
+    /// each the card [`Scorer::score`] gives for that run alone.
+    ///
+    /// This scores them one by one; a scorer with a cheaper way to score
+    /// many (a wasm module keeps one instance for the batch) overrides it.
+    fn score_batch(
+        &self,
+        inputs: &[ScoreInput],
+        params: &serde_json::Value,
+    ) -> Vec<Result<ScoreCard, ScoreError>> {
+        inputs.iter().map(|i| self.score(i, params)).collect()
+    }
 }
 
 /// `sha256:` and the hex digest of `bytes`.

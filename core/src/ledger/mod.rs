@@ -1036,13 +1036,25 @@ pub struct ReplayReport {
     pub failed: Vec<(u64, String)>,
 }
 
+/// Scores replayed together: consecutive entries with the same scorer and
+/// params go to [`Scorer::score_batch`] in runs of at most this many.
+const REPLAY_BATCH: usize = 1024;
+
 /// Re-runs every stored score with the scorer `resolve` gives for its id and
 /// reports every difference, comparing numbers by their bits.
+///
+/// `resolve` is asked once per distinct scorer (a wasm module or a script is
+/// loaded once, not once per score), and consecutive scores by the same
+/// scorer with the same params are re-run as a batch, which a wasm scorer
+/// runs on one instance.
 pub fn replay(
     store: &dyn LedgerStore,
     resolve: &ScorerResolver<'_>,
 ) -> Result<ReplayReport, LedgerError> {
     let mut report = ReplayReport::default();
+    let mut scorers: std::collections::HashMap<ScorerId, Option<Arc<dyn Scorer>>> =
+        std::collections::HashMap::new();
+    let mut batch: Option<ReplayBatch> = None;
     let mut err = None;
     store.scan(1, &mut |raw| {
         if !raw.body.starts_with("{\"kind\":\"score_computed\"") {
@@ -1055,35 +1067,99 @@ pub fn replay(
                 return false;
             }
         };
+        let seq = entry.seq;
         if let EntryKind::ScoreComputed {
             scorer,
             params,
             input,
             card,
             ..
-        } = &entry.kind
+        } = entry.kind
         {
             report.replayed += 1;
-            let Some(s) = resolve(scorer) else {
-                report.unresolved.push((entry.seq, scorer.clone()));
+            let resolved = scorers
+                .entry(scorer.clone())
+                .or_insert_with(|| resolve(&scorer))
+                .clone();
+            let Some(s) = resolved else {
+                report.unresolved.push((seq, scorer));
                 return true;
             };
-            match s.score(input, params) {
-                Ok(now) => {
-                    let before = report.diffs.len();
-                    diff_cards(entry.seq, card, &now, &mut report.diffs);
-                    if report.diffs.len() == before {
-                        report.identical += 1;
-                    }
-                }
-                Err(e) => report.failed.push((entry.seq, e.to_string())),
+            if batch
+                .as_ref()
+                .is_some_and(|b| b.id != scorer || b.params != params)
+                && let Some(full) = batch.take()
+            {
+                full.run(&mut report);
+            }
+            let b = batch.get_or_insert_with(|| ReplayBatch {
+                id: scorer,
+                scorer: s,
+                params,
+                seqs: Vec::new(),
+                inputs: Vec::new(),
+                cards: Vec::new(),
+            });
+            b.seqs.push(seq);
+            b.inputs.push(input);
+            b.cards.push(card);
+            if b.seqs.len() >= REPLAY_BATCH
+                && let Some(full) = batch.take()
+            {
+                full.run(&mut report);
             }
         }
         true
     })?;
-    match err {
-        Some(e) => Err(e),
-        None => Ok(report),
+    if let Some(e) = err {
+        return Err(e);
+    }
+    if let Some(rest) = batch {
+        rest.run(&mut report);
+    }
+    Ok(report)
+}
+
+/// Stored scores waiting to be re-run by one scorer with one set of params.
+struct ReplayBatch {
+    id: ScorerId,
+    scorer: Arc<dyn Scorer>,
+    params: serde_json::Value,
+    seqs: Vec<u64>,
+    inputs: Vec<ScoreInput>,
+    cards: Vec<ScoreCard>,
+}
+
+impl ReplayBatch {
+    fn run(self, report: &mut ReplayReport) {
+        let mut now = self
+            .scorer
+            .score_batch(&self.inputs, &self.params)
+            .into_iter();
+        let given = now.len();
+        for (seq, stored) in self.seqs.iter().copied().zip(&self.cards) {
+            let Some(now) = now.next() else {
+                report.failed.push((
+                    seq,
+                    format!(
+                        "the scorer `{}` gave {given} results for a batch of {} runs",
+                        self.id.name,
+                        self.seqs.len()
+                    ),
+                ));
+                continue;
+            };
+            match now {
+                Ok(now) => {
+                    let before = report.diffs.len();
+                    diff_cards(seq, stored, &now, &mut report.diffs);
+                    if report.diffs.len() == before {
+                        report.identical += 1;
+                    }
+                }
+                Err(e) => report.failed.push((seq, e.to_string())),
+            }
+        }
     }
 }
 

@@ -766,11 +766,25 @@ impl WasmScorer {
         });
         (result, self.stats(&used, start.elapsed()), log)
     }
+}
+
+impl Scorer for WasmScorer {
+    fn id(&self) -> &ScorerId {
+        &self.id
+    }
+
+    fn score(
+        &self,
+        input: &ScoreInput,
+        params: &serde_json::Value,
+    ) -> Result<ScoreCard, ScoreError> {
+        self.score_with_log(input, params).0
+    }
 
     /// Scores many runs with the same params on one instance, re-arming fuel
     /// and deadline before each; an instance that failed is replaced before
     /// the next run. Each run gets the same limits as a single call.
-    pub fn score_batch(
+    fn score_batch(
         &self,
         inputs: &[ScoreInput],
         params: &serde_json::Value,
@@ -811,20 +825,6 @@ impl WasmScorer {
             results.push(result);
         }
         results
-    }
-}
-
-impl Scorer for WasmScorer {
-    fn id(&self) -> &ScorerId {
-        &self.id
-    }
-
-    fn score(
-        &self,
-        input: &ScoreInput,
-        params: &serde_json::Value,
-    ) -> Result<ScoreCard, ScoreError> {
-        self.score_with_log(input, params).0
     }
 }
 
