@@ -78,7 +78,7 @@ pub struct TaskRun {
 }
 
 /// A penalty a judge gave.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Penalty {
     /// The penalty code; the params give its points.
     pub code: String,
@@ -140,16 +140,15 @@ impl Record {
         let limit = r.f64()?;
         self.time_limit = has_limit.then_some(limit);
         self.attempt = r.u32()?;
-        set(&mut self.scenario, r.str()?);
-        set(&mut self.version, r.str()?);
-        set(&mut self.team, r.str()?);
+        r.str_into(&mut self.scenario)?;
+        r.str_into(&mut self.version)?;
+        r.str_into(&mut self.team)?;
         let n = r.count("critical task ids", usize::MAX, 4)?;
         self.critical.truncate(n);
         for i in 0..n {
-            let id = r.str()?;
             match self.critical.get_mut(i) {
-                Some(c) => set(c, id),
-                None => self.critical.push(id.to_string()),
+                Some(c) => r.str_into(c)?,
+                None => self.critical.push(r.str()?.to_string()),
             }
         }
         let n = r.count("tasks", usize::MAX, 22)?;
@@ -157,7 +156,7 @@ impl Record {
         let mut same = self.tasks.len() == n;
         if same {
             for (id, run) in self.tasks.iter_mut() {
-                if r.str()? != id {
+                if !r.str_is(id)? {
                     same = false;
                     break;
                 }
@@ -176,36 +175,20 @@ impl Record {
         let n = r.count("penalties", usize::MAX, 9)?;
         self.penalties.truncate(n);
         for i in 0..n {
-            let code = r.str()?;
-            let task = match r.u8()? {
-                0 => None,
-                _ => Some(r.str()?),
-            };
-            let count = r.u32()?;
-            match self.penalties.get_mut(i) {
-                Some(p) => {
-                    set(&mut p.code, code);
-                    match (&mut p.task, task) {
-                        (Some(old), Some(new)) => set(old, new),
-                        (old, new) => *old = new.map(str::to_string),
-                    }
-                    p.count = count;
-                }
-                None => self.penalties.push(Penalty {
-                    code: code.to_string(),
-                    task: task.map(str::to_string),
-                    count,
-                }),
+            if i == self.penalties.len() {
+                self.penalties.push(Penalty::default());
             }
+            let p = &mut self.penalties[i];
+            r.str_into(&mut p.code)?;
+            match (r.u8()?, &mut p.task) {
+                (0, task) => *task = None,
+                (_, Some(task)) => r.str_into(task)?,
+                (_, task) => *task = Some(r.str()?.to_string()),
+            }
+            p.count = r.u32()?;
         }
         Ok(())
     }
-}
-
-/// Overwrites `s` with `new`, keeping its allocation.
-fn set(s: &mut String, new: &str) {
-    s.clear();
-    s.push_str(new);
 }
 
 /// A task's times, status and rating, after its id.

@@ -155,13 +155,30 @@ impl<'a> Reader<'a> {
                 self.pos = end;
                 Ok(out)
             }
-            None => Err(format!(
-                "{} ends at byte {} in the middle of {item} ({n} bytes wanted, {} left)",
-                self.what,
-                self.pos,
-                self.bytes.len() - self.pos
-            )),
+            None => Err(self.short(n, item)),
         }
+    }
+
+    // The messages are built out of line, so that the reads that succeed
+    // stay small enough to inline.
+    #[cold]
+    #[inline(never)]
+    fn short(&self, n: usize, item: &str) -> String {
+        format!(
+            "{} ends at byte {} in the middle of {item} ({n} bytes wanted, {} left)",
+            self.what,
+            self.pos,
+            self.bytes.len() - self.pos
+        )
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn not_utf8(&self, at: usize, e: std::str::Utf8Error) -> String {
+        format!(
+            "{} has a string at byte {at} that is not UTF-8 ({e})",
+            self.what
+        )
     }
 
     /// One byte.
@@ -214,12 +231,38 @@ impl<'a> Reader<'a> {
         let at = self.pos;
         let n = self.u32()? as usize;
         let b = self.take(n, "a string")?;
-        std::str::from_utf8(b).map_err(|e| {
-            format!(
-                "{} has a string at byte {at} that is not UTF-8 ({e})",
-                self.what
-            )
-        })
+        std::str::from_utf8(b).map_err(|e| self.not_utf8(at, e))
+    }
+
+    /// Reads a string into `s`, keeping its allocation. A string with the
+    /// same bytes as `s` already holds is neither checked nor copied again:
+    /// bytes equal to a `String`'s are UTF-8.
+    #[inline]
+    pub fn str_into(&mut self, s: &mut String) -> Result<(), String> {
+        let at = self.pos;
+        let n = self.u32()? as usize;
+        let b = self.take(n, "a string")?;
+        if b != s.as_bytes() {
+            let new = std::str::from_utf8(b).map_err(|e| self.not_utf8(at, e))?;
+            s.clear();
+            s.push_str(new);
+        }
+        Ok(())
+    }
+
+    /// Reads the next string if its bytes are `s`'s and says so; otherwise
+    /// reads nothing (the position is unchanged) and returns false.
+    #[inline]
+    pub fn str_is(&mut self, s: &str) -> Result<bool, String> {
+        let start = self.pos;
+        let n = self.u32()? as usize;
+        let b = self.take(n, "a string")?;
+        if b == s.as_bytes() {
+            Ok(true)
+        } else {
+            self.pos = start;
+            Ok(false)
+        }
     }
 
     /// Everything not read yet.
@@ -324,6 +367,48 @@ mod tests {
         assert_eq!(
             r.finish().unwrap_err(),
             "the result goes on past its end at byte 1 (1 more bytes)"
+        );
+    }
+
+    #[test]
+    fn a_string_read_into_another_is_checked_only_when_it_differs() {
+        let mut w = Writer::default();
+        w.str("knockdown");
+        w.str("muster");
+        w.u32(2);
+        w.bytes(&[0xff, 0xfe]);
+        let bytes = w.into_bytes();
+        let mut r = Reader::new(&bytes, "the record");
+        let mut s = String::from("knockdown");
+        let before = s.as_ptr();
+        r.str_into(&mut s).unwrap();
+        assert_eq!((s.as_str(), s.as_ptr()), ("knockdown", before));
+        r.str_into(&mut s).unwrap();
+        assert_eq!(s, "muster");
+        let err = r.str_into(&mut s).unwrap_err();
+        assert!(
+            err.starts_with("the record has a string at byte 23 that is not UTF-8"),
+            "{err}"
+        );
+        assert_eq!(s, "muster", "a refused string leaves the old one");
+    }
+
+    #[test]
+    fn str_is_reads_only_the_string_it_names() {
+        let mut w = Writer::default();
+        w.str("recon");
+        w.u8(9);
+        let bytes = w.into_bytes();
+        let mut r = Reader::new(&bytes, "the record");
+        assert!(!r.str_is("safety").unwrap());
+        assert_eq!(r.position(), 0);
+        assert!(r.str_is("recon").unwrap());
+        assert_eq!(r.u8().unwrap(), 9);
+        r.finish().unwrap();
+        let mut short = Reader::new(&[5, 0, 0, 0, b'r'], "the record");
+        assert_eq!(
+            short.str_is("recon").unwrap_err(),
+            "the record ends at byte 4 in the middle of a string (5 bytes wanted, 1 left)"
         );
     }
 }
