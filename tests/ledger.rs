@@ -531,6 +531,76 @@ fn replay_names_the_runs_a_scorer_gave_no_result_for() {
     }
 }
 
+#[test]
+fn rescore_appends_one_score_per_run_as_the_scorer_gives_it_alone() {
+    let mut setup = base();
+    for _ in 0..3 {
+        setup.push(drill_run(&["m001"]));
+    }
+    for mut store in stores(&setup) {
+        let s = scenario();
+        let params = s.scoring().params.clone();
+        let rule = TimeBonusScorer::default();
+        let report = ledger::rescore(
+            store.as_mut(),
+            &s,
+            &rule,
+            &params,
+            "native",
+            "m002",
+            at(9, 8),
+        )
+        .expect("rescore");
+        assert_eq!((report.runs, report.appended), (3, Some((8, 10))));
+        assert!(report.failed.is_empty());
+        let alone = rule
+            .score(&ScoreInput::new(&s, &record(&s)), &params)
+            .expect("scores");
+        let mut runs = vec![];
+        for e in store.entries().expect("entries").iter().skip(7) {
+            let EntryKind::ScoreComputed { run, card, .. } = &e.kind else {
+                panic!("entry {} is not a score", e.seq);
+            };
+            assert_eq!(card, &alone);
+            runs.push(*run);
+        }
+        assert_eq!(runs, vec![5, 6, 7]);
+        let replayed = ledger::replay(store.as_ref(), &native).expect("replay");
+        assert_eq!((replayed.replayed, replayed.identical), (3, 3));
+    }
+}
+
+#[test]
+fn rescore_writes_nothing_when_a_run_fails_to_score() {
+    let mut setup = base();
+    setup.push(drill_run(&["m001"]));
+    setup.push(drill_run(&["m002"]));
+    for mut store in stores(&setup) {
+        let s = scenario();
+        let params =
+            serde_json::json!({ "base": 100, "seconds_per_point": 30, "penalty_points": {} });
+        let report = ledger::rescore(
+            store.as_mut(),
+            &s,
+            &TimeBonusScorer::default(),
+            &params,
+            "native",
+            "m002",
+            at(9, 8),
+        )
+        .expect("rescore");
+        assert_eq!((report.runs, report.appended), (2, None));
+        let failed: Vec<u64> = report.failed.iter().map(|f| f.0).collect();
+        assert_eq!(failed, vec![5, 6]);
+        assert!(
+            report.failed[0].1.contains("unknown penalty code"),
+            "{}",
+            report.failed[0].1
+        );
+        assert_eq!(store.tip().expect("tip").map(|t| t.0), Some(6));
+    }
+}
+
 fn season() -> Vec<Draft> {
     let mut d = base();
     d.extend([

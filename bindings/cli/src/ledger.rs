@@ -83,6 +83,24 @@ pub enum LedgerCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Re-score every stored run of a package's scenario with the package's
+    /// scorer and append the scores: all runs scored first, nothing written
+    /// if any fails.
+    Rescore {
+        #[command(flatten)]
+        db: Db,
+        /// A package folder, a .tar of one, or builtin:ID.
+        package: String,
+        /// Who records the scores.
+        #[arg(long)]
+        author: String,
+        /// When (RFC 3339); now when left out.
+        #[arg(long)]
+        at: Option<DateTime<FixedOffset>>,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Write the ledger out as CSV, JSON lines or xAPI 1.0.3 statements.
     Export {
         #[command(flatten)]
@@ -338,6 +356,58 @@ pub fn run(cmd: LedgerCommand) -> Outcome {
                         .write_all(&buf)
                         .map_err(|e| out::file_error("<stdout>", e))
                 }
+            }
+        }
+        LedgerCommand::Rescore {
+            db,
+            package,
+            author,
+            at,
+            json,
+        } => {
+            let package = crate::score::open(&package, &[])?;
+            let at = at.unwrap_or_else(|| chrono::Local::now().fixed_offset());
+            let mut store = open(&db)?;
+            let scorer: &dyn muster_core::Scorer = package.scorer();
+            let report = ledger::rescore(
+                &mut store,
+                package.scenario(),
+                scorer,
+                package.params(),
+                &format!("muster-plugins {}", env!("CARGO_PKG_VERSION")),
+                &author,
+                at,
+            )
+            .map_err(|e| fail(&db, format!("{e}; nothing more was written")))?;
+            if json {
+                out::json(&report)?;
+            } else {
+                let scenario = &package.scenario().meta().id;
+                match report.appended {
+                    Some((from, to)) => println!(
+                        "re-scored {} runs of {scenario} with {}: entries {from} to {to}",
+                        report.runs,
+                        scorer.id().name
+                    ),
+                    None if report.failed.is_empty() => {
+                        println!("no stored runs of {scenario}: nothing to re-score")
+                    }
+                    None => {}
+                }
+            }
+            for (seq, e) in &report.failed {
+                eprintln!("{}: error: drill run {seq}: {e}", db.display());
+            }
+            if report.failed.is_empty() {
+                Ok(())
+            } else {
+                eprintln!(
+                    "{}: error: {} of {} runs could not be scored; nothing was written",
+                    db.display(),
+                    report.failed.len(),
+                    report.runs
+                );
+                Err(Failure::Input)
             }
         }
         LedgerCommand::Import {

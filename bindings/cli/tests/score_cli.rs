@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::text;
+use common::{fails, ok, path, text};
 
 const EXAMPLE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -170,6 +170,64 @@ fn a_param_without_equals_is_a_usage_error() {
     assert_eq!(code, 2);
     assert!(
         err.contains("`victims` is not KEY=VALUE, e.g. victims=5"),
+        "{err}"
+    );
+}
+
+#[test]
+fn ledger_rescore_appends_the_packages_scores_and_replay_agrees() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = path(&dir.path().join("day.db"));
+    ok(&["day", "--db", &db]);
+    let s = ok(&[
+        "ledger",
+        "rescore",
+        "--db",
+        &db,
+        "builtin:forest-fire.initial-attack",
+        "--author",
+        "m001",
+        "--at",
+        "2026-12-01T18:00:00+08:00",
+    ]);
+    assert!(
+        s.starts_with("re-scored 3 runs of forest-fire.initial-attack with builtin:forest-fire-initial-attack/score.rhai: entries "),
+        "{s}"
+    );
+    let r = ok(&["ledger", "replay", "--db", &db]);
+    assert!(
+        r.contains("0 differences, 0 scorers not found, 0 failed"),
+        "{r}"
+    );
+    assert!(ok(&["ledger", "verify", "--db", &db]).starts_with("ok: "));
+    let empty = path(&dir.path().join("empty.db"));
+    let none = ok(&[
+        "ledger",
+        "rescore",
+        "--db",
+        &empty,
+        "builtin:water-rescue.throw-bag",
+        "--author",
+        "m001",
+    ]);
+    assert_eq!(
+        none.trim(),
+        "no stored runs of water-rescue.throw-bag: nothing to re-score"
+    );
+    let err = fails(
+        1,
+        &[
+            "ledger",
+            "rescore",
+            "--db",
+            &db,
+            "builtin:flood",
+            "--author",
+            "m001",
+        ],
+    );
+    assert!(
+        err.contains("builtin:flood: error: no built-in scenario `flood`"),
         "{err}"
     );
 }

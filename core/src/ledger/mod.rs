@@ -63,7 +63,7 @@ use std::sync::Arc;
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use sha2::{Digest, Sha256};
 
-use crate::{DrillRecord, ScoreCard, ScoreInput, Scorer, ScorerId};
+use crate::{DrillRecord, Scenario, ScoreCard, ScoreInput, Scorer, ScorerId};
 
 pub use export::{RosterRow, XapiOptions, export_csv, export_jsonl, export_xapi, import_roster};
 pub use project::{
@@ -1161,6 +1161,173 @@ impl ReplayBatch {
             }
         }
     }
+}
+
+/// Drill runs handed to one [`Scorer::score_batch`] call by [`rescore`].
+const RESCORE_BATCH: usize = 4096;
+/// Score entries appended per transaction by [`rescore`].
+const RESCORE_APPEND: usize = 50_000;
+
+/// What [`rescore`] did.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+#[non_exhaustive]
+pub struct RescoreReport {
+    /// Stored drill runs of the scenario (its id and version).
+    pub runs: u64,
+    /// The first and last sequence numbers of the score entries appended;
+    /// `None` when none were.
+    pub appended: Option<(u64, u64)>,
+    /// Runs the scorer could not score, by the drill run's sequence number,
+    /// with the error. When there are any, nothing was appended.
+    pub failed: Vec<(u64, String)>,
+}
+
+/// Re-scores every stored drill run of `scenario` (its id and version) with
+/// `scorer` and its `params`, and appends a `score_computed` entry for each,
+/// by `author` at `at`, recording `runtime` (e.g. `wasmtime 48`).
+///
+/// Every run is scored before anything is written, in batches of 4,096
+/// ([`Scorer::score_batch`]) spread over the machine's cores; when the
+/// scorer fails on any run nothing is appended and the report names each
+/// failure. The entries then go in in transactions of 50,000, each all or
+/// none.
+pub fn rescore(
+    store: &mut dyn LedgerStore,
+    scenario: &Scenario,
+    scorer: &dyn Scorer,
+    params: &serde_json::Value,
+    runtime: &str,
+    author: &str,
+    at: DateTime<FixedOffset>,
+) -> Result<RescoreReport, LedgerError> {
+    let id = &scenario.meta().id;
+    let version = scenario.meta().version.to_string();
+    let mut seqs = Vec::new();
+    let mut inputs = Vec::new();
+    let mut err = None;
+    store.scan(1, &mut |raw| {
+        if !raw.body.starts_with("{\"kind\":\"drill_run\"") {
+            return true;
+        }
+        match raw.parse() {
+            Ok(Entry {
+                seq,
+                kind:
+                    EntryKind::DrillRun {
+                        scenario: s,
+                        version: v,
+                        record,
+                        ..
+                    },
+                ..
+            }) => {
+                if s == *id && v == version {
+                    seqs.push(seq);
+                    inputs.push(ScoreInput::new(scenario, &record));
+                }
+                true
+            }
+            Ok(_) => true,
+            Err(e) => {
+                err = Some(e);
+                false
+            }
+        }
+    })?;
+    if let Some(e) = err {
+        return Err(e);
+    }
+    let mut report = RescoreReport {
+        runs: seqs.len() as u64,
+        ..RescoreReport::default()
+    };
+    let cards = score_in_parallel(scorer, &inputs, params);
+    let mut scored = Vec::with_capacity(cards.len());
+    for (seq, card) in seqs.iter().zip(cards) {
+        match card {
+            Ok(c) => scored.push(c),
+            Err(e) => report.failed.push((*seq, e.to_string())),
+        }
+    }
+    if !report.failed.is_empty() {
+        return Ok(report);
+    }
+    let mut entries = seqs
+        .into_iter()
+        .zip(inputs)
+        .zip(scored)
+        .map(|((run, input), card)| {
+            Draft::new(
+                author,
+                at,
+                EntryKind::ScoreComputed {
+                    run,
+                    scorer: scorer.id().clone(),
+                    params: params.clone(),
+                    runtime: runtime.to_string(),
+                    input,
+                    card,
+                },
+            )
+        });
+    loop {
+        let drafts: Vec<Draft> = entries.by_ref().take(RESCORE_APPEND).collect();
+        if drafts.is_empty() {
+            break;
+        }
+        let written = store.append(&drafts)?;
+        if let (Some(a), Some(b)) = (written.first(), written.last()) {
+            let from = report.appended.map_or(a.seq, |(from, _)| from);
+            report.appended = Some((from, b.seq));
+        }
+    }
+    Ok(report)
+}
+
+/// Scores `inputs` in batches of [`RESCORE_BATCH`] over the machine's
+/// cores; the results are in the order of the inputs.
+fn score_in_parallel(
+    scorer: &dyn Scorer,
+    inputs: &[ScoreInput],
+    params: &serde_json::Value,
+) -> Vec<Result<ScoreCard, crate::ScoreError>> {
+    let chunks: Vec<&[ScoreInput]> = inputs.chunks(RESCORE_BATCH).collect();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(chunks.len());
+    if threads <= 1 {
+        return chunks
+            .into_iter()
+            .flat_map(|c| scorer.score_batch(c, params))
+            .collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut done: Vec<(usize, Vec<Result<ScoreCard, crate::ScoreError>>)> =
+        std::thread::scope(|s| {
+            let workers: Vec<_> = (0..threads)
+                .map(|_| {
+                    s.spawn(|| {
+                        let mut mine = Vec::new();
+                        loop {
+                            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            let Some(chunk) = chunks.get(i) else {
+                                break mine;
+                            };
+                            mine.push((i, scorer.score_batch(chunk, params)));
+                        }
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .flat_map(|w| match w.join() {
+                    Ok(mine) => mine,
+                    Err(panic) => std::panic::resume_unwind(panic),
+                })
+                .collect()
+        });
+    done.sort_by_key(|(i, _)| *i);
+    done.into_iter().flat_map(|(_, r)| r).collect()
 }
 
 fn num(x: f64) -> String {
