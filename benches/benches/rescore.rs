@@ -14,7 +14,7 @@ use std::time::Instant;
 
 use chrono::DateTime;
 use muster_benches::scoring::{PACKAGE, bench_records, params, rhai_script};
-use muster_core::ledger::{Draft, EntryKind, LedgerStore, SqliteStore};
+use muster_core::ledger::{self, Draft, EntryKind, LedgerStore, SqliteStore};
 use muster_core::{ScoreCard, ScoreError, ScoreInput, Scorer, content_hash};
 use muster_plugins::{RhaiLimits, RhaiRuntime, WasmLimits, WasmRuntime};
 
@@ -247,6 +247,19 @@ fn main() {
         read + score_wasm,
         read + score_rhai
     );
+    // The same through the library's one call, which the command line's
+    // `muster ledger rescore` makes: scan, score on every core, append.
+    let mut library = serde_json::Map::new();
+    for (name, scorer) in [("wasm", &wasm as &dyn Scorer), ("rhai", &rhai)] {
+        let t = Instant::now();
+        let report = ledger::rescore(&mut store, &scenario, scorer, &params, name, "m0", at)
+            .expect("rescore");
+        let took = secs(t);
+        assert_eq!(report.runs, n as u64);
+        assert!(report.failed.is_empty() && report.appended.is_some());
+        println!("ledger::rescore with {name}: {took:.2} s");
+        library.insert(format!("library_{name}_s"), took.into());
+    }
     muster_benches::write_figures(
         "rescore",
         &serde_json::json!({
@@ -259,6 +272,7 @@ fn main() {
             "append_cpu_s": append_cpu,
             "end_to_end_wasm_s": read + score_wasm + append,
             "end_to_end_rhai_s": read + score_rhai + append,
+            "library": library,
         }),
     );
 }
