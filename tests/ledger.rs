@@ -9,7 +9,7 @@ use muster_core::ledger::{
     Tamper, XapiOptions,
 };
 use muster_core::{
-    DrillRecord, Format, Scenario, ScoreCard, ScoreError, ScoreInput, Scorer, ScorerId,
+    DrillRecord, Format, Scenario, ScoreCard, ScoreError, ScoreInput, Scorer, ScorerId, ScorerKind,
     TimeBonusScorer,
 };
 
@@ -874,7 +874,7 @@ fn sqlite_schema_version_and_newer_files() {
     conn.pragma_update(None, "user_version", 99).expect("bump");
     drop(conn);
     let err = SqliteStore::open(&path).expect_err("a newer schema is refused");
-    insta::assert_snapshot!(err.to_string(), @"the ledger has schema version 99; this Muster reads up to 1");
+    insta::assert_snapshot!(err.to_string(), @"the ledger has schema version 99; this Muster reads up to 2");
 }
 
 #[test]
@@ -929,4 +929,136 @@ fn a_conditional_append_refuses_a_ledger_that_moved_on() {
             .expect("fresh write");
         assert_eq!(written[0].seq, last + 2);
     }
+}
+
+/// Both stores keep a scorer's source under its hash, once, check it when
+/// it is read, and refuse what would not replay: bytes of another hash, or a
+/// native scorer, keeping nothing.
+#[test]
+fn scorer_sources_are_kept_under_their_hash() {
+    let script = b"fn score(record, params) { #{ total: 1.0 } }";
+    let id = ScorerId::new(ScorerKind::Rhai, "score.rhai", script);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut sqlite = SqliteStore::open(&dir.path().join("l.db")).expect("open");
+    let mut memory = MemoryStore::new();
+    for store in [&mut sqlite as &mut dyn LedgerStore, &mut memory] {
+        assert_eq!(store.source(&id.hash).expect("reads"), None);
+        store.keep_source(&id, script).expect("kept");
+        store
+            .keep_source(&id, script)
+            .expect("kept again, changing nothing");
+        assert_eq!(
+            store.source(&id.hash).expect("reads").as_deref(),
+            Some(&script[..])
+        );
+        assert_eq!(
+            store.source_hashes().expect("hashes"),
+            std::slice::from_ref(&id.hash)
+        );
+
+        let other = ScorerId::new(ScorerKind::Wasm, "score.wasm", b"\0asm");
+        let err = store.keep_source(&other, script).expect_err("wrong bytes");
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "scorer source {}: the bytes given for `score.wasm` hash to {}; keep the exact script or module the scores were computed with",
+                other.hash, id.hash
+            )
+        );
+        let native = TimeBonusScorer::default().id().clone();
+        let err = store.keep_source(&native, b"").expect_err("native");
+        assert!(
+            err.to_string().ends_with(": `native:time-bonus` is a native scorer, compiled into Muster: it has no source to keep; keep rhai scripts and wasm modules"),
+            "{err}"
+        );
+        assert_eq!(store.source_hashes().expect("hashes").len(), 1);
+        let report = ledger::verify(&*store).expect("verify");
+        assert_eq!((report.sources, report.problem), (1, None));
+    }
+}
+
+/// A kept source edited in the file (past the table's triggers) is reported
+/// by `verify` and never handed out; the triggers refuse plain edits.
+#[test]
+fn an_edited_scorer_source_is_caught() {
+    let script = b"fn score(record, params) { #{ total: 1.0 } }";
+    let id = ScorerId::new(ScorerKind::Rhai, "score.rhai", script);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("l.db");
+    SqliteStore::open(&path)
+        .expect("open")
+        .keep_source(&id, script)
+        .expect("kept");
+    let conn = rusqlite::Connection::open(&path).expect("raw open");
+    let refused = conn
+        .execute("UPDATE scorer_sources SET bytes = x'00'", [])
+        .expect_err("the trigger refuses");
+    assert!(
+        refused
+            .to_string()
+            .contains("scorer sources are kept as they were: they cannot be changed"),
+        "{refused}"
+    );
+    let refused = conn
+        .execute("DELETE FROM scorer_sources", [])
+        .expect_err("the trigger refuses");
+    assert!(
+        refused.to_string().contains("they cannot be deleted"),
+        "{refused}"
+    );
+    conn.execute_batch(
+        "DROP TRIGGER scorer_sources_no_update; UPDATE scorer_sources SET bytes = CAST('fn score(r, p) { #{ total: 9.0 } }' AS BLOB);",
+    )
+    .expect("tamper");
+    drop(conn);
+    let store = SqliteStore::open(&path).expect("open");
+    let err = store.source(&id.hash).expect_err("changed");
+    assert!(
+        err.to_string().starts_with(&format!(
+            "scorer source {}: the kept bytes hash to sha256:",
+            id.hash
+        )),
+        "{err}"
+    );
+    assert!(
+        err.to_string()
+            .ends_with(": the source was changed after it was kept, so it is not used"),
+        "{err}"
+    );
+    let report = ledger::verify(&store).expect("verify");
+    let problem = report.problem.expect("a problem").to_string();
+    assert!(
+        problem.starts_with(&format!(
+            "scorer source {} was changed: the kept bytes hash to sha256:",
+            id.hash
+        )),
+        "{problem}"
+    );
+}
+
+/// A ledger file of schema version 1 (before scorer sources) is migrated on
+/// open, its entries untouched.
+#[test]
+fn a_version_1_ledger_is_migrated() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("l.db");
+    let mut store = SqliteStore::open(&path).expect("open");
+    store
+        .append(&[joined("m001", "wuyun", "fire-line")])
+        .expect("append");
+    drop(store);
+    let conn = rusqlite::Connection::open(&path).expect("raw open");
+    conn.execute_batch("DROP TABLE scorer_sources; PRAGMA user_version = 1;")
+        .expect("back to version 1");
+    drop(conn);
+    let mut store = SqliteStore::open(&path).expect("migrates");
+    assert_eq!(store.schema_version().expect("version"), 2);
+    let script = b"fn score(record, params) { #{ total: 1.0 } }";
+    let id = ScorerId::new(ScorerKind::Rhai, "score.rhai", script);
+    store.keep_source(&id, script).expect("kept");
+    let report = ledger::verify(&store).expect("verify");
+    assert_eq!(
+        (report.entries, report.sources, report.problem),
+        (1, 1, None)
+    );
 }

@@ -59,3 +59,53 @@ pub use package::{Package, PackageError, PackageOptions, PluginRun};
 pub use rhai::{RhaiLimits, RhaiRun, RhaiRuntime, RhaiScorer};
 pub use stats::{PluginScorer, RunStats};
 pub use wasm::{WasmLimits, WasmRuntime, WasmScorer};
+
+/// The scorer a stored score names, loaded from the source kept in the
+/// ledger under its content hash (see [`LedgerStore::keep_source`]), with
+/// the default limits and under its recorded name; `None` when no source is
+/// kept for it, when the kept source fails its hash check (which
+/// [`muster_core::ledger::verify`] reports) or when it no longer loads.
+///
+/// With this as (or inside) the resolver of [`muster_core::ledger::replay`],
+/// a ledger replays its own scores after their packages changed or went.
+///
+/// [`LedgerStore::keep_source`]: muster_core::ledger::LedgerStore::keep_source
+pub fn kept_scorer(
+    store: &dyn muster_core::ledger::LedgerStore,
+    id: &muster_core::ScorerId,
+) -> Option<std::sync::Arc<dyn muster_core::Scorer>> {
+    use muster_core::ScorerKind;
+    use std::sync::Arc;
+    let bytes = store.source(&id.hash).ok()??;
+    let loaded: Arc<dyn muster_core::Scorer> = match id.kind {
+        ScorerKind::Rhai => Arc::new(
+            RhaiRuntime::new(RhaiLimits::default())
+                .load(&id.name, std::str::from_utf8(&bytes).ok()?)
+                .ok()?,
+        ),
+        ScorerKind::Wasm => Arc::new(
+            WasmRuntime::new(WasmLimits::default())
+                .ok()?
+                .load(&id.name, &bytes)
+                .ok()?,
+        ),
+        _ => return None,
+    };
+    (loaded.id() == id).then_some(loaded)
+}
+
+/// The scorer a stored score names, as far as the ledger itself can give
+/// it: one of Muster's native scorers, or [`kept_scorer`]. This is the
+/// resolver for [`muster_core::ledger::replay`] when nothing else is known.
+pub fn recorded_scorer(
+    store: &dyn muster_core::ledger::LedgerStore,
+    id: &muster_core::ScorerId,
+) -> Option<std::sync::Arc<dyn muster_core::Scorer>> {
+    use std::sync::Arc;
+    let native: [Arc<dyn muster_core::Scorer>; 1] =
+        [Arc::new(muster_core::TimeBonusScorer::default())];
+    native
+        .into_iter()
+        .find(|s| s.id() == id)
+        .or_else(|| kept_scorer(store, id))
+}

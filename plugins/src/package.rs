@@ -370,6 +370,15 @@ impl Package {
         &self.scoring_file
     }
 
+    /// The scoring file's bytes: what the scorer's content hash is taken
+    /// of, and what a ledger keeps so its scores can be replayed later (see
+    /// [`crate::kept_scorer`]).
+    pub fn scorer_source(&self) -> &[u8] {
+        self.files
+            .get(&self.scoring_file)
+            .map_or(&[][..], Vec::as_slice)
+    }
+
     /// The paths of the package's files.
     pub fn files(&self) -> impl Iterator<Item = &str> {
         self.files.keys().map(String::as_str)

@@ -414,3 +414,26 @@ fn abi_v2_malformed_cards_say_what_and_where() {
     }
     assert_scores_normally(&rt);
 }
+
+/// A wasm module kept in a ledger is loaded back by [`muster_plugins::kept_scorer`]
+/// under its recorded id and scores as it did; an id with nothing kept, or
+/// whose source is refused at load, resolves to nothing.
+#[test]
+fn a_kept_module_is_loaded_from_the_ledger() {
+    use muster_core::ledger::{LedgerStore, MemoryStore};
+    let rt = runtime();
+    let good = load(&rt, "good.wat");
+    let mut store = MemoryStore::new();
+    assert!(muster_plugins::kept_scorer(&store, good.id()).is_none());
+    store.keep_source(good.id(), &wat("good.wat")).unwrap();
+    let kept = muster_plugins::kept_scorer(&store, good.id()).expect("kept");
+    assert_eq!(kept.id(), good.id());
+    let (input, params) = example();
+    assert_eq!(kept.score(&input, &params).unwrap().total, 42.5);
+
+    // Kept bytes that do not load (a WASI import) give no scorer, not an error in the replay.
+    let refused = wat("wasi.wat");
+    let id = muster_core::ScorerId::new(muster_core::ScorerKind::Wasm, "wasi.wasm", &refused);
+    store.keep_source(&id, &refused).unwrap();
+    assert!(muster_plugins::kept_scorer(&store, &id).is_none());
+}

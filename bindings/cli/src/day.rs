@@ -219,11 +219,15 @@ fn ledger(
                 scores += 1;
             }
         }
+        crate::ledger::keep_source(&mut store, package).map_err(|e| fail(&e))?;
+    }
+    if scored.runs.iter().any(|r| r.wasm.is_some()) {
+        crate::ledger::keep_source(&mut store, &scored.wasm).map_err(|e| fail(&e))?;
     }
     let (contest_line, contest_same) =
         record_contest(&mut store, args, at, contest).map_err(|e| fail(&e))?;
     let report = ledger::verify(&store).map_err(|e| fail(&e))?;
-    let replay = ledger::replay(&store, &crate::ledger::resolve_scorer).map_err(|e| fail(&e))?;
+    let replay = ledger::replay(&store, &crate::ledger::resolver(&store)).map_err(|e| fail(&e))?;
     println!("The day's ledger: {db}");
     println!(
         "  wrote {runs} drill runs and {scores} scores; {} entries in all, chain {} (tip {})",

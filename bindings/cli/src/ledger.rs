@@ -8,7 +8,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use muster_core::ledger::{
     self, Draft, HourQuery, LedgerStore, Projection, SqliteStore, XapiOptions,
 };
-use muster_core::{Scorer, ScorerId, TimeBonusScorer};
+use muster_core::{Scorer, ScorerId};
 
 use crate::out::{self, Failure, Outcome};
 
@@ -158,16 +158,20 @@ pub enum ExportFormat {
     Xapi,
 }
 
-/// The scorers `replay` can re-run, found by their recorded id.
-///
-/// Native scorers are listed here; the plugin runtimes (rhai, wasm) add one
-/// line that asks them for the id when none of these matches.
-pub fn resolve_scorer(id: &ScorerId) -> Option<Arc<dyn Scorer>> {
-    let native: [Arc<dyn Scorer>; 1] = [Arc::new(TimeBonusScorer::default())];
-    native
-        .into_iter()
-        .find(|s| s.id() == id)
-        .or_else(|| builtin_plugin_scorer(id))
+/// The scorers `replay` can re-run, found by their recorded id: the native
+/// scorers, then the sources `store` keeps (see [`keep_source`]), then the
+/// built-in packages as this Muster ships them.
+pub fn resolver(store: &dyn LedgerStore) -> impl Fn(&ScorerId) -> Option<Arc<dyn Scorer>> + '_ {
+    move |id| muster_plugins::recorded_scorer(store, id).or_else(|| builtin_plugin_scorer(id))
+}
+
+/// Keeps `package`'s scorer source in the ledger, so that the scores it
+/// gives replay after the package changes or goes.
+pub fn keep_source(
+    store: &mut dyn LedgerStore,
+    package: &muster_plugins::Package,
+) -> Result<(), ledger::LedgerError> {
+    store.keep_source(package.scorer().id(), package.scorer_source())
 }
 
 /// The rhai or wasm scorer of a built-in package whose content hash is the
@@ -273,8 +277,8 @@ pub fn run(cmd: LedgerCommand) -> Outcome {
                 out::json(&report)?;
             } else if report.problem.is_none() {
                 println!(
-                    "ok: {} entries, one chain, tip {}",
-                    report.entries, report.tip
+                    "ok: {} entries, one chain, tip {}; {} scorer sources, each matching its hash",
+                    report.entries, report.tip, report.sources
                 );
             }
             match &report.problem {
@@ -284,7 +288,7 @@ pub fn run(cmd: LedgerCommand) -> Outcome {
         }
         LedgerCommand::Replay { db, json } => {
             let store = open(&db)?;
-            let report = ledger::replay(&store, &resolve_scorer).map_err(|e| fail(&db, e))?;
+            let report = ledger::replay(&store, &resolver(&store)).map_err(|e| fail(&db, e))?;
             if json {
                 out::json(&report)?;
             } else {
@@ -379,6 +383,9 @@ pub fn run(cmd: LedgerCommand) -> Outcome {
                 at,
             )
             .map_err(|e| fail(&db, format!("{e}; nothing more was written")))?;
+            if report.appended.is_some() {
+                keep_source(&mut store, &package).map_err(|e| fail(&db, e))?;
+            }
             if json {
                 out::json(&report)?;
             } else {

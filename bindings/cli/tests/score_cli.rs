@@ -231,3 +231,61 @@ fn ledger_rescore_appends_the_packages_scores_and_replay_agrees() {
         "{err}"
     );
 }
+
+/// A ledger keeps the source of every scorer whose scores it holds, so its
+/// scores replay after the package is edited or deleted; a source changed
+/// in the file is caught by `verify` and not used.
+#[test]
+fn replay_uses_the_scorer_source_the_ledger_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = path(&dir.path().join("day.db"));
+    ok(&["day", "--db", &db]);
+    // The day keeps the source of each built-in package it scores with, and of the wasm module.
+    let sources = |v: &str| -> u64 {
+        let (_, tail) = v.split_once("; ").unwrap();
+        tail.split(' ').next().unwrap().parse().unwrap()
+    };
+    let before = sources(&ok(&["ledger", "verify", "--db", &db]));
+    assert!(before >= 4, "{before}");
+    let script = std::fs::read_to_string(format!("{EXAMPLE}/score.rhai")).unwrap();
+    let local = example_with_script(&format!("// the brigade's own copy\n{script}"));
+    let package = path(local.path());
+    let s = ok(&[
+        "ledger", "rescore", "--db", &db, &package, "--author", "m001",
+    ]);
+    assert!(
+        s.starts_with("re-scored 3 runs of forest-fire.initial-attack with "),
+        "{s}"
+    );
+    let v = ok(&["ledger", "verify", "--db", &db]);
+    assert!(
+        v.ends_with(" scorer sources, each matching its hash\n"),
+        "{v}"
+    );
+    assert_eq!(sources(&v), before + 1, "{v}");
+
+    drop(local);
+    let r = ok(&["ledger", "replay", "--db", &db]);
+    assert!(
+        r.contains("0 differences, 0 scorers not found, 0 failed"),
+        "{r}"
+    );
+
+    // An edit of a kept source, made past the table's triggers as a tamperer would.
+    let conn = rusqlite::Connection::open(dir.path().join("day.db")).unwrap();
+    conn.execute_batch(
+        "DROP TRIGGER scorer_sources_no_update;
+         UPDATE scorer_sources SET bytes = CAST('fn score(r, p) { #{ total: 1.0 } }' AS BLOB) WHERE kind = 'rhai' AND name NOT LIKE 'builtin:%';",
+    )
+    .unwrap();
+    drop(conn);
+    let err = fails(1, &["ledger", "verify", "--db", &db]);
+    assert!(err.contains("error: scorer source sha256:"), "{err}");
+    assert!(
+        err.contains(" was changed: the kept bytes hash to sha256:"),
+        "{err}"
+    );
+    let err = fails(1, &["ledger", "replay", "--db", &db]);
+    assert_eq!(err.matches("/score.rhai` (sha256:").count(), 3, "{err}");
+    assert!(err.contains(": no scorer `"), "{err}");
+}

@@ -709,6 +709,19 @@ impl crate::ledger::LedgerStore for Racing {
     fn corrected(&self) -> Result<std::collections::BTreeSet<u64>, crate::ledger::LedgerError> {
         self.inner.corrected()
     }
+    fn keep_source(
+        &mut self,
+        id: &crate::ScorerId,
+        bytes: &[u8],
+    ) -> Result<(), crate::ledger::LedgerError> {
+        self.inner.keep_source(id, bytes)
+    }
+    fn source(&self, hash: &str) -> Result<Option<Vec<u8>>, crate::ledger::LedgerError> {
+        self.inner.source(hash)
+    }
+    fn source_hashes(&self) -> Result<Vec<String>, crate::ledger::LedgerError> {
+        self.inner.source_hashes()
+    }
 }
 
 #[test]

@@ -640,6 +640,14 @@ pub enum LedgerError {
         /// What is wrong.
         message: String,
     },
+    /// A scorer source does not match the content hash it is kept under.
+    #[error("scorer source {hash}: {message}")]
+    Source {
+        /// The hash it is, or would be, kept under.
+        hash: String,
+        /// What is wrong.
+        message: String,
+    },
     /// The database was written by a newer Muster.
     #[error("the ledger has schema version {found}; this Muster reads up to {supported}")]
     SchemaTooNew {
@@ -902,6 +910,9 @@ pub struct VerifyReport {
     pub entries: u64,
     /// The hash of the last good entry; keep it elsewhere to detect a cut tail.
     pub tip: EntryHash,
+    /// Scorer sources kept beside the chain, each checked against its hash
+    /// (see [`LedgerStore::keep_source`]).
+    pub sources: u64,
     /// The first problem, if any.
     pub problem: Option<Tamper>,
 }
@@ -933,6 +944,14 @@ pub enum Tamper {
     Inserted {
         /// The entry.
         seq: u64,
+    },
+    /// A kept scorer source does not match the hash it is kept under.
+    #[error("scorer source {hash} was changed: {message}")]
+    Source {
+        /// The hash it is kept under.
+        hash: String,
+        /// What was found.
+        message: String,
     },
     /// The entry's text cannot be read.
     #[error("entry {seq} cannot be read: {message}")]
@@ -995,8 +1014,22 @@ pub fn verify(store: &dyn LedgerStore) -> Result<VerifyReport, LedgerError> {
         }
         Err(e) => return Err(e),
     }
+    let hashes = store.source_hashes()?;
+    if problem.is_none() {
+        for hash in &hashes {
+            match store.source(hash) {
+                Err(LedgerError::Source { hash, message }) => {
+                    problem = Some(Tamper::Source { hash, message });
+                    break;
+                }
+                Err(e) => return Err(e),
+                Ok(_) => {}
+            }
+        }
+    }
     Ok(VerifyReport {
         entries: expect - 1,
+        sources: hashes.len() as u64,
         tip: EntryHash::from_hex(std::str::from_utf8(&prev).unwrap_or_default())
             .unwrap_or(EntryHash::GENESIS),
         problem,

@@ -12,16 +12,19 @@ use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::project::{HourLine, HourQuery, hour_lines};
+use super::store::{kept_source, source_to_keep};
 use super::{
     Draft, Entry, EntryHash, EntryKind, LedgerError, LedgerStore, Lookup, MemberState, RawEntry,
     StoredText, check,
 };
+use crate::score::{ScorerId, ScorerKind};
 
 /// The schema version this Muster writes, kept in `PRAGMA user_version`.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// Migrations: `MIGRATIONS[i]` takes the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE entries (
     seq      INTEGER PRIMARY KEY,
     prev     TEXT NOT NULL,
@@ -48,7 +51,20 @@ CREATE TRIGGER entries_no_update BEFORE UPDATE ON entries
 BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: entries cannot be changed'); END;
 CREATE TRIGGER entries_no_delete BEFORE DELETE ON entries
 BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: entries cannot be deleted'); END;
-"#];
+"#,
+    r#"
+CREATE TABLE scorer_sources (
+    hash  TEXT PRIMARY KEY,
+    kind  TEXT NOT NULL,
+    name  TEXT NOT NULL,
+    bytes BLOB NOT NULL
+) STRICT;
+CREATE TRIGGER scorer_sources_no_update BEFORE UPDATE ON scorer_sources
+BEGIN SELECT RAISE(ABORT, 'scorer sources are kept as they were: they cannot be changed'); END;
+CREATE TRIGGER scorer_sources_no_delete BEFORE DELETE ON scorer_sources
+BEGIN SELECT RAISE(ABORT, 'scorer sources are kept as they were: they cannot be deleted'); END;
+"#,
+];
 
 fn storage(e: rusqlite::Error) -> LedgerError {
     LedgerError::Storage(e.to_string())
@@ -447,6 +463,40 @@ impl LedgerStore for SqliteStore {
             out.push(to_raw(r.map_err(storage)?)?.parse()?);
         }
         Ok(out)
+    }
+
+    fn keep_source(&mut self, id: &ScorerId, bytes: &[u8]) -> Result<(), LedgerError> {
+        source_to_keep(id, bytes)?;
+        let kind = match id.kind {
+            ScorerKind::Rhai => "rhai",
+            ScorerKind::Wasm => "wasm",
+            ScorerKind::Native => "native",
+        };
+        self.conn
+            .prepare_cached(
+                "INSERT OR IGNORE INTO scorer_sources (hash, kind, name, bytes) VALUES (?1, ?2, ?3, ?4)",
+            )
+            .and_then(|mut s| s.execute(params![id.hash, kind, id.name, bytes]))
+            .map_err(storage)?;
+        Ok(())
+    }
+
+    fn source(&self, hash: &str) -> Result<Option<Vec<u8>>, LedgerError> {
+        let bytes: Option<Vec<u8>> = self
+            .conn
+            .prepare_cached("SELECT bytes FROM scorer_sources WHERE hash = ?1")
+            .and_then(|mut s| s.query_row([hash], |r| r.get(0)).optional())
+            .map_err(storage)?;
+        bytes.map(|b| kept_source(hash, b)).transpose()
+    }
+
+    fn source_hashes(&self) -> Result<Vec<String>, LedgerError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT hash FROM scorer_sources ORDER BY hash")
+            .map_err(storage)?;
+        let rows = stmt.query_map([], |r| r.get(0)).map_err(storage)?;
+        rows.collect::<Result<_, _>>().map_err(storage)
     }
 
     fn corrected(&self) -> Result<BTreeSet<u64>, LedgerError> {

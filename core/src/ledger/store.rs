@@ -1,9 +1,10 @@
 //! The storage contract and the in-memory store.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::project::{HourLine, HourQuery, hour_lines};
 use super::{Draft, Entry, EntryHash, EntryKind, LedgerError, MemberState, RawEntry, check};
+use crate::score::{ScorerId, ScorerKind, content_hash};
 
 /// What [`check`] needs to know about the ledger while appending.
 pub trait Lookup {
@@ -96,6 +97,24 @@ pub trait LedgerStore {
     /// The numbers of every entry reversed by a correction.
     fn corrected(&self) -> Result<BTreeSet<u64>, LedgerError>;
 
+    /// Keeps a scorer's source (a rhai script's text, a wasm module's
+    /// bytes) under its content hash, so that a replay can run the very
+    /// scorer a stored score names after its package has changed or gone.
+    /// Keeping a source already kept changes nothing. Sources sit beside
+    /// the chain: a score entry names its scorer's hash, and the source is
+    /// checked against that hash whenever it is read.
+    ///
+    /// Fails, keeping nothing, when `bytes` do not hash to `id.hash` or
+    /// `id` is a native scorer (compiled into Muster, with no source).
+    fn keep_source(&mut self, id: &ScorerId, bytes: &[u8]) -> Result<(), LedgerError>;
+
+    /// The source kept under `hash` (`sha256:` and 64 hex digits), if any;
+    /// an error when the kept bytes no longer match it.
+    fn source(&self, hash: &str) -> Result<Option<Vec<u8>>, LedgerError>;
+
+    /// The hashes of every kept source, in order.
+    fn source_hashes(&self) -> Result<Vec<String>, LedgerError>;
+
     /// Training hours by member and category (see [`HourQuery`]), skipping corrected entries.
     fn hours(&self, query: &HourQuery) -> Result<Vec<HourLine>, LedgerError> {
         let entries = match &query.member {
@@ -131,6 +150,44 @@ pub trait LedgerStore {
 pub struct MemoryStore {
     raw: Vec<RawEntry>,
     parsed: Vec<Entry>,
+    sources: BTreeMap<String, Vec<u8>>,
+}
+
+/// Checks a source before it is kept: a plugin scorer's, hashing to its id.
+pub(crate) fn source_to_keep(id: &ScorerId, bytes: &[u8]) -> Result<(), LedgerError> {
+    let message = if id.kind == ScorerKind::Native {
+        format!(
+            "`{}` is a native scorer, compiled into Muster: it has no source to keep; keep rhai scripts and wasm modules",
+            id.name
+        )
+    } else {
+        let found = content_hash(bytes);
+        if found == id.hash {
+            return Ok(());
+        }
+        format!(
+            "the bytes given for `{}` hash to {found}; keep the exact script or module the scores were computed with",
+            id.name
+        )
+    };
+    Err(LedgerError::Source {
+        hash: id.hash.clone(),
+        message,
+    })
+}
+
+/// Checks a kept source against the hash it is kept under.
+pub(crate) fn kept_source(hash: &str, bytes: Vec<u8>) -> Result<Vec<u8>, LedgerError> {
+    let found = content_hash(&bytes);
+    if found == hash {
+        return Ok(bytes);
+    }
+    Err(LedgerError::Source {
+        hash: hash.to_string(),
+        message: format!(
+            "the kept bytes hash to {found}: the source was changed after it was kept, so it is not used"
+        ),
+    })
 }
 
 impl MemoryStore {
@@ -250,6 +307,25 @@ impl LedgerStore for MemoryStore {
             .filter(|e| e.kind.subject() == Some(member))
             .cloned()
             .collect())
+    }
+
+    fn keep_source(&mut self, id: &ScorerId, bytes: &[u8]) -> Result<(), LedgerError> {
+        source_to_keep(id, bytes)?;
+        self.sources
+            .entry(id.hash.clone())
+            .or_insert_with(|| bytes.to_vec());
+        Ok(())
+    }
+
+    fn source(&self, hash: &str) -> Result<Option<Vec<u8>>, LedgerError> {
+        self.sources
+            .get(hash)
+            .map(|b| kept_source(hash, b.clone()))
+            .transpose()
+    }
+
+    fn source_hashes(&self) -> Result<Vec<String>, LedgerError> {
+        Ok(self.sources.keys().cloned().collect())
     }
 
     fn corrected(&self) -> Result<BTreeSet<u64>, LedgerError> {
