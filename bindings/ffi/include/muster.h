@@ -247,13 +247,37 @@ enum muster_result muster_ledger_currency(const struct muster_ledger *l,
                                           size_t *out_len);
 
 /*
- Checks the hash chain and writes `{"entries", "tip", "problem"}` as JSON;
- `problem` is null when the chain is whole.
+ Checks the hash chain and the kept scorer sources and writes `{"entries",
+ "tip", "sources", "problem"}` as JSON; `problem` is null when the ledger
+ is whole.
 
  # Safety
  `l` a live ledger; outputs writable.
  */
 enum muster_result muster_ledger_verify(const struct muster_ledger *l,
+                                        char **out_json,
+                                        size_t *out_len);
+
+/*
+ Keeps package `p`'s scorer source in ledger `l`, so the scores it gives
+ replay after the package changes or goes.
+
+ # Safety
+ `l` a live ledger, `p` a live package.
+ */
+enum muster_result muster_ledger_keep_source(const struct muster_ledger *l,
+                                             const struct muster_package *p);
+
+/*
+ Re-runs every stored score with its recorded scorer (native, or kept in
+ the ledger) and writes `{"replayed", "identical", "differences": [{"entry",
+ "field", "stored", "replayed"}], "unresolved": [...], "failed": [...]}`
+ as JSON.
+
+ # Safety
+ `l` a live ledger; outputs writable.
+ */
+enum muster_result muster_ledger_replay(const struct muster_ledger *l,
                                         char **out_json,
                                         size_t *out_len);
 

@@ -525,8 +525,41 @@ pub struct VerifyReport {
     pub entries: u64,
     /// The hash of the last good entry.
     pub tip: String,
-    /// The first entry edited, removed or inserted; none when the chain is whole.
+    /// Scorer sources kept beside the chain (see `Ledger.keep_source`), each
+    /// checked against its hash.
+    pub sources: u64,
+    /// The first entry edited, removed or inserted, or a kept source
+    /// changed; none when the ledger is whole.
     pub problem: Option<String>,
+}
+
+/// One way a replayed score differs from the stored one.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, uniffi::Record)]
+pub struct ReplayDifference {
+    /// The score_computed entry.
+    pub entry: u64,
+    /// Which part differs, e.g. `total` or `tasks.pump.points`.
+    pub field: String,
+    /// What was stored.
+    pub stored: String,
+    /// What the scorer gives now.
+    pub replayed: String,
+}
+
+/// What re-running every stored score found.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, uniffi::Record)]
+pub struct ReplayReport {
+    /// Scores re-run.
+    pub replayed: u64,
+    /// Scores reproduced bit for bit.
+    pub identical: u64,
+    /// Every difference.
+    pub differences: Vec<ReplayDifference>,
+    /// Scores whose scorer is neither native nor kept in the ledger, as
+    /// `entry N: KIND NAME (HASH)`.
+    pub unresolved: Vec<String>,
+    /// Scores whose scorer failed now, as `entry N: ERROR`.
+    pub failed: Vec<String>,
 }
 
 fn rfc3339(what: &str, text: &str) -> Result<DateTime<FixedOffset>, MusterError> {
@@ -648,7 +681,59 @@ impl Ledger {
         Ok(VerifyReport {
             entries: report.entries,
             tip: report.tip.to_string(),
+            sources: report.sources,
             problem: report.problem.map(|p| p.to_string()),
+        })
+    }
+
+    /// Keeps the package's scorer source (its rhai script or wasm module)
+    /// in the ledger under its content hash, so that the scores it gives
+    /// replay after the package is changed or gone. Call it when appending
+    /// scores by the package; keeping it again changes nothing.
+    pub fn keep_source(&self, package: Arc<Package>) -> Result<(), MusterError> {
+        let p = &package.inner;
+        self.lock()?
+            .keep_source(p.scorer().id(), p.scorer_source())
+            .map_err(|e| self.fail(e))
+    }
+
+    /// Re-runs every stored score with its recorded scorer (a native one, or
+    /// one whose source the ledger keeps) and reports every difference,
+    /// comparing numbers by their bits.
+    pub fn replay(&self) -> Result<ReplayReport, MusterError> {
+        let store = self.lock()?;
+        let resolve = |id: &muster_core::ScorerId| muster_plugins::recorded_scorer(&*store, id);
+        let report = ledger::replay(&*store, &resolve).map_err(|e| self.fail(e))?;
+        Ok(ReplayReport {
+            replayed: report.replayed,
+            identical: report.identical,
+            differences: report
+                .diffs
+                .into_iter()
+                .map(|d| ReplayDifference {
+                    entry: d.seq,
+                    field: d.field,
+                    stored: d.stored,
+                    replayed: d.replayed,
+                })
+                .collect(),
+            unresolved: report
+                .unresolved
+                .iter()
+                .map(|(seq, id)| {
+                    format!(
+                        "entry {seq}: {} {} ({})",
+                        serde_name(&id.kind),
+                        id.name,
+                        id.hash
+                    )
+                })
+                .collect(),
+            failed: report
+                .failed
+                .iter()
+                .map(|(seq, e)| format!("entry {seq}: {e}"))
+                .collect(),
         })
     }
 }

@@ -518,8 +518,9 @@ pub unsafe extern "C" fn muster_ledger_currency(
     })
 }
 
-/// Checks the hash chain and writes `{"entries", "tip", "problem"}` as JSON;
-/// `problem` is null when the chain is whole.
+/// Checks the hash chain and the kept scorer sources and writes `{"entries",
+/// "tip", "sources", "problem"}` as JSON; `problem` is null when the ledger
+/// is whole.
 ///
 /// # Safety
 /// `l` a live ledger; outputs writable.
@@ -535,6 +536,48 @@ pub unsafe extern "C" fn muster_ledger_verify(
         non_null(out_json, "out_json")?;
         non_null(out_len, "out_len")?;
         let report = l.0.verify()?;
+        unsafe { write_json(&report, out_json, out_len) }
+    })
+}
+
+/// Keeps package `p`'s scorer source in ledger `l`, so the scores it gives
+/// replay after the package changes or goes.
+///
+/// # Safety
+/// `l` a live ledger, `p` a live package.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn muster_ledger_keep_source(
+    l: *const muster_ledger,
+    p: *const muster_package,
+) -> muster_result {
+    boundary(|| {
+        // SAFETY: as documented above.
+        let l = unsafe { handle(l, "ledger")? };
+        let p = unsafe { handle(p, "package")? };
+        l.0.keep_source(Arc::clone(&p.0))?;
+        Ok(())
+    })
+}
+
+/// Re-runs every stored score with its recorded scorer (native, or kept in
+/// the ledger) and writes `{"replayed", "identical", "differences": [{"entry",
+/// "field", "stored", "replayed"}], "unresolved": [...], "failed": [...]}`
+/// as JSON.
+///
+/// # Safety
+/// `l` a live ledger; outputs writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn muster_ledger_replay(
+    l: *const muster_ledger,
+    out_json: *mut *mut c_char,
+    out_len: *mut usize,
+) -> muster_result {
+    boundary(|| {
+        // SAFETY: as documented above.
+        let l = unsafe { handle(l, "ledger")? };
+        non_null(out_json, "out_json")?;
+        non_null(out_len, "out_len")?;
+        let report = l.0.replay()?;
         unsafe { write_json(&report, out_json, out_len) }
     })
 }

@@ -26,8 +26,9 @@ pub mod c;
 pub use api::Scenario;
 pub use api::{
     Analysis, AnalysisOptions, CurrencyLine, Diagnostic, HoursLine, HoursQuery, Ledger,
-    MonteCarloSummary, MusterError, Package, PlanRequest, PlanSession, PlanSummary, ScenarioCheck,
-    ScoreCard, TaskScore, TaskTiming, VerifyReport, check_scenario, plan_period,
+    MonteCarloSummary, MusterError, Package, PlanRequest, PlanSession, PlanSummary,
+    ReplayDifference, ReplayReport, ScenarioCheck, ScoreCard, TaskScore, TaskTiming, VerifyReport,
+    check_scenario, plan_period,
 };
 
 uniffi::setup_scaffolding!("muster");

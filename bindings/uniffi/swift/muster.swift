@@ -628,6 +628,21 @@ public protocol LedgerProtocol: AnyObject, Sendable {
     func hours(query: HoursQuery) throws  -> [HoursLine]
     
     /**
+     * Keeps the package's scorer source (its rhai script or wasm module)
+     * in the ledger under its content hash, so that the scores it gives
+     * replay after the package is changed or gone. Call it when appending
+     * scores by the package; keeping it again changes nothing.
+     */
+    func keepSource(package: Package) throws 
+    
+    /**
+     * Re-runs every stored score with its recorded scorer (a native one, or
+     * one whose source the ledger keeps) and reports every difference,
+     * comparing numbers by their bits.
+     */
+    func replay() throws  -> ReplayReport
+    
+    /**
      * Checks the whole hash chain and names the first entry edited, removed
      * or inserted.
      */
@@ -752,6 +767,35 @@ open func hours(query: HoursQuery)throws  -> [HoursLine]  {
     uniffi_muster_ffi_fn_method_ledger_hours(
             self.uniffiCloneHandle(),
         FfiConverterTypeHoursQuery_lower(query),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Keeps the package's scorer source (its rhai script or wasm module)
+     * in the ledger under its content hash, so that the scores it gives
+     * replay after the package is changed or gone. Call it when appending
+     * scores by the package; keeping it again changes nothing.
+     */
+open func keepSource(package: Package)throws   {try rustCallWithError(FfiConverterTypeMusterError_lift) {
+        uniffiCallStatus in
+    uniffi_muster_ffi_fn_method_ledger_keep_source(
+            self.uniffiCloneHandle(),
+        FfiConverterTypePackage_lower(package),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Re-runs every stored score with its recorded scorer (a native one, or
+     * one whose source the ledger keeps) and reports every difference,
+     * comparing numbers by their bits.
+     */
+open func replay()throws  -> ReplayReport  {
+    return try  FfiConverterTypeReplayReport_lift(try rustCallWithError(FfiConverterTypeMusterError_lift) {
+        uniffiCallStatus in
+    uniffi_muster_ffi_fn_method_ledger_replay(
+            self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
 }
@@ -2232,6 +2276,196 @@ public func FfiConverterTypePlanSummary_lower(_ value: PlanSummary) -> RustBuffe
 
 
 /**
+ * One way a replayed score differs from the stored one.
+ */
+public struct ReplayDifference: Equatable, Hashable {
+    /**
+     * The score_computed entry.
+     */
+    public var entry: UInt64
+    /**
+     * Which part differs, e.g. `total` or `tasks.pump.points`.
+     */
+    public var field: String
+    /**
+     * What was stored.
+     */
+    public var stored: String
+    /**
+     * What the scorer gives now.
+     */
+    public var replayed: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The score_computed entry.
+         */entry: UInt64, 
+        /**
+         * Which part differs, e.g. `total` or `tasks.pump.points`.
+         */field: String, 
+        /**
+         * What was stored.
+         */stored: String, 
+        /**
+         * What the scorer gives now.
+         */replayed: String) {
+        self.entry = entry
+        self.field = field
+        self.stored = stored
+        self.replayed = replayed
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ReplayDifference: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeReplayDifference: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ReplayDifference {
+        return
+            try ReplayDifference(
+                entry: FfiConverterUInt64.read(from: &buf), 
+                field: FfiConverterString.read(from: &buf), 
+                stored: FfiConverterString.read(from: &buf), 
+                replayed: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ReplayDifference, into buf: inout [UInt8]) {
+        FfiConverterUInt64.write(value.entry, into: &buf)
+        FfiConverterString.write(value.field, into: &buf)
+        FfiConverterString.write(value.stored, into: &buf)
+        FfiConverterString.write(value.replayed, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReplayDifference_lift(_ buf: RustBuffer) throws -> ReplayDifference {
+    return try FfiConverterTypeReplayDifference.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReplayDifference_lower(_ value: ReplayDifference) -> RustBuffer {
+    return FfiConverterTypeReplayDifference.lower(value)
+}
+
+
+/**
+ * What re-running every stored score found.
+ */
+public struct ReplayReport: Equatable, Hashable {
+    /**
+     * Scores re-run.
+     */
+    public var replayed: UInt64
+    /**
+     * Scores reproduced bit for bit.
+     */
+    public var identical: UInt64
+    /**
+     * Every difference.
+     */
+    public var differences: [ReplayDifference]
+    /**
+     * Scores whose scorer is neither native nor kept in the ledger, as
+     * `entry N: KIND NAME (HASH)`.
+     */
+    public var unresolved: [String]
+    /**
+     * Scores whose scorer failed now, as `entry N: ERROR`.
+     */
+    public var failed: [String]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Scores re-run.
+         */replayed: UInt64, 
+        /**
+         * Scores reproduced bit for bit.
+         */identical: UInt64, 
+        /**
+         * Every difference.
+         */differences: [ReplayDifference], 
+        /**
+         * Scores whose scorer is neither native nor kept in the ledger, as
+         * `entry N: KIND NAME (HASH)`.
+         */unresolved: [String], 
+        /**
+         * Scores whose scorer failed now, as `entry N: ERROR`.
+         */failed: [String]) {
+        self.replayed = replayed
+        self.identical = identical
+        self.differences = differences
+        self.unresolved = unresolved
+        self.failed = failed
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ReplayReport: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeReplayReport: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ReplayReport {
+        return
+            try ReplayReport(
+                replayed: FfiConverterUInt64.read(from: &buf), 
+                identical: FfiConverterUInt64.read(from: &buf), 
+                differences: FfiConverterSequenceTypeReplayDifference.read(from: &buf), 
+                unresolved: FfiConverterSequenceString.read(from: &buf), 
+                failed: FfiConverterSequenceString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ReplayReport, into buf: inout [UInt8]) {
+        FfiConverterUInt64.write(value.replayed, into: &buf)
+        FfiConverterUInt64.write(value.identical, into: &buf)
+        FfiConverterSequenceTypeReplayDifference.write(value.differences, into: &buf)
+        FfiConverterSequenceString.write(value.unresolved, into: &buf)
+        FfiConverterSequenceString.write(value.failed, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReplayReport_lift(_ buf: RustBuffer) throws -> ReplayReport {
+    return try FfiConverterTypeReplayReport.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReplayReport_lower(_ value: ReplayReport) -> RustBuffer {
+    return FfiConverterTypeReplayReport.lower(value)
+}
+
+
+/**
  * The result of checking a scenario's text.
  */
 public struct ScenarioCheck: Equatable, Hashable {
@@ -2660,7 +2894,13 @@ public struct VerifyReport: Equatable, Hashable {
      */
     public var tip: String
     /**
-     * The first entry edited, removed or inserted; none when the chain is whole.
+     * Scorer sources kept beside the chain (see `Ledger.keep_source`), each
+     * checked against its hash.
+     */
+    public var sources: UInt64
+    /**
+     * The first entry edited, removed or inserted, or a kept source
+     * changed; none when the ledger is whole.
      */
     public var problem: String?
 
@@ -2674,10 +2914,16 @@ public struct VerifyReport: Equatable, Hashable {
          * The hash of the last good entry.
          */tip: String, 
         /**
-         * The first entry edited, removed or inserted; none when the chain is whole.
+         * Scorer sources kept beside the chain (see `Ledger.keep_source`), each
+         * checked against its hash.
+         */sources: UInt64, 
+        /**
+         * The first entry edited, removed or inserted, or a kept source
+         * changed; none when the ledger is whole.
          */problem: String?) {
         self.entries = entries
         self.tip = tip
+        self.sources = sources
         self.problem = problem
     }
 
@@ -2699,6 +2945,7 @@ public struct FfiConverterTypeVerifyReport: FfiConverterRustBuffer {
             try VerifyReport(
                 entries: FfiConverterUInt64.read(from: &buf), 
                 tip: FfiConverterString.read(from: &buf), 
+                sources: FfiConverterUInt64.read(from: &buf), 
                 problem: FfiConverterOptionString.read(from: &buf)
         )
     }
@@ -2706,6 +2953,7 @@ public struct FfiConverterTypeVerifyReport: FfiConverterRustBuffer {
     public static func write(_ value: VerifyReport, into buf: inout [UInt8]) {
         FfiConverterUInt64.write(value.entries, into: &buf)
         FfiConverterString.write(value.tip, into: &buf)
+        FfiConverterUInt64.write(value.sources, into: &buf)
         FfiConverterOptionString.write(value.problem, into: &buf)
     }
 }
@@ -3078,6 +3326,31 @@ fileprivate struct FfiConverterSequenceTypePlanSession: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeReplayDifference: FfiConverterRustBuffer {
+    typealias SwiftType = [ReplayDifference]
+
+    public static func write(_ value: [ReplayDifference], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeReplayDifference.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ReplayDifference] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [ReplayDifference]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeReplayDifference.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeTaskScore: FfiConverterRustBuffer {
     typealias SwiftType = [TaskScore]
 
@@ -3180,6 +3453,12 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_muster_ffi_checksum_method_ledger_hours() != 569) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_muster_ffi_checksum_method_ledger_keep_source() != 35137) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_muster_ffi_checksum_method_ledger_replay() != 64946) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_muster_ffi_checksum_method_ledger_verify() != 1566) {

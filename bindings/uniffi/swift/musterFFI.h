@@ -278,6 +278,16 @@ uint64_t uniffi_muster_ffi_fn_method_ledger_entry_count(uint64_t ptr, RustCallSt
 RustBuffer uniffi_muster_ffi_fn_method_ledger_hours(uint64_t ptr, RustBuffer query, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MUSTER_FFI_FN_METHOD_LEDGER_KEEP_SOURCE
+#define UNIFFI_FFIDEF_UNIFFI_MUSTER_FFI_FN_METHOD_LEDGER_KEEP_SOURCE
+void uniffi_muster_ffi_fn_method_ledger_keep_source(uint64_t ptr, uint64_t package, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MUSTER_FFI_FN_METHOD_LEDGER_REPLAY
+#define UNIFFI_FFIDEF_UNIFFI_MUSTER_FFI_FN_METHOD_LEDGER_REPLAY
+RustBuffer uniffi_muster_ffi_fn_method_ledger_replay(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MUSTER_FFI_FN_METHOD_LEDGER_VERIFY
 #define UNIFFI_FFIDEF_UNIFFI_MUSTER_FFI_FN_METHOD_LEDGER_VERIFY
 RustBuffer uniffi_muster_ffi_fn_method_ledger_verify(uint64_t ptr, RustCallStatus *_Nonnull out_status
@@ -651,6 +661,18 @@ uint16_t uniffi_muster_ffi_checksum_method_ledger_entry_count(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_MUSTER_FFI_CHECKSUM_METHOD_LEDGER_HOURS
 #define UNIFFI_FFIDEF_UNIFFI_MUSTER_FFI_CHECKSUM_METHOD_LEDGER_HOURS
 uint16_t uniffi_muster_ffi_checksum_method_ledger_hours(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MUSTER_FFI_CHECKSUM_METHOD_LEDGER_KEEP_SOURCE
+#define UNIFFI_FFIDEF_UNIFFI_MUSTER_FFI_CHECKSUM_METHOD_LEDGER_KEEP_SOURCE
+uint16_t uniffi_muster_ffi_checksum_method_ledger_keep_source(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MUSTER_FFI_CHECKSUM_METHOD_LEDGER_REPLAY
+#define UNIFFI_FFIDEF_UNIFFI_MUSTER_FFI_CHECKSUM_METHOD_LEDGER_REPLAY
+uint16_t uniffi_muster_ffi_checksum_method_ledger_replay(void
     
 );
 #endif

@@ -186,6 +186,24 @@ static void ledger(const char *path) {
     muster_str_free(json);
     json = NULL;
     CHECK(muster_ledger_verify(NULL, &json, &len) == MUSTER_NULL_PARAMETER);
+
+    /* A package's scorer source kept beside the chain; no scores to replay yet. */
+    muster_package *p = NULL;
+    CHECK(muster_package_open(S("forest-fire.initial-attack"), &p) == MUSTER_OK);
+    CHECK(muster_ledger_keep_source(l, p) == MUSTER_OK);
+    CHECK(muster_ledger_keep_source(l, p) == MUSTER_OK);
+    CHECK(muster_ledger_keep_source(l, NULL) == MUSTER_NULL_PARAMETER);
+    muster_package_free(p);
+    CHECK(muster_ledger_verify(l, &json, &len) == MUSTER_OK);
+    CHECK(json && strstr(json, "\"sources\":1") != NULL);
+    muster_str_free(json);
+    json = NULL;
+    CHECK(muster_ledger_replay(l, &json, &len) == MUSTER_OK);
+    CHECK(json && strstr(json, "\"replayed\":0") != NULL);
+    CHECK(json && strstr(json, "\"unresolved\":[]") != NULL);
+    muster_str_free(json);
+    json = NULL;
+    CHECK(muster_ledger_replay(l, NULL, &len) == MUSTER_NULL_PARAMETER);
     CHECK(muster_ledger_append(l, S(DRAFTS), NULL) == MUSTER_NULL_PARAMETER);
     CHECK(error_contains("out_count is NULL"));
     muster_ledger_free(l);

@@ -111,7 +111,16 @@ class LedgerTest(unittest.TestCase):
         currency = self.ledger.currency("2026-12-10")
         self.assertEqual([(c.skill, c.days_left) for c in currency], [("boat", 10)])
         report = self.ledger.verify()
-        self.assertEqual((report.entries, report.problem), (3, None))
+        self.assertEqual((report.entries, report.sources, report.problem), (3, 0, None))
+
+    def test_keep_source_and_replay(self):
+        self.ledger.append(DRAFTS)
+        package = muster.Package.open("forest-fire.initial-attack")
+        self.ledger.keep_source(package)
+        self.ledger.keep_source(package)
+        self.assertEqual(self.ledger.verify().sources, 1)
+        report = self.ledger.replay()
+        self.assertEqual((report.replayed, report.identical, report.unresolved), (0, 0, []))
 
     def test_refused_entry_writes_nothing(self):
         self.ledger.append(DRAFTS)

@@ -687,6 +687,10 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_muster_ffi_checksum_method_ledger_hours(
     ): Int
+    external fun uniffi_muster_ffi_checksum_method_ledger_keep_source(
+    ): Int
+    external fun uniffi_muster_ffi_checksum_method_ledger_replay(
+    ): Int
     external fun uniffi_muster_ffi_checksum_method_ledger_verify(
     ): Int
     external fun uniffi_muster_ffi_checksum_method_package_scenario_id(
@@ -742,6 +746,10 @@ internal object UniffiLib {
     external fun uniffi_muster_ffi_fn_method_ledger_entry_count(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_muster_ffi_fn_method_ledger_hours(`ptr`: Long,`query`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_muster_ffi_fn_method_ledger_keep_source(`ptr`: Long,`package`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_muster_ffi_fn_method_ledger_replay(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_muster_ffi_fn_method_ledger_verify(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -910,6 +918,12 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_muster_ffi_checksum_method_ledger_hours() and 0xFFFF) != 569) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_muster_ffi_checksum_method_ledger_keep_source() and 0xFFFF) != 35137) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_muster_ffi_checksum_method_ledger_replay() and 0xFFFF) != 64946) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_muster_ffi_checksum_method_ledger_verify() and 0xFFFF) != 1566) {
@@ -1399,6 +1413,21 @@ public interface LedgerInterface {
     fun `hours`(`query`: HoursQuery): List<HoursLine>
     
     /**
+     * Keeps the package's scorer source (its rhai script or wasm module)
+     * in the ledger under its content hash, so that the scores it gives
+     * replay after the package is changed or gone. Call it when appending
+     * scores by the package; keeping it again changes nothing.
+     */
+    fun `keepSource`(`package`: Package)
+    
+    /**
+     * Re-runs every stored score with its recorded scorer (a native one, or
+     * one whose source the ledger keeps) and reports every difference,
+     * comparing numbers by their bits.
+     */
+    fun `replay`(): ReplayReport
+    
+    /**
      * Checks the whole hash chain and names the first entry edited, removed
      * or inserted.
      */
@@ -1579,6 +1608,45 @@ open class Ledger: Disposable, AutoCloseable, LedgerInterface
         it,
         
         FfiConverterTypeHoursQuery.lower(`query`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Keeps the package's scorer source (its rhai script or wasm module)
+     * in the ledger under its content hash, so that the scores it gives
+     * replay after the package is changed or gone. Call it when appending
+     * scores by the package; keeping it again changes nothing.
+     */
+    @Throws(MusterException::class)override fun `keepSource`(`package`: Package)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(MusterException) { _status ->
+    UniffiLib.uniffi_muster_ffi_fn_method_ledger_keep_source(
+        it,
+        
+        FfiConverterTypePackage.lower(`package`),_status)
+}
+    }
+    
+    
+
+    
+    /**
+     * Re-runs every stored score with its recorded scorer (a native one, or
+     * one whose source the ledger keeps) and reports every difference,
+     * comparing numbers by their bits.
+     */
+    @Throws(MusterException::class)override fun `replay`(): ReplayReport {
+            return FfiConverterTypeReplayReport.lift(
+    callWithHandle {
+    uniffiRustCallWithError(MusterException) { _status ->
+    UniffiLib.uniffi_muster_ffi_fn_method_ledger_replay(
+        it,
+        _status)
 }
     }
     )
@@ -3084,6 +3152,141 @@ public object FfiConverterTypePlanSummary: FfiConverterRustBuffer<PlanSummary> {
 
 
 /**
+ * One way a replayed score differs from the stored one.
+ */
+data class ReplayDifference (
+    /**
+     * The score_computed entry.
+     */
+    var `entry`: kotlin.ULong
+    , 
+    /**
+     * Which part differs, e.g. `total` or `tasks.pump.points`.
+     */
+    var `field`: kotlin.String
+    , 
+    /**
+     * What was stored.
+     */
+    var `stored`: kotlin.String
+    , 
+    /**
+     * What the scorer gives now.
+     */
+    var `replayed`: kotlin.String
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeReplayDifference: FfiConverterRustBuffer<ReplayDifference> {
+    override fun read(buf: ByteBuffer): ReplayDifference {
+        return ReplayDifference(
+            FfiConverterULong.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ReplayDifference) = (
+            FfiConverterULong.allocationSize(value.`entry`) +
+            FfiConverterString.allocationSize(value.`field`) +
+            FfiConverterString.allocationSize(value.`stored`) +
+            FfiConverterString.allocationSize(value.`replayed`)
+    )
+
+    override fun write(value: ReplayDifference, buf: ByteBuffer) {
+            FfiConverterULong.write(value.`entry`, buf)
+            FfiConverterString.write(value.`field`, buf)
+            FfiConverterString.write(value.`stored`, buf)
+            FfiConverterString.write(value.`replayed`, buf)
+    }
+}
+
+
+
+/**
+ * What re-running every stored score found.
+ */
+data class ReplayReport (
+    /**
+     * Scores re-run.
+     */
+    var `replayed`: kotlin.ULong
+    , 
+    /**
+     * Scores reproduced bit for bit.
+     */
+    var `identical`: kotlin.ULong
+    , 
+    /**
+     * Every difference.
+     */
+    var `differences`: List<ReplayDifference>
+    , 
+    /**
+     * Scores whose scorer is neither native nor kept in the ledger, as
+     * `entry N: KIND NAME (HASH)`.
+     */
+    var `unresolved`: List<kotlin.String>
+    , 
+    /**
+     * Scores whose scorer failed now, as `entry N: ERROR`.
+     */
+    var `failed`: List<kotlin.String>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeReplayReport: FfiConverterRustBuffer<ReplayReport> {
+    override fun read(buf: ByteBuffer): ReplayReport {
+        return ReplayReport(
+            FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterSequenceTypeReplayDifference.read(buf),
+            FfiConverterSequenceString.read(buf),
+            FfiConverterSequenceString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ReplayReport) = (
+            FfiConverterULong.allocationSize(value.`replayed`) +
+            FfiConverterULong.allocationSize(value.`identical`) +
+            FfiConverterSequenceTypeReplayDifference.allocationSize(value.`differences`) +
+            FfiConverterSequenceString.allocationSize(value.`unresolved`) +
+            FfiConverterSequenceString.allocationSize(value.`failed`)
+    )
+
+    override fun write(value: ReplayReport, buf: ByteBuffer) {
+            FfiConverterULong.write(value.`replayed`, buf)
+            FfiConverterULong.write(value.`identical`, buf)
+            FfiConverterSequenceTypeReplayDifference.write(value.`differences`, buf)
+            FfiConverterSequenceString.write(value.`unresolved`, buf)
+            FfiConverterSequenceString.write(value.`failed`, buf)
+    }
+}
+
+
+
+/**
  * The result of checking a scenario's text.
  */
 data class ScenarioCheck (
@@ -3398,7 +3601,14 @@ data class VerifyReport (
     var `tip`: kotlin.String
     , 
     /**
-     * The first entry edited, removed or inserted; none when the chain is whole.
+     * Scorer sources kept beside the chain (see `Ledger.keep_source`), each
+     * checked against its hash.
+     */
+    var `sources`: kotlin.ULong
+    , 
+    /**
+     * The first entry edited, removed or inserted, or a kept source
+     * changed; none when the ledger is whole.
      */
     var `problem`: kotlin.String?
     
@@ -3419,6 +3629,7 @@ public object FfiConverterTypeVerifyReport: FfiConverterRustBuffer<VerifyReport>
         return VerifyReport(
             FfiConverterULong.read(buf),
             FfiConverterString.read(buf),
+            FfiConverterULong.read(buf),
             FfiConverterOptionalString.read(buf),
         )
     }
@@ -3426,12 +3637,14 @@ public object FfiConverterTypeVerifyReport: FfiConverterRustBuffer<VerifyReport>
     override fun allocationSize(value: VerifyReport) = (
             FfiConverterULong.allocationSize(value.`entries`) +
             FfiConverterString.allocationSize(value.`tip`) +
+            FfiConverterULong.allocationSize(value.`sources`) +
             FfiConverterOptionalString.allocationSize(value.`problem`)
     )
 
     override fun write(value: VerifyReport, buf: ByteBuffer) {
             FfiConverterULong.write(value.`entries`, buf)
             FfiConverterString.write(value.`tip`, buf)
+            FfiConverterULong.write(value.`sources`, buf)
             FfiConverterOptionalString.write(value.`problem`, buf)
     }
 }
@@ -3847,6 +4060,34 @@ public object FfiConverterSequenceTypePlanSession: FfiConverterRustBuffer<List<P
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypePlanSession.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeReplayDifference: FfiConverterRustBuffer<List<ReplayDifference>> {
+    override fun read(buf: ByteBuffer): List<ReplayDifference> {
+        val len = buf.getInt()
+        return List<ReplayDifference>(len) {
+            FfiConverterTypeReplayDifference.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<ReplayDifference>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeReplayDifference.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<ReplayDifference>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeReplayDifference.write(it, buf)
         }
     }
 }

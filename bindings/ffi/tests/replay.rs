@@ -1,0 +1,98 @@
+//! `Ledger.keep_source` and `Ledger.replay` through the facade: a score by a
+//! package that is then deleted replays from the source the ledger kept,
+//! and without it is reported as unresolved.
+
+use muster_core::ledger::{Draft, EntryKind, LedgerStore, SqliteStore};
+use muster_core::{DrillRecord, Format, ScoreInput};
+use muster_ffi::{Ledger, Package};
+
+const EXAMPLE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../scenarios/packages/forest-fire-initial-attack"
+);
+
+/// A ledger at `db` holding one drill run of the example and its score by
+/// the package at `package`.
+fn scored_ledger(db: &std::path::Path, package: &std::path::Path) {
+    let p = muster_plugins::Package::open(package).unwrap();
+    let s = p.scenario();
+    let text = std::fs::read_to_string(format!("{EXAMPLE}/record-nantang.json")).unwrap();
+    let record = DrillRecord::parse("record-nantang.json", &text, Format::Json, s).unwrap();
+    let input = ScoreInput::new(s, &record);
+    let card = p.score("record-nantang.json", &text).unwrap();
+    let at = chrono::DateTime::parse_from_rfc3339("2026-12-01T08:00:00+08:00").unwrap();
+    let d = |kind| Draft::new("m001", at, kind);
+    let mut store = SqliteStore::open(db).unwrap();
+    store
+        .append(&[
+            d(EntryKind::MemberJoined {
+                member: "m001".into(),
+                name: "Li".into(),
+                squadron: "nantang".into(),
+                speciality: "forest-fire".into(),
+            }),
+            d(EntryKind::ScenarioRegistered {
+                scenario: s.meta().id.clone(),
+                version: s.meta().version.to_string(),
+                package_hash: "sha256:pkg".into(),
+            }),
+            d(EntryKind::DrillRun {
+                scenario: s.meta().id.clone(),
+                version: s.meta().version.to_string(),
+                package_hash: "sha256:pkg".into(),
+                members: vec!["m001".into()],
+                record,
+            }),
+            d(EntryKind::ScoreComputed {
+                run: 3,
+                scorer: card.scorer.clone(),
+                params: p.params().clone(),
+                runtime: "test".into(),
+                input,
+                card,
+            }),
+        ])
+        .unwrap();
+}
+
+#[test]
+fn a_kept_source_replays_after_its_package_is_gone() {
+    let dir = tempfile::tempdir().unwrap();
+    let package = dir.path().join("my-drill");
+    std::fs::create_dir(&package).unwrap();
+    for f in ["scenario.toml", "score.rhai"] {
+        std::fs::copy(format!("{EXAMPLE}/{f}"), package.join(f)).unwrap();
+    }
+    let script = std::fs::read_to_string(package.join("score.rhai")).unwrap();
+    std::fs::write(package.join("score.rhai"), format!("// our copy\n{script}")).unwrap();
+
+    let kept = dir.path().join("kept.db");
+    let bare = dir.path().join("bare.db");
+    scored_ledger(&kept, &package);
+    scored_ledger(&bare, &package);
+    let ledger = Ledger::open(kept.display().to_string()).unwrap();
+    ledger
+        .keep_source(Package::open(package.display().to_string()).unwrap())
+        .unwrap();
+    std::fs::remove_dir_all(&package).unwrap();
+
+    let report = ledger.replay().unwrap();
+    assert_eq!((report.replayed, report.identical), (1, 1), "{report:?}");
+    assert!(
+        report.differences.is_empty() && report.unresolved.is_empty() && report.failed.is_empty()
+    );
+    let v = ledger.verify().unwrap();
+    assert_eq!((v.entries, v.sources, v.problem), (4, 1, None));
+
+    let report = Ledger::open(bare.display().to_string())
+        .unwrap()
+        .replay()
+        .unwrap();
+    assert_eq!((report.replayed, report.identical), (1, 0), "{report:?}");
+    assert_eq!(report.unresolved.len(), 1, "{report:?}");
+    assert!(
+        report.unresolved[0].starts_with("entry 4: rhai ")
+            && report.unresolved[0].contains("/my-drill/score.rhai (sha256:"),
+        "{report:?}"
+    );
+}
