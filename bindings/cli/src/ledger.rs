@@ -67,7 +67,8 @@ pub enum LedgerCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Check the whole hash chain and name the first entry edited, removed or inserted.
+    /// Check the whole hash chain and the kept scorer sources, and name the
+    /// first entry edited, removed or inserted, or the source changed.
     Verify {
         #[command(flatten)]
         db: Db,
@@ -75,7 +76,21 @@ pub enum LedgerCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Keep a package's scorer source (its rhai script or wasm module) in the
+    /// ledger, so the scores it gave replay after the package changes or goes.
+    ///
+    /// `muster day` and `muster ledger rescore` keep theirs themselves; use
+    /// this after recording scores from a file with `muster ledger record`.
+    Keep {
+        #[command(flatten)]
+        db: Db,
+        /// A package folder, a .tar of one, or builtin:ID.
+        package: String,
+    },
     /// Re-run every stored score with its recorded scorer and report every difference.
+    ///
+    /// A scorer is found among Muster's native scorers, then the sources the
+    /// ledger keeps, then the built-in packages.
     Replay {
         #[command(flatten)]
         db: Db,
@@ -227,11 +242,20 @@ pub fn run(cmd: LedgerCommand) -> Outcome {
             let store = open(&db)?;
             let version = store.schema_version().map_err(|e| fail(&db, e))?;
             let tip = store.tip().map_err(|e| fail(&db, e))?;
+            let sources = store.source_hashes().map_err(|e| fail(&db, e))?.len();
             println!(
-                "{}: schema version {version}, {} entries",
+                "{}: schema version {version}, {} entries, {sources} scorer sources",
                 db.display(),
                 tip.map_or(0, |t| t.0)
             );
+            Ok(())
+        }
+        LedgerCommand::Keep { db, package } => {
+            let package = crate::score::open(&package, &[])?;
+            let mut store = open(&db)?;
+            keep_source(&mut store, &package).map_err(|e| fail(&db, e))?;
+            let id = package.scorer().id();
+            println!("kept {} ({})", id.name, id.hash);
             Ok(())
         }
         LedgerCommand::Record { db, file } => {

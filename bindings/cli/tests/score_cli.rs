@@ -289,3 +289,37 @@ fn replay_uses_the_scorer_source_the_ledger_kept() {
     assert_eq!(err.matches("/score.rhai` (sha256:").count(), 3, "{err}");
     assert!(err.contains(": no scorer `"), "{err}");
 }
+
+/// `muster ledger init` shows the schema and what the file holds;
+/// `muster ledger keep` keeps a package's scorer source once, and says what
+/// is wrong with a package it cannot open.
+#[test]
+fn ledger_init_and_keep() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = path(&dir.path().join("l.db"));
+    let s = ok(&["ledger", "init", "--db", &db]);
+    assert_eq!(
+        s,
+        format!("{db}: schema version 2, 0 entries, 0 scorer sources\n")
+    );
+    let script = std::fs::read_to_string(format!("{EXAMPLE}/score.rhai")).unwrap();
+    let local = example_with_script(&format!("// kept by hand\n{script}"));
+    let package = path(local.path());
+    let kept = ok(&["ledger", "keep", "--db", &db, &package]);
+    assert!(
+        kept.starts_with(&format!("kept {package}/score.rhai (sha256:")),
+        "{kept}"
+    );
+    assert_eq!(ok(&["ledger", "keep", "--db", &db, &package]), kept);
+    let s = ok(&["ledger", "init", "--db", &db]);
+    assert_eq!(
+        s,
+        format!("{db}: schema version 2, 0 entries, 1 scorer sources\n")
+    );
+    let missing = path(&dir.path().join("nowhere"));
+    let err = fails(1, &["ledger", "keep", "--db", &db, &missing]);
+    assert_eq!(
+        err,
+        format!("error: {missing}: cannot read: No such file or directory (os error 2)\n")
+    );
+}
