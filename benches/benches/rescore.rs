@@ -149,9 +149,9 @@ fn main() {
         .scan(1, &mut |raw| {
             if raw.body.starts_with("{\"kind\":\"drill_run\"") {
                 let e = raw.parse().expect("a stored entry parses");
-                if let EntryKind::DrillRun { record, .. } = &e.kind {
+                if let EntryKind::DrillRun { record, .. } = e.kind {
                     seqs.push(e.seq);
-                    runs.push(ScoreInput::new(&scenario, record));
+                    runs.push(ScoreInput::from_record(&scenario, record));
                 }
             }
             true

@@ -40,16 +40,23 @@ pub struct ScoreInput {
 impl ScoreInput {
     /// The view of a checked record that scorers receive.
     pub fn new(scenario: &Scenario, record: &DrillRecord) -> ScoreInput {
+        ScoreInput::from_record(scenario, record.clone())
+    }
+
+    /// [`ScoreInput::new`] taking the record, whose task runs and penalties
+    /// move into the input instead of being copied: for a caller done with
+    /// the record, such as a re-score reading a season from the ledger.
+    pub fn from_record(scenario: &Scenario, record: DrillRecord) -> ScoreInput {
         ScoreInput {
-            scenario: record.scenario.clone(),
-            version: record.version.to_string(),
-            team: record.team.clone(),
-            attempt: record.attempt,
             elapsed: record.elapsed_secs(),
+            version: record.version.to_string(),
             time_limit: scenario.meta().time_limit.map(|d| d.as_secs() as f64),
             critical: scenario.critical_tasks().map(str::to_string).collect(),
-            tasks: record.tasks.clone(),
-            penalties: record.penalties.clone(),
+            attempt: record.attempt,
+            scenario: record.scenario,
+            team: record.team,
+            tasks: record.tasks,
+            penalties: record.penalties,
         }
     }
 }

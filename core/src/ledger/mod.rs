@@ -1256,7 +1256,7 @@ pub fn rescore(
             }) => {
                 if s == *id && v == version {
                     seqs.push(seq);
-                    inputs.push(ScoreInput::new(scenario, &record));
+                    inputs.push(ScoreInput::from_record(scenario, record));
                 }
                 true
             }
