@@ -413,6 +413,33 @@ impl Package {
         Ok(self.scorer.plugin().score(&input, &self.params)?)
     }
 
+    /// Re-scores every run of the package's scenario (its id and version)
+    /// stored in `store` with the package's scorer and params, appending a
+    /// score entry for each by `author` at `at` (see
+    /// [`muster_core::ledger::rescore`]: all runs are scored first and
+    /// nothing is written when any fails). When scores were appended, the
+    /// scorer's source is kept in the ledger too, so they replay later.
+    pub fn rescore(
+        &self,
+        store: &mut dyn muster_core::ledger::LedgerStore,
+        author: &str,
+        at: chrono::DateTime<chrono::FixedOffset>,
+    ) -> Result<muster_core::ledger::RescoreReport, muster_core::ledger::LedgerError> {
+        let report = muster_core::ledger::rescore(
+            store,
+            &self.scenario,
+            self.scorer(),
+            &self.params,
+            &format!("muster-plugins {}", env!("CARGO_PKG_VERSION")),
+            author,
+            at,
+        )?;
+        if report.appended.is_some() {
+            store.keep_source(self.scorer().id(), self.scorer_source())?;
+        }
+        Ok(report)
+    }
+
     /// Like [`Package::score`], reporting what the run used and printed.
     /// The outer error is a bad record; the inner one a scorer failure.
     pub fn run(&self, record_name: &str, record_text: &str) -> Result<PluginRun, PackageError> {

@@ -396,20 +396,10 @@ pub fn run(cmd: LedgerCommand) -> Outcome {
             let package = crate::score::open(&package, &[])?;
             let at = at.unwrap_or_else(|| chrono::Local::now().fixed_offset());
             let mut store = open(&db)?;
-            let scorer: &dyn muster_core::Scorer = package.scorer();
-            let report = ledger::rescore(
-                &mut store,
-                package.scenario(),
-                scorer,
-                package.params(),
-                &format!("muster-plugins {}", env!("CARGO_PKG_VERSION")),
-                &author,
-                at,
-            )
-            .map_err(|e| fail(&db, format!("{e}; nothing more was written")))?;
-            if report.appended.is_some() {
-                keep_source(&mut store, &package).map_err(|e| fail(&db, e))?;
-            }
+            let scorer = package.scorer();
+            let report = package
+                .rescore(&mut store, &author, at)
+                .map_err(|e| fail(&db, format!("{e}; nothing more was written")))?;
             if json {
                 out::json(&report)?;
             } else {

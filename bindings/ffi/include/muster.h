@@ -269,6 +269,25 @@ enum muster_result muster_ledger_keep_source(const struct muster_ledger *l,
                                              const struct muster_package *p);
 
 /*
+ Re-scores every stored run of package `p`'s scenario with its scorer and
+ appends the scores by `author` at `at` (RFC 3339), all or none, keeping
+ the scorer's source; writes `{"runs", "first_entry", "last_entry",
+ "failed": [...]}` as JSON.
+
+ # Safety
+ `l` a live ledger, `p` a live package; strings as in the module docs;
+ outputs writable.
+ */
+enum muster_result muster_ledger_rescore(const struct muster_ledger *l,
+                                         const struct muster_package *p,
+                                         const char *author,
+                                         size_t author_len,
+                                         const char *at,
+                                         size_t at_len,
+                                         char **out_json,
+                                         size_t *out_len);
+
+/*
  Re-runs every stored score with its recorded scorer (native, or kept in
  the ledger) and writes `{"replayed", "identical", "differences": [{"entry",
  "field", "stored", "replayed"}], "unresolved": [...], "failed": [...]}`

@@ -533,6 +533,20 @@ pub struct VerifyReport {
     pub problem: Option<String>,
 }
 
+/// What re-scoring a package's stored runs did.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, uniffi::Record)]
+pub struct RescoreSummary {
+    /// Stored drill runs of the package's scenario (its id and version).
+    pub runs: u64,
+    /// The first score entry appended; none when nothing was.
+    pub first_entry: Option<u64>,
+    /// The last score entry appended; none when nothing was.
+    pub last_entry: Option<u64>,
+    /// Runs the scorer could not score, as `drill run N: ERROR`; when there
+    /// are any, nothing was appended.
+    pub failed: Vec<String>,
+}
+
 /// One way a replayed score differs from the stored one.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, uniffi::Record)]
 pub struct ReplayDifference {
@@ -695,6 +709,33 @@ impl Ledger {
         self.lock()?
             .keep_source(p.scorer().id(), p.scorer_source())
             .map_err(|e| self.fail(e))
+    }
+
+    /// Re-scores every stored run of the package's scenario (its id and
+    /// version) with the package's scorer and appends the scores, by
+    /// `author` at `at` (RFC 3339): all runs are scored first, and nothing is
+    /// written when any fails. The scorer's source is kept in the ledger.
+    pub fn rescore(
+        &self,
+        package: Arc<Package>,
+        author: String,
+        at: String,
+    ) -> Result<RescoreSummary, MusterError> {
+        let at = rfc3339("at", &at)?;
+        let report = package
+            .inner
+            .rescore(&mut *self.lock()?, &author, at)
+            .map_err(|e| self.fail(format!("{e}; nothing more was written")))?;
+        Ok(RescoreSummary {
+            runs: report.runs,
+            first_entry: report.appended.map(|a| a.0),
+            last_entry: report.appended.map(|a| a.1),
+            failed: report
+                .failed
+                .iter()
+                .map(|(seq, e)| format!("drill run {seq}: {e}"))
+                .collect(),
+        })
     }
 
     /// Re-runs every stored score with its recorded scorer (a native one, or

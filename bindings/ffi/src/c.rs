@@ -559,6 +559,39 @@ pub unsafe extern "C" fn muster_ledger_keep_source(
     })
 }
 
+/// Re-scores every stored run of package `p`'s scenario with its scorer and
+/// appends the scores by `author` at `at` (RFC 3339), all or none, keeping
+/// the scorer's source; writes `{"runs", "first_entry", "last_entry",
+/// "failed": [...]}` as JSON.
+///
+/// # Safety
+/// `l` a live ledger, `p` a live package; strings as in the module docs;
+/// outputs writable.
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)] // Two handles, two borrowed strings and the output.
+pub unsafe extern "C" fn muster_ledger_rescore(
+    l: *const muster_ledger,
+    p: *const muster_package,
+    author: *const c_char,
+    author_len: usize,
+    at: *const c_char,
+    at_len: usize,
+    out_json: *mut *mut c_char,
+    out_len: *mut usize,
+) -> muster_result {
+    boundary(|| {
+        // SAFETY: as documented above.
+        let l = unsafe { handle(l, "ledger")? };
+        let p = unsafe { handle(p, "package")? };
+        let author = unsafe { text(author, author_len, "author")? };
+        let at = unsafe { text(at, at_len, "at")? };
+        non_null(out_json, "out_json")?;
+        non_null(out_len, "out_len")?;
+        let report = l.0.rescore(Arc::clone(&p.0), author.into(), at.into())?;
+        unsafe { write_json(&report, out_json, out_len) }
+    })
+}
+
 /// Re-runs every stored score with its recorded scorer (native, or kept in
 /// the ledger) and writes `{"replayed", "identical", "differences": [{"entry",
 /// "field", "stored", "replayed"}], "unresolved": [...], "failed": [...]}`

@@ -4,6 +4,8 @@
 
 use muster_core::ledger::{Draft, EntryKind, LedgerStore, SqliteStore};
 use muster_core::{DrillRecord, Format, ScoreInput};
+use std::sync::Arc;
+
 use muster_ffi::{Ledger, Package};
 
 const EXAMPLE: &str = concat!(
@@ -83,6 +85,28 @@ fn a_kept_source_replays_after_its_package_is_gone() {
     );
     let v = ledger.verify().unwrap();
     assert_eq!((v.entries, v.sources, v.problem), (4, 1, None));
+
+    // Re-scored with the built-in package: one more score, its source kept.
+    let builtin = Package::open("forest-fire.initial-attack".into()).unwrap();
+    let err = ledger
+        .rescore(Arc::clone(&builtin), "m001".into(), "yesterday".into())
+        .unwrap_err();
+    assert_eq!(
+        err.message(),
+        "at `yesterday` is not an RFC 3339 time (input contains invalid characters); write e.g. 2026-12-01T08:00:00+08:00"
+    );
+    let summary = ledger
+        .rescore(builtin, "m001".into(), "2026-12-02T08:00:00+08:00".into())
+        .unwrap();
+    assert_eq!(
+        (summary.runs, summary.first_entry, summary.last_entry),
+        (1, Some(5), Some(5))
+    );
+    assert!(summary.failed.is_empty());
+    let v = ledger.verify().unwrap();
+    assert_eq!((v.entries, v.sources, v.problem), (5, 2, None));
+    let report = ledger.replay().unwrap();
+    assert_eq!((report.replayed, report.identical), (2, 2), "{report:?}");
 
     let report = Ledger::open(bare.display().to_string())
         .unwrap()

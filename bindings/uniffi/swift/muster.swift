@@ -643,6 +643,14 @@ public protocol LedgerProtocol: AnyObject, Sendable {
     func replay() throws  -> ReplayReport
     
     /**
+     * Re-scores every stored run of the package's scenario (its id and
+     * version) with the package's scorer and appends the scores, by
+     * `author` at `at` (RFC 3339): all runs are scored first, and nothing is
+     * written when any fails. The scorer's source is kept in the ledger.
+     */
+    func rescore(package: Package, author: String, at: String) throws  -> RescoreSummary
+    
+    /**
      * Checks the whole hash chain and names the first entry edited, removed
      * or inserted.
      */
@@ -796,6 +804,24 @@ open func replay()throws  -> ReplayReport  {
         uniffiCallStatus in
     uniffi_muster_ffi_fn_method_ledger_replay(
             self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Re-scores every stored run of the package's scenario (its id and
+     * version) with the package's scorer and appends the scores, by
+     * `author` at `at` (RFC 3339): all runs are scored first, and nothing is
+     * written when any fails. The scorer's source is kept in the ledger.
+     */
+open func rescore(package: Package, author: String, at: String)throws  -> RescoreSummary  {
+    return try  FfiConverterTypeRescoreSummary_lift(try rustCallWithError(FfiConverterTypeMusterError_lift) {
+        uniffiCallStatus in
+    uniffi_muster_ffi_fn_method_ledger_rescore(
+            self.uniffiCloneHandle(),
+        FfiConverterTypePackage_lower(package),
+        FfiConverterString.lower(author),
+        FfiConverterString.lower(at),uniffiCallStatus
     )
 })
 }
@@ -2466,6 +2492,97 @@ public func FfiConverterTypeReplayReport_lower(_ value: ReplayReport) -> RustBuf
 
 
 /**
+ * What re-scoring a package's stored runs did.
+ */
+public struct RescoreSummary: Equatable, Hashable {
+    /**
+     * Stored drill runs of the package's scenario (its id and version).
+     */
+    public var runs: UInt64
+    /**
+     * The first score entry appended; none when nothing was.
+     */
+    public var firstEntry: UInt64?
+    /**
+     * The last score entry appended; none when nothing was.
+     */
+    public var lastEntry: UInt64?
+    /**
+     * Runs the scorer could not score, as `drill run N: ERROR`; when there
+     * are any, nothing was appended.
+     */
+    public var failed: [String]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Stored drill runs of the package's scenario (its id and version).
+         */runs: UInt64, 
+        /**
+         * The first score entry appended; none when nothing was.
+         */firstEntry: UInt64?, 
+        /**
+         * The last score entry appended; none when nothing was.
+         */lastEntry: UInt64?, 
+        /**
+         * Runs the scorer could not score, as `drill run N: ERROR`; when there
+         * are any, nothing was appended.
+         */failed: [String]) {
+        self.runs = runs
+        self.firstEntry = firstEntry
+        self.lastEntry = lastEntry
+        self.failed = failed
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension RescoreSummary: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRescoreSummary: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RescoreSummary {
+        return
+            try RescoreSummary(
+                runs: FfiConverterUInt64.read(from: &buf), 
+                firstEntry: FfiConverterOptionUInt64.read(from: &buf), 
+                lastEntry: FfiConverterOptionUInt64.read(from: &buf), 
+                failed: FfiConverterSequenceString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: RescoreSummary, into buf: inout [UInt8]) {
+        FfiConverterUInt64.write(value.runs, into: &buf)
+        FfiConverterOptionUInt64.write(value.firstEntry, into: &buf)
+        FfiConverterOptionUInt64.write(value.lastEntry, into: &buf)
+        FfiConverterSequenceString.write(value.failed, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRescoreSummary_lift(_ buf: RustBuffer) throws -> RescoreSummary {
+    return try FfiConverterTypeRescoreSummary.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRescoreSummary_lower(_ value: RescoreSummary) -> RustBuffer {
+    return FfiConverterTypeRescoreSummary.lower(value)
+}
+
+
+/**
  * The result of checking a scenario's text.
  */
 public struct ScenarioCheck: Equatable, Hashable {
@@ -3128,6 +3245,30 @@ public func FfiConverterTypeMusterError_lower(_ value: MusterError) -> RustBuffe
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionUInt64: FfiConverterRustBuffer {
+    typealias SwiftType = UInt64?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterUInt64.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterUInt64.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionDouble: FfiConverterRustBuffer {
     typealias SwiftType = Double?
 
@@ -3459,6 +3600,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_muster_ffi_checksum_method_ledger_replay() != 64946) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_muster_ffi_checksum_method_ledger_rescore() != 5404) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_muster_ffi_checksum_method_ledger_verify() != 1566) {

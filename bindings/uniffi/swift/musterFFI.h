@@ -288,6 +288,11 @@ void uniffi_muster_ffi_fn_method_ledger_keep_source(uint64_t ptr, uint64_t packa
 RustBuffer uniffi_muster_ffi_fn_method_ledger_replay(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MUSTER_FFI_FN_METHOD_LEDGER_RESCORE
+#define UNIFFI_FFIDEF_UNIFFI_MUSTER_FFI_FN_METHOD_LEDGER_RESCORE
+RustBuffer uniffi_muster_ffi_fn_method_ledger_rescore(uint64_t ptr, uint64_t package, RustBuffer author, RustBuffer at, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MUSTER_FFI_FN_METHOD_LEDGER_VERIFY
 #define UNIFFI_FFIDEF_UNIFFI_MUSTER_FFI_FN_METHOD_LEDGER_VERIFY
 RustBuffer uniffi_muster_ffi_fn_method_ledger_verify(uint64_t ptr, RustCallStatus *_Nonnull out_status
@@ -673,6 +678,12 @@ uint16_t uniffi_muster_ffi_checksum_method_ledger_keep_source(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_MUSTER_FFI_CHECKSUM_METHOD_LEDGER_REPLAY
 #define UNIFFI_FFIDEF_UNIFFI_MUSTER_FFI_CHECKSUM_METHOD_LEDGER_REPLAY
 uint16_t uniffi_muster_ffi_checksum_method_ledger_replay(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MUSTER_FFI_CHECKSUM_METHOD_LEDGER_RESCORE
+#define UNIFFI_FFIDEF_UNIFFI_MUSTER_FFI_CHECKSUM_METHOD_LEDGER_RESCORE
+uint16_t uniffi_muster_ffi_checksum_method_ledger_rescore(void
     
 );
 #endif

@@ -193,6 +193,15 @@ static void ledger(const char *path) {
     CHECK(muster_ledger_keep_source(l, p) == MUSTER_OK);
     CHECK(muster_ledger_keep_source(l, p) == MUSTER_OK);
     CHECK(muster_ledger_keep_source(l, NULL) == MUSTER_NULL_PARAMETER);
+    CHECK(muster_ledger_rescore(l, p, S("m001"), S("2026-12-02T08:00:00+08:00"), &json, &len) ==
+          MUSTER_OK);
+    CHECK(json && strstr(json, "\"runs\":0") != NULL);
+    CHECK(json && strstr(json, "\"first_entry\":null") != NULL);
+    muster_str_free(json);
+    json = NULL;
+    CHECK(muster_ledger_rescore(l, p, S("m001"), S("tomorrow"), &json, &len) ==
+          MUSTER_INVALID_INPUT);
+    CHECK(error_contains("not an RFC 3339 time"));
     muster_package_free(p);
     CHECK(muster_ledger_verify(l, &json, &len) == MUSTER_OK);
     CHECK(json && strstr(json, "\"sources\":1") != NULL);

@@ -121,6 +121,11 @@ class LedgerTest(unittest.TestCase):
         self.assertEqual(self.ledger.verify().sources, 1)
         report = self.ledger.replay()
         self.assertEqual((report.replayed, report.identical, report.unresolved), (0, 0, []))
+        summary = self.ledger.rescore(package, "m001", "2026-12-02T08:00:00+08:00")
+        self.assertEqual((summary.runs, summary.first_entry, summary.failed), (0, None, []))
+        with self.assertRaises(muster.MusterError.Invalid) as caught:
+            self.ledger.rescore(package, "m001", "tomorrow")
+        self.assertIn("not an RFC 3339 time", caught.exception.message)
 
     def test_refused_entry_writes_nothing(self):
         self.ledger.append(DRAFTS)

@@ -691,6 +691,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_muster_ffi_checksum_method_ledger_replay(
     ): Int
+    external fun uniffi_muster_ffi_checksum_method_ledger_rescore(
+    ): Int
     external fun uniffi_muster_ffi_checksum_method_ledger_verify(
     ): Int
     external fun uniffi_muster_ffi_checksum_method_package_scenario_id(
@@ -750,6 +752,8 @@ internal object UniffiLib {
     external fun uniffi_muster_ffi_fn_method_ledger_keep_source(`ptr`: Long,`package`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun uniffi_muster_ffi_fn_method_ledger_replay(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_muster_ffi_fn_method_ledger_rescore(`ptr`: Long,`package`: Long,`author`: RustBuffer.ByValue,`at`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_muster_ffi_fn_method_ledger_verify(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -924,6 +928,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_muster_ffi_checksum_method_ledger_replay() and 0xFFFF) != 64946) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_muster_ffi_checksum_method_ledger_rescore() and 0xFFFF) != 5404) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_muster_ffi_checksum_method_ledger_verify() and 0xFFFF) != 1566) {
@@ -1428,6 +1435,14 @@ public interface LedgerInterface {
     fun `replay`(): ReplayReport
     
     /**
+     * Re-scores every stored run of the package's scenario (its id and
+     * version) with the package's scorer and appends the scores, by
+     * `author` at `at` (RFC 3339): all runs are scored first, and nothing is
+     * written when any fails. The scorer's source is kept in the ledger.
+     */
+    fun `rescore`(`package`: Package, `author`: kotlin.String, `at`: kotlin.String): RescoreSummary
+    
+    /**
      * Checks the whole hash chain and names the first entry edited, removed
      * or inserted.
      */
@@ -1647,6 +1662,29 @@ open class Ledger: Disposable, AutoCloseable, LedgerInterface
     UniffiLib.uniffi_muster_ffi_fn_method_ledger_replay(
         it,
         _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Re-scores every stored run of the package's scenario (its id and
+     * version) with the package's scorer and appends the scores, by
+     * `author` at `at` (RFC 3339): all runs are scored first, and nothing is
+     * written when any fails. The scorer's source is kept in the ledger.
+     */
+    @Throws(MusterException::class)override fun `rescore`(`package`: Package, `author`: kotlin.String, `at`: kotlin.String): RescoreSummary {
+            return FfiConverterTypeRescoreSummary.lift(
+    callWithHandle {
+    uniffiRustCallWithError(MusterException) { _status ->
+    UniffiLib.uniffi_muster_ffi_fn_method_ledger_rescore(
+        it,
+        
+        FfiConverterTypePackage.lower(`package`),
+        FfiConverterString.lower(`author`),
+        FfiConverterString.lower(`at`),_status)
 }
     }
     )
@@ -3287,6 +3325,70 @@ public object FfiConverterTypeReplayReport: FfiConverterRustBuffer<ReplayReport>
 
 
 /**
+ * What re-scoring a package's stored runs did.
+ */
+data class RescoreSummary (
+    /**
+     * Stored drill runs of the package's scenario (its id and version).
+     */
+    var `runs`: kotlin.ULong
+    , 
+    /**
+     * The first score entry appended; none when nothing was.
+     */
+    var `firstEntry`: kotlin.ULong?
+    , 
+    /**
+     * The last score entry appended; none when nothing was.
+     */
+    var `lastEntry`: kotlin.ULong?
+    , 
+    /**
+     * Runs the scorer could not score, as `drill run N: ERROR`; when there
+     * are any, nothing was appended.
+     */
+    var `failed`: List<kotlin.String>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeRescoreSummary: FfiConverterRustBuffer<RescoreSummary> {
+    override fun read(buf: ByteBuffer): RescoreSummary {
+        return RescoreSummary(
+            FfiConverterULong.read(buf),
+            FfiConverterOptionalULong.read(buf),
+            FfiConverterOptionalULong.read(buf),
+            FfiConverterSequenceString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: RescoreSummary) = (
+            FfiConverterULong.allocationSize(value.`runs`) +
+            FfiConverterOptionalULong.allocationSize(value.`firstEntry`) +
+            FfiConverterOptionalULong.allocationSize(value.`lastEntry`) +
+            FfiConverterSequenceString.allocationSize(value.`failed`)
+    )
+
+    override fun write(value: RescoreSummary, buf: ByteBuffer) {
+            FfiConverterULong.write(value.`runs`, buf)
+            FfiConverterOptionalULong.write(value.`firstEntry`, buf)
+            FfiConverterOptionalULong.write(value.`lastEntry`, buf)
+            FfiConverterSequenceString.write(value.`failed`, buf)
+    }
+}
+
+
+
+/**
  * The result of checking a scenario's text.
  */
 data class ScenarioCheck (
@@ -3830,6 +3932,38 @@ public object FfiConverterTypeMusterError : FfiConverterRustBuffer<MusterExcepti
         }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
     }
 
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalULong: FfiConverterRustBuffer<kotlin.ULong?> {
+    override fun read(buf: ByteBuffer): kotlin.ULong? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterULong.read(buf)
+    }
+
+    override fun allocationSize(value: kotlin.ULong?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterULong.allocationSize(value)
+        }
+    }
+
+    override fun write(value: kotlin.ULong?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterULong.write(value, buf)
+        }
+    }
 }
 
 
