@@ -60,11 +60,42 @@ pub use rhai::{RhaiLimits, RhaiRun, RhaiRuntime, RhaiScorer};
 pub use stats::{PluginScorer, RunStats};
 pub use wasm::{WasmLimits, WasmRuntime, WasmScorer};
 
+/// The scorer `id` names, loaded from `bytes` (a rhai script's text or a
+/// wasm module's bytes) with the default limits and under its recorded
+/// name; `None` when the bytes are not that scorer (another kind or hash)
+/// or do not load.
+pub fn load_recorded(
+    id: &muster_core::ScorerId,
+    bytes: &[u8],
+) -> Option<std::sync::Arc<dyn muster_core::Scorer>> {
+    use muster_core::ScorerKind;
+    use std::sync::Arc;
+    // Checked first: compiling a wasm module takes a good part of a second.
+    if muster_core::content_hash(bytes) != id.hash {
+        return None;
+    }
+    let loaded: Arc<dyn muster_core::Scorer> = match id.kind {
+        ScorerKind::Rhai => Arc::new(
+            RhaiRuntime::new(RhaiLimits::default())
+                .load(&id.name, std::str::from_utf8(bytes).ok()?)
+                .ok()?,
+        ),
+        ScorerKind::Wasm => Arc::new(
+            WasmRuntime::new(WasmLimits::default())
+                .ok()?
+                .load(&id.name, bytes)
+                .ok()?,
+        ),
+        _ => return None,
+    };
+    (loaded.id() == id).then_some(loaded)
+}
+
 /// The scorer a stored score names, loaded from the source kept in the
-/// ledger under its content hash (see [`LedgerStore::keep_source`]), with
-/// the default limits and under its recorded name; `None` when no source is
-/// kept for it, when the kept source fails its hash check (which
-/// [`muster_core::ledger::verify`] reports) or when it no longer loads.
+/// ledger under its content hash (see [`LedgerStore::keep_source`]) by
+/// [`load_recorded`]; `None` when no source is kept for it, when the kept
+/// source fails its hash check (which [`muster_core::ledger::verify`]
+/// reports) or when it no longer loads.
 ///
 /// With this as (or inside) the resolver of [`muster_core::ledger::replay`],
 /// a ledger replays its own scores after their packages changed or went.
@@ -74,24 +105,7 @@ pub fn kept_scorer(
     store: &dyn muster_core::ledger::LedgerStore,
     id: &muster_core::ScorerId,
 ) -> Option<std::sync::Arc<dyn muster_core::Scorer>> {
-    use muster_core::ScorerKind;
-    use std::sync::Arc;
-    let bytes = store.source(&id.hash).ok()??;
-    let loaded: Arc<dyn muster_core::Scorer> = match id.kind {
-        ScorerKind::Rhai => Arc::new(
-            RhaiRuntime::new(RhaiLimits::default())
-                .load(&id.name, std::str::from_utf8(&bytes).ok()?)
-                .ok()?,
-        ),
-        ScorerKind::Wasm => Arc::new(
-            WasmRuntime::new(WasmLimits::default())
-                .ok()?
-                .load(&id.name, &bytes)
-                .ok()?,
-        ),
-        _ => return None,
-    };
-    (loaded.id() == id).then_some(loaded)
+    load_recorded(id, &store.source(&id.hash).ok()??)
 }
 
 /// The scorer a stored score names, as far as the ledger itself can give

@@ -193,38 +193,20 @@ pub fn keep_source(
 /// recorded one, loaded under its recorded name.
 fn builtin_plugin_scorer(id: &ScorerId) -> Option<Arc<dyn Scorer>> {
     use muster_core::{ScorerKind, content_hash};
-    use muster_plugins::{RhaiLimits, RhaiRuntime, WasmLimits, WasmRuntime};
-    let loaded: Arc<dyn Scorer> = match id.kind {
-        ScorerKind::Rhai => {
-            let text = muster_scenarios::ids()
-                .into_iter()
-                .filter_map(muster_scenarios::find)
-                .flat_map(|b| b.files().iter())
-                .find(|(name, text)| {
-                    name.ends_with(".rhai") && content_hash(text.as_bytes()) == id.hash
-                })?
-                .1;
-            Arc::new(
-                RhaiRuntime::new(RhaiLimits::default())
-                    .load(&id.name, text)
-                    .ok()?,
-            )
-        }
-        ScorerKind::Wasm => {
-            let bytes = muster_scenarios::time_bonus_wasm();
-            if content_hash(bytes) != id.hash {
-                return None;
-            }
-            Arc::new(
-                WasmRuntime::new(WasmLimits::default())
-                    .ok()?
-                    .load(&id.name, bytes)
-                    .ok()?,
-            )
-        }
+    let bytes = match id.kind {
+        ScorerKind::Rhai => muster_scenarios::ids()
+            .into_iter()
+            .filter_map(muster_scenarios::find)
+            .flat_map(|b| b.files().iter())
+            .find(|(name, text)| {
+                name.ends_with(".rhai") && content_hash(text.as_bytes()) == id.hash
+            })?
+            .1
+            .as_bytes(),
+        ScorerKind::Wasm => muster_scenarios::time_bonus_wasm(),
         _ => return None,
     };
-    (loaded.id() == id).then_some(loaded)
+    muster_plugins::load_recorded(id, bytes)
 }
 
 fn open(db: &Path) -> Result<SqliteStore, Failure> {
