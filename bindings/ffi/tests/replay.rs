@@ -93,7 +93,7 @@ fn a_kept_source_replays_after_its_package_is_gone() {
         .unwrap_err();
     assert_eq!(
         err.message(),
-        "at `yesterday` is not an RFC 3339 time (input contains invalid characters); write e.g. 2026-12-01T08:00:00+08:00"
+        "at `yesterday` is not an RFC 3339 time (premature end of input); write e.g. 2026-12-01T08:00:00+08:00"
     );
     let summary = ledger
         .rescore(builtin, "m001".into(), "2026-12-02T08:00:00+08:00".into())
