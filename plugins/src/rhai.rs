@@ -405,6 +405,10 @@ impl RhaiScorer {
         stats.work_used = call.ops;
         stats.wall_micros = micros(call.wall);
         let result = call.result.and_then(|d| {
+            if let Some((card, len)) = self.plain_card(&d, input) {
+                stats.output_bytes = len;
+                return Ok(card);
+            }
             let (json, len) = self.to_output(&d)?;
             stats.output_bytes = len;
             ScoreCard::from_output(&json, input, self.id.clone()).map_err(|message| {
@@ -550,6 +554,70 @@ impl RhaiScorer {
                 }
             }
         }
+    }
+
+    /// The card read straight from a result of the documented shape, with
+    /// its size as compact JSON: no JSON value is built in between.
+    ///
+    /// `None` for anything else — an unknown key, a value of another type, a
+    /// number that is not finite, a result over the output limit, a note or
+    /// per-task entry the card refuses — and then [`RhaiScorer::to_output`]
+    /// and [`ScoreCard::from_output`] give the card or the error, as they did
+    /// before this shortcut existed. Both ways give the same card and the same
+    /// size for every result this accepts (tested).
+    fn plain_card(&self, d: &Dynamic, input: &ScoreInput) -> Option<(ScoreCard, u64)> {
+        let size = plain_size(d, 0)?;
+        let max = self.limits.max_output_bytes;
+        if size.charged > max || size.json > max as u64 {
+            return None;
+        }
+        let map = d.read_lock::<rhai::Map>()?;
+        let (mut total, mut status) = (None, None);
+        let (mut reason, mut notes, mut tasks) = (String::new(), Vec::new(), None);
+        for (key, v) in map.iter() {
+            match key.as_str() {
+                "total" => total = Some(plain_number(v)?),
+                "status" => {
+                    status = Some(match plain_str(v)?.as_str() {
+                        "valid" => muster_core::ScoreStatus::Valid,
+                        "dnf" => muster_core::ScoreStatus::Dnf,
+                        "dq" => muster_core::ScoreStatus::Dq,
+                        _ => return None,
+                    })
+                }
+                "reason" if v.is_unit() => {}
+                "reason" => reason = plain_str(v)?.to_string(),
+                "notes" if v.is_unit() => {}
+                "notes" => {
+                    notes = v
+                        .read_lock::<rhai::Array>()?
+                        .iter()
+                        .map(|n| plain_str(n).map(|s| s.to_string()))
+                        .collect::<Option<_>>()?;
+                }
+                "tasks" if v.is_unit() => {}
+                "tasks" => tasks = Some(v),
+                _ => return None,
+            }
+        }
+        let mut card =
+            ScoreCard::from_parts(total?, status?, reason, notes, input, self.id.clone()).ok()?;
+        if let Some(tasks) = tasks {
+            for (id, v) in tasks.read_lock::<rhai::Map>()?.iter() {
+                let (mut points, mut note) = (None, None);
+                for (key, x) in v.read_lock::<rhai::Map>()?.iter() {
+                    match key.as_str() {
+                        "points" if x.is_unit() => {}
+                        "points" => points = Some(plain_number(x)?),
+                        "note" if x.is_unit() => {}
+                        "note" => note = Some(plain_str(x)?.to_string()),
+                        _ => return None,
+                    }
+                }
+                card.set_task(id, points, note).ok()?;
+            }
+        }
+        Some((card, size.json))
     }
 
     fn to_output(&self, d: &Dynamic) -> Result<(serde_json::Value, u64), ScoreError> {
@@ -732,6 +800,78 @@ fn json_len<T: serde::Serialize + ?Sized>(value: &T) -> u64 {
         Ok(()) => c.0,
         Err(_) => u64::MAX,
     }
+}
+
+/// A result's size two ways: what [`ToJson`] charges against the output
+/// budget as it converts, and the exact length of its compact JSON.
+struct PlainSize {
+    charged: usize,
+    json: u64,
+}
+
+/// [`PlainSize`] of a result made only of units, booleans, integers, finite
+/// floats, strings, arrays and maps, nested at most [`MAX_RESULT_DEPTH`]
+/// deep; `None` for anything else (which [`ToJson`] then reports).
+fn plain_size(d: &Dynamic, depth: usize) -> Option<PlainSize> {
+    if depth > MAX_RESULT_DEPTH {
+        return None;
+    }
+    let (charged, json) = if d.is_unit() {
+        (1, 4)
+    } else if let Ok(b) = d.as_bool() {
+        (1, if b { 4 } else { 5 })
+    } else if let Ok(i) = d.as_int() {
+        (21, json_len(&i))
+    } else if let Ok(f) = d.as_float() {
+        (25, f.is_finite().then(|| json_len(&f))?)
+    } else if let Some(s) = d.read_lock::<ImmutableString>() {
+        (s.len() + 3, json_len(s.as_str()))
+    } else if let Some(items) = d.read_lock::<rhai::Array>() {
+        let mut size = PlainSize {
+            charged: 1,
+            json: 2 + items.len().saturating_sub(1) as u64,
+        };
+        for item in items.iter() {
+            size.add(plain_size(item, depth + 1)?);
+        }
+        (size.charged, size.json)
+    } else if let Some(map) = d.read_lock::<rhai::Map>() {
+        let mut size = PlainSize {
+            charged: 1,
+            json: 2 + map.len().saturating_sub(1) as u64,
+        };
+        for (k, v) in map.iter() {
+            size.add(PlainSize {
+                charged: k.len() + 3,
+                json: json_len(k.as_str()) + 1,
+            });
+            size.add(plain_size(v, depth + 1)?);
+        }
+        (size.charged, size.json)
+    } else {
+        return None;
+    };
+    Some(PlainSize { charged, json })
+}
+
+impl PlainSize {
+    fn add(&mut self, other: PlainSize) {
+        self.charged = self.charged.saturating_add(other.charged);
+        self.json = self.json.saturating_add(other.json);
+    }
+}
+
+/// An integer or float of a result, as [`ScoreCard::from_output`] reads it.
+fn plain_number(d: &Dynamic) -> Option<f64> {
+    match (d.as_int(), d.as_float()) {
+        (Ok(i), _) => Some(i as f64),
+        (_, Ok(f)) => Some(f),
+        _ => None,
+    }
+}
+
+fn plain_str(d: &Dynamic) -> Option<ImmutableString> {
+    d.read_lock::<ImmutableString>().map(|s| s.clone())
 }
 
 /// The words a record repeats on every task, made once and shared: a
@@ -938,5 +1078,135 @@ impl ToJson {
             "`{path}` is a {}, which a result cannot hold (use numbers, strings, booleans, arrays and maps)",
             d.type_name()
         )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input() -> ScoreInput {
+        serde_json::from_value(serde_json::json!({
+            "scenario": "forest-fire.initial-attack",
+            "version": "1.0.0",
+            "team": "nantang",
+            "attempt": 1,
+            "elapsed": 2555.0,
+            "time_limit": 3600.0,
+            "critical": ["muster"],
+            "tasks": {
+                "muster": { "start": 0.0, "end": 280.0, "status": "done" },
+                "move": { "start": 280.0, "end": 790.0, "status": "done", "rating": "S" }
+            },
+            "penalties": []
+        }))
+        .expect("a valid score input")
+    }
+
+    /// The card and size both ways: straight from the result, and through
+    /// JSON and [`ScoreCard::from_output`].
+    fn both(
+        scorer: &RhaiScorer,
+        result: &str,
+    ) -> (
+        Option<(ScoreCard, u64)>,
+        Result<(ScoreCard, u64), ScoreError>,
+    ) {
+        let d: Dynamic = scorer.engine.eval(result).expect("the result evaluates");
+        let input = input();
+        let plain = scorer.plain_card(&d, &input);
+        let json = scorer.to_output(&d).and_then(|(json, len)| {
+            ScoreCard::from_output(&json, &input, scorer.id.clone())
+                .map(|card| (card, len))
+                .map_err(|message| ScoreError::Output {
+                    script: scorer.id.name.clone(),
+                    message,
+                })
+        });
+        (plain, json)
+    }
+
+    fn scorer(limits: RhaiLimits) -> RhaiScorer {
+        RhaiRuntime::new(limits)
+            .load("t.rhai", "fn score(record, params) { 0 }")
+            .expect("the script loads")
+    }
+
+    #[test]
+    fn plain_results_give_the_card_the_json_path_gives() {
+        let scorer = scorer(RhaiLimits::default());
+        for result in [
+            r#"#{ total: 109.83, status: "valid", reason: "", notes: ["time bonus 34.5", "a \"quoted\"\tnote\x01 \\ with escapes"] }"#,
+            r#"#{ total: 12, status: "dq", reason: "critical task muster not done", notes: [] }"#,
+            r#"#{ total: -0.0, status: "dnf", reason: (), notes: (), tasks: () }"#,
+            r#"#{ total: 1.0e300, status: "valid", notes: ["南塘 squad 1.0e-7", ""] }"#,
+            r#"#{ total: 5.5, status: "valid", tasks: #{ muster: #{ points: 2, note: "quick" }, move: #{ points: 0.25, note: () } } }"#,
+            r#"#{ status: "valid", total: 0.1, reason: "x", notes: ["y"], tasks: #{ move: #{ points: (), note: "n" } } }"#,
+        ] {
+            let (plain, json) = both(&scorer, result);
+            let plain = plain.unwrap_or_else(|| panic!("not taken as plain: {result}"));
+            let json = json.unwrap_or_else(|e| panic!("{result}: {e}"));
+            assert_eq!(plain, json, "{result}");
+        }
+    }
+
+    #[test]
+    fn other_results_go_the_json_way() {
+        let scorer = scorer(RhaiLimits::default());
+        let long = "x".repeat(muster_core::MAX_NOTE_LEN + 1);
+        for (result, error) in [
+            (
+                r#"#{ total: 1.0, status: "valid", extra: 1 }"#.to_string(),
+                Some("t.rhai: bad result: the result has an unknown field `extra`; allowed fields: total, status, reason, notes, tasks"),
+            ),
+            (
+                r#"#{ total: 1.0, status: "ok" }"#.to_string(),
+                Some(r#"t.rhai: bad result: `status` must be "valid", "dnf" or "dq", found the string "ok""#),
+            ),
+            (
+                r#"#{ total: true, status: "valid" }"#.to_string(),
+                Some("t.rhai: bad result: `total` must be a finite number, found the boolean true"),
+            ),
+            (
+                r#"#{ total: 1.0, status: "valid", tasks: #{ nope: #{ points: 1 } } }"#.to_string(),
+                Some("t.rhai: bad result: `tasks` names `nope`, which is not a task of this record"),
+            ),
+            (
+                format!(r#"#{{ total: 1.0, status: "valid", notes: ["{long}"] }}"#),
+                Some("t.rhai: bad result: `notes` must hold strings of at most 1024 bytes, found a long string"),
+            ),
+            (
+                r#"#{ total: 1.0, status: "valid", tasks: #{ move: #{ points: 1, why: "x" } } }"#.to_string(),
+                None,
+            ),
+            (r#"#{ total: 1.0, status: "valid", notes: ['c'] }"#.to_string(), None),
+            (r#"[1, 2]"#.to_string(), Some("t.rhai: bad result: the scorer returned a list, but must return a map #{ total, status, reason, notes }")),
+        ] {
+            let (plain, json) = both(&scorer, &result);
+            assert!(plain.is_none(), "taken as plain: {result}");
+            match error {
+                Some(want) => assert_eq!(json.expect_err(&result).to_string(), want),
+                None => assert!(json.is_ok(), "{result}"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_result_over_the_output_limit_goes_the_json_way() {
+        let scorer = scorer(RhaiLimits {
+            max_output_bytes: 70,
+            ..RhaiLimits::default()
+        });
+        let fits = r#"#{ total: 1.0, status: "valid", notes: ["a"] }"#;
+        let (plain, json) = both(&scorer, fits);
+        assert_eq!(plain.map(|p| p.1), Some(44));
+        assert_eq!(json.expect("fits").1, 44);
+        let over = r#"#{ total: 1.0, status: "valid", notes: ["a", "bcdefghijk"] }"#;
+        let (plain, json) = both(&scorer, over);
+        assert!(plain.is_none());
+        assert_eq!(
+            json.expect_err("over the limit").to_string(),
+            "t.rhai: the scorer hit the output size limit (the result is larger than 70 bytes)"
+        );
     }
 }
