@@ -435,9 +435,19 @@ impl Package {
             at,
         )?;
         if report.appended.is_some() {
-            store.keep_source(self.scorer().id(), self.scorer_source())?;
+            self.keep_source(store)?;
         }
         Ok(report)
+    }
+
+    /// Keeps the package's scorer source (its rhai script or wasm module) in
+    /// the ledger under its content hash, so that the scores it gives replay
+    /// after the package is changed or gone. Keeping it again changes nothing.
+    pub fn keep_source(
+        &self,
+        store: &mut dyn muster_core::ledger::LedgerStore,
+    ) -> Result<(), muster_core::ledger::LedgerError> {
+        store.keep_source(self.scorer().id(), self.scorer_source())
     }
 
     /// Like [`Package::score`], reporting what the run used and printed.

@@ -219,10 +219,10 @@ fn ledger(
                 scores += 1;
             }
         }
-        crate::ledger::keep_source(&mut store, package).map_err(|e| fail(&e))?;
+        package.keep_source(&mut store).map_err(|e| fail(&e))?;
     }
     if scored.runs.iter().any(|r| r.wasm.is_some()) {
-        crate::ledger::keep_source(&mut store, &scored.wasm).map_err(|e| fail(&e))?;
+        scored.wasm.keep_source(&mut store).map_err(|e| fail(&e))?;
     }
     let (contest_line, contest_same) =
         record_contest(&mut store, args, at, contest).map_err(|e| fail(&e))?;

@@ -174,19 +174,11 @@ pub enum ExportFormat {
 }
 
 /// The scorers `replay` can re-run, found by their recorded id: the native
-/// scorers, then the sources `store` keeps (see [`keep_source`]), then the
-/// built-in packages as this Muster ships them.
+/// scorers, then the sources `store` keeps (see
+/// [`muster_plugins::Package::keep_source`]), then the built-in packages as
+/// this Muster ships them.
 pub fn resolver(store: &dyn LedgerStore) -> impl Fn(&ScorerId) -> Option<Arc<dyn Scorer>> + '_ {
     move |id| muster_plugins::recorded_scorer(store, id).or_else(|| builtin_plugin_scorer(id))
-}
-
-/// Keeps `package`'s scorer source in the ledger, so that the scores it
-/// gives replay after the package changes or goes.
-pub fn keep_source(
-    store: &mut dyn LedgerStore,
-    package: &muster_plugins::Package,
-) -> Result<(), ledger::LedgerError> {
-    store.keep_source(package.scorer().id(), package.scorer_source())
 }
 
 /// The rhai or wasm scorer of a built-in package whose content hash is the
@@ -235,7 +227,7 @@ pub fn run(cmd: LedgerCommand) -> Outcome {
         LedgerCommand::Keep { db, package } => {
             let package = crate::score::open(&package, &[])?;
             let mut store = open(&db)?;
-            keep_source(&mut store, &package).map_err(|e| fail(&db, e))?;
+            package.keep_source(&mut store).map_err(|e| fail(&db, e))?;
             let id = package.scorer().id();
             println!("kept {} ({})", id.name, id.hash);
             Ok(())

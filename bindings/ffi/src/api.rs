@@ -705,9 +705,9 @@ impl Ledger {
     /// replay after the package is changed or gone. Call it when appending
     /// scores by the package; keeping it again changes nothing.
     pub fn keep_source(&self, package: Arc<Package>) -> Result<(), MusterError> {
-        let p = &package.inner;
-        self.lock()?
-            .keep_source(p.scorer().id(), p.scorer_source())
+        package
+            .inner
+            .keep_source(&mut *self.lock()?)
             .map_err(|e| self.fail(e))
     }
 
