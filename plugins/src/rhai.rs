@@ -11,9 +11,10 @@
 //! [`RhaiScorer::run`] and never becomes part of a score card.
 //!
 //! The record reaches the script as a `rhai::Map` built directly from
-//! [`ScoreInput`] (no JSON text in between); the script's result is turned
-//! into JSON, rejecting non-finite numbers and oversized output, and checked
-//! by [`ScoreCard::from_output`].
+//! [`ScoreInput`] (no JSON text in between). A result of the documented
+//! shape is read straight into the card; any other is turned into JSON,
+//! rejecting non-finite numbers and oversized output, and checked by
+//! [`ScoreCard::from_output`], which names what is wrong.
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
