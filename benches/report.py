@@ -413,13 +413,25 @@ def scoring(rep):
     return rep.table()
 
 
+def utc_now():
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--no-run", action="store_true", help="only rewrite BENCHMARKS.md")
     args = ap.parse_args()
     if not args.no_run:
         run_benches()
+        # The machine as the run ends, so that a later --no-run still names
+        # the load the figures were measured under.
+        (EXTRA / "run.json").write_text(
+            json.dumps({"machine": machine(), "ended": f"{utc_now():%Y-%m-%d %H:%M}"})
+        )
     rep = Report(criterion_results(), extra_results())
+    run_info = rep.extra.get("run") or {}
+    if args.no_run and not run_info:
+        print("no record of the run's machine under target/muster-bench: naming this one as it is now")
     sections = [
         "# Benchmarks",
         "",
@@ -428,8 +440,9 @@ def main():
         "writes this file from what they measured. Each Muster figure is set against",
         "its peer or limit measured in the same run.",
         "",
-        f"**Machine:** {machine()}.",
-        f"**Written:** {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC.",
+        f"**Machine:** {run_info.get('machine') or machine()}.",
+        f"**Measured:** run ended {run_info.get('ended', 'at an unrecorded time')} UTC; "
+        f"**written:** {utc_now():%Y-%m-%d %H:%M} UTC.",
         "",
         "## Analysis",
         "",
