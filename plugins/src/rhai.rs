@@ -1104,15 +1104,12 @@ mod tests {
         .expect("a valid score input")
     }
 
+    /// A card with its output size in bytes.
+    type Sized = (ScoreCard, u64);
+
     /// The card and size both ways: straight from the result, and through
     /// JSON and [`ScoreCard::from_output`].
-    fn both(
-        scorer: &RhaiScorer,
-        result: &str,
-    ) -> (
-        Option<(ScoreCard, u64)>,
-        Result<(ScoreCard, u64), ScoreError>,
-    ) {
+    fn both(scorer: &RhaiScorer, result: &str) -> (Option<Sized>, Result<Sized, ScoreError>) {
         let d: Dynamic = scorer.engine.eval(result).expect("the result evaluates");
         let input = input();
         let plain = scorer.plain_card(&d, &input);
@@ -1158,11 +1155,15 @@ mod tests {
         for (result, error) in [
             (
                 r#"#{ total: 1.0, status: "valid", extra: 1 }"#.to_string(),
-                Some("t.rhai: bad result: the result has an unknown field `extra`; allowed fields: total, status, reason, notes, tasks"),
+                Some(
+                    "t.rhai: bad result: the result has an unknown field `extra`; allowed fields: total, status, reason, notes, tasks",
+                ),
             ),
             (
                 r#"#{ total: 1.0, status: "ok" }"#.to_string(),
-                Some(r#"t.rhai: bad result: `status` must be "valid", "dnf" or "dq", found the string "ok""#),
+                Some(
+                    r#"t.rhai: bad result: `status` must be "valid", "dnf" or "dq", found the string "ok""#,
+                ),
             ),
             (
                 r#"#{ total: true, status: "valid" }"#.to_string(),
@@ -1170,18 +1171,31 @@ mod tests {
             ),
             (
                 r#"#{ total: 1.0, status: "valid", tasks: #{ nope: #{ points: 1 } } }"#.to_string(),
-                Some("t.rhai: bad result: `tasks` names `nope`, which is not a task of this record"),
+                Some(
+                    "t.rhai: bad result: `tasks` names `nope`, which is not a task of this record",
+                ),
             ),
             (
                 format!(r#"#{{ total: 1.0, status: "valid", notes: ["{long}"] }}"#),
-                Some("t.rhai: bad result: `notes` must hold strings of at most 1024 bytes, found a long string"),
+                Some(
+                    "t.rhai: bad result: `notes` must hold strings of at most 1024 bytes, found a long string",
+                ),
             ),
             (
-                r#"#{ total: 1.0, status: "valid", tasks: #{ move: #{ points: 1, why: "x" } } }"#.to_string(),
+                r#"#{ total: 1.0, status: "valid", tasks: #{ move: #{ points: 1, why: "x" } } }"#
+                    .to_string(),
                 None,
             ),
-            (r#"#{ total: 1.0, status: "valid", notes: ['c'] }"#.to_string(), None),
-            (r#"[1, 2]"#.to_string(), Some("t.rhai: bad result: the scorer returned a list, but must return a map #{ total, status, reason, notes }")),
+            (
+                r#"#{ total: 1.0, status: "valid", notes: ['c'] }"#.to_string(),
+                None,
+            ),
+            (
+                r#"[1, 2]"#.to_string(),
+                Some(
+                    "t.rhai: bad result: the scorer returned a list, but must return a map #{ total, status, reason, notes }",
+                ),
+            ),
         ] {
             let (plain, json) = both(&scorer, &result);
             assert!(plain.is_none(), "taken as plain: {result}");
