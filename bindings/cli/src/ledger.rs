@@ -40,6 +40,11 @@ pub enum LedgerCommand {
         db: Db,
         /// The JSON file with the drafts.
         file: PathBuf,
+        /// Also keep this package's scorer source in the ledger, for the
+        /// scores the file holds, as `muster ledger keep` does (repeatable).
+        /// Every package is opened before anything is written.
+        #[arg(long = "keep", value_name = "PACKAGE")]
+        keep: Vec<String>,
     },
     /// Answer a question from the ledger.
     Query {
@@ -80,7 +85,8 @@ pub enum LedgerCommand {
     /// ledger, so the scores it gave replay after the package changes or goes.
     ///
     /// `muster day` and `muster ledger rescore` keep theirs themselves; use
-    /// this after recording scores from a file with `muster ledger record`.
+    /// this after recording scores from a file with `muster ledger record`,
+    /// or give that the package with `--keep`.
     Keep {
         #[command(flatten)]
         db: Db,
@@ -205,6 +211,18 @@ fn open(db: &Path) -> Result<SqliteStore, Failure> {
     SqliteStore::open(db).map_err(|e| out::file_error(&db.display().to_string(), e))
 }
 
+/// Keeps `package`'s scorer source in the ledger and says so.
+fn keep_source(
+    store: &mut SqliteStore,
+    package: &muster_plugins::Package,
+    db: &Path,
+) -> Result<(), Failure> {
+    package.keep_source(store).map_err(|e| fail(db, e))?;
+    let id = package.scorer().id();
+    println!("kept {} ({})", id.name, id.hash);
+    Ok(())
+}
+
 fn fail(db: &Path, e: impl std::fmt::Display) -> Failure {
     out::file_error(&db.display().to_string(), e)
 }
@@ -226,13 +244,9 @@ pub fn run(cmd: LedgerCommand) -> Outcome {
         }
         LedgerCommand::Keep { db, package } => {
             let package = crate::score::open(&package, &[])?;
-            let mut store = open(&db)?;
-            package.keep_source(&mut store).map_err(|e| fail(&db, e))?;
-            let id = package.scorer().id();
-            println!("kept {} ({})", id.name, id.hash);
-            Ok(())
+            keep_source(&mut open(&db)?, &package, &db)
         }
-        LedgerCommand::Record { db, file } => {
+        LedgerCommand::Record { db, file, keep } => {
             let text = out::read_text(&file)?;
             let name = file.display().to_string();
             let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
@@ -245,6 +259,10 @@ pub fn run(cmd: LedgerCommand) -> Outcome {
                 serde_json::from_value(value).map(|d| vec![d])
             }
             .map_err(|e| out::file_error(&name, format!("not a ledger draft: {e}")))?;
+            let packages = keep
+                .iter()
+                .map(|p| crate::score::open(p, &[]))
+                .collect::<Result<Vec<_>, _>>()?;
             let mut store = open(&db)?;
             let written = store
                 .append(&drafts)
@@ -252,6 +270,9 @@ pub fn run(cmd: LedgerCommand) -> Outcome {
             match (written.first(), written.last()) {
                 (Some(a), Some(b)) => println!("recorded entries {} to {}", a.seq, b.seq),
                 _ => println!("nothing to record"),
+            }
+            for package in &packages {
+                keep_source(&mut store, package, &db)?;
             }
             Ok(())
         }

@@ -323,3 +323,89 @@ fn ledger_init_and_keep() {
         format!("error: {missing}: cannot read: No such file or directory (os error 2)\n")
     );
 }
+
+/// `muster ledger record --keep PACKAGE` records scores from a file and
+/// keeps the package's scorer source with them, so they replay after the
+/// package is gone; a package it cannot open stops it before anything is
+/// written.
+#[test]
+fn ledger_record_keeps_the_sources_it_is_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = path(&dir.path().join("day.db"));
+    ok(&["day", "--db", &db]);
+    let script = std::fs::read_to_string(format!("{EXAMPLE}/score.rhai")).unwrap();
+    let local = example_with_script(&format!("// scored at the station\n{script}"));
+    let package = path(local.path());
+    // The local package's scorer id, as `ledger keep` names it in a scratch ledger.
+    let scratch = path(&dir.path().join("scratch.db"));
+    let kept = ok(&["ledger", "keep", "--db", &scratch, &package]);
+    let hash = kept
+        .trim_end()
+        .rsplit_once(" (")
+        .and_then(|(_, h)| h.strip_suffix(')'))
+        .unwrap()
+        .to_string();
+    let name = format!("{package}/score.rhai");
+
+    // A stored score, recorded again as the local package's.
+    let export = ok(&["ledger", "export", "--db", &db, "--format", "jsonl"]);
+    let line = export
+        .lines()
+        .find(|l| {
+            l.contains(r#""kind":"score_computed""#) && l.contains("initial-attack/score.rhai")
+        })
+        .unwrap();
+    let mut entry: serde_json::Value = serde_json::from_str(line).unwrap();
+    let scorer = serde_json::json!({ "kind": "rhai", "name": name, "hash": hash });
+    entry["scorer"] = scorer.clone();
+    entry["card"]["scorer"] = scorer;
+    let o = entry.as_object_mut().unwrap();
+    for sealed in ["seq", "prev", "hash"] {
+        o.remove(sealed);
+    }
+    let (author, at) = (o.remove("author").unwrap(), o.remove("at").unwrap());
+    let draft = serde_json::json!({ "author": author, "at": at, "entry": entry });
+    let file = dir.path().join("scores.json");
+    std::fs::write(&file, draft.to_string()).unwrap();
+    let file = path(&file);
+    let sources = |v: &str| -> u64 {
+        let (_, tail) = v.split_once("; ").unwrap();
+        tail.split(' ').next().unwrap().parse().unwrap()
+    };
+    let before = ok(&["ledger", "verify", "--db", &db]);
+
+    let missing = path(&dir.path().join("nowhere"));
+    let err = fails(
+        1,
+        &[
+            "ledger", "record", "--db", &db, &file, "--keep", &package, "--keep", &missing,
+        ],
+    );
+    assert_eq!(
+        err,
+        format!("error: {missing}: cannot read: No such file or directory (os error 2)\n")
+    );
+    assert_eq!(ok(&["ledger", "verify", "--db", &db]), before);
+
+    let s = ok(&["ledger", "record", "--db", &db, &file, "--keep", &package]);
+    let (recorded, kept_line) = s.split_once('\n').unwrap();
+    assert!(recorded.starts_with("recorded entries "), "{s}");
+    assert_eq!(kept_line, kept);
+    let after = ok(&["ledger", "verify", "--db", &db]);
+    assert_eq!(sources(&after), sources(&before) + 1, "{after}");
+
+    // The same file recorded without `--keep` into a copy of the day's ledger.
+    let bare = path(&dir.path().join("bare.db"));
+    ok(&["day", "--db", &bare]);
+    ok(&["ledger", "record", "--db", &bare, &file]);
+
+    drop(local);
+    let r = ok(&["ledger", "replay", "--db", &db]);
+    assert!(
+        r.contains("0 differences, 0 scorers not found, 0 failed"),
+        "{r}"
+    );
+    let err = fails(1, &["ledger", "replay", "--db", &bare]);
+    assert!(err.contains(&format!("{name}` ({hash})")), "{err}");
+    assert!(err.contains(": no scorer `"), "{err}");
+}
