@@ -300,9 +300,36 @@ pub fn sample_brigade() -> Result<Brigade, Diagnostics> {
 /// muster-plugins rebuilds it and checks this copy scores exactly as the fresh
 /// build; regenerate with
 /// `cargo build --release --target wasm32-unknown-unknown -p muster-example-time-bonus`
-/// and copy `muster_example_time_bonus.wasm` here.
+/// and copy `muster_example_time_bonus.wasm` here, moving the module it
+/// replaces to `wasm/retired/` (see [`builtin_wasm_modules`]), so that the
+/// scores ledgers hold by it still replay.
 pub fn time_bonus_wasm() -> &'static [u8] {
     include_bytes!("../wasm/time-bonus.wasm")
+}
+
+/// Built-in wasm modules that earlier releases shipped and this one
+/// replaced, each under `wasm/retired/` with the start of its content hash.
+/// A ledger's wasm scores name the module's hash, so these stay for replay:
+/// a score made with one is re-run with it, not with its successor.
+const RETIRED_WASM: &[&[u8]] = &[
+    // time-bonus.wasm until 2026-12-01, built before the guest SDK compared
+    // a record's strings as bytes first.
+    include_bytes!("../wasm/retired/time-bonus-646a72cc.wasm"),
+];
+
+/// Every wasm module Muster ships or has shipped as a built-in scorer, the
+/// current [`time_bonus_wasm`] first, then the retired ones: replay finds a
+/// recorded wasm score's module among them by its content hash.
+///
+/// ```
+/// let hashes: Vec<String> = muster_scenarios::builtin_wasm_modules()
+///     .map(muster_core::content_hash)
+///     .collect();
+/// assert_eq!(hashes[0], muster_core::content_hash(muster_scenarios::time_bonus_wasm()));
+/// assert!(hashes[1..].iter().all(|h| *h != hashes[0]));
+/// ```
+pub fn builtin_wasm_modules() -> impl Iterator<Item = &'static [u8]> {
+    std::iter::once(time_bonus_wasm()).chain(RETIRED_WASM.iter().copied())
 }
 
 /// The initial-attack package with its scoring switched from `score.rhai` to

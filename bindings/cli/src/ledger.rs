@@ -188,7 +188,8 @@ pub fn resolver(store: &dyn LedgerStore) -> impl Fn(&ScorerId) -> Option<Arc<dyn
 }
 
 /// The rhai or wasm scorer of a built-in package whose content hash is the
-/// recorded one, loaded under its recorded name.
+/// recorded one, loaded under its recorded name; for wasm, a module an
+/// earlier release shipped is found too.
 fn builtin_plugin_scorer(id: &ScorerId) -> Option<Arc<dyn Scorer>> {
     use muster_core::{ScorerKind, content_hash};
     let bytes = match id.kind {
@@ -201,7 +202,9 @@ fn builtin_plugin_scorer(id: &ScorerId) -> Option<Arc<dyn Scorer>> {
             })?
             .1
             .as_bytes(),
-        ScorerKind::Wasm => muster_scenarios::time_bonus_wasm(),
+        ScorerKind::Wasm => {
+            muster_scenarios::builtin_wasm_modules().find(|bytes| content_hash(bytes) == id.hash)?
+        }
         _ => return None,
     };
     muster_plugins::load_recorded(id, bytes)

@@ -348,24 +348,9 @@ fn ledger_record_keeps_the_sources_it_is_given() {
     let name = format!("{package}/score.rhai");
 
     // A stored score, recorded again as the local package's.
-    let export = ok(&["ledger", "export", "--db", &db, "--format", "jsonl"]);
-    let line = export
-        .lines()
-        .find(|l| {
-            l.contains(r#""kind":"score_computed""#) && l.contains("initial-attack/score.rhai")
-        })
-        .unwrap();
-    let mut entry: serde_json::Value = serde_json::from_str(line).unwrap();
     let scorer = serde_json::json!({ "kind": "rhai", "name": name, "hash": hash });
-    entry["scorer"] = scorer.clone();
-    entry["card"]["scorer"] = scorer;
-    let o = entry.as_object_mut().unwrap();
-    for sealed in ["seq", "prev", "hash"] {
-        o.remove(sealed);
-    }
-    let (author, at) = (o.remove("author").unwrap(), o.remove("at").unwrap());
-    let draft = serde_json::json!({ "author": author, "at": at, "entry": entry });
     let file = dir.path().join("scores.json");
+    let draft = score_draft(&db, "initial-attack/score.rhai", scorer);
     std::fs::write(&file, draft.to_string()).unwrap();
     let file = path(&file);
     let sources = |v: &str| -> u64 {
@@ -408,4 +393,65 @@ fn ledger_record_keeps_the_sources_it_is_given() {
     let err = fails(1, &["ledger", "replay", "--db", &bare]);
     assert!(err.contains(&format!("{name}` ({hash})")), "{err}");
     assert!(err.contains(": no scorer `"), "{err}");
+}
+
+/// The first stored score whose line holds `scorer_name`, as a draft of the
+/// same score by `scorer`.
+fn score_draft(db: &str, scorer_name: &str, scorer: serde_json::Value) -> serde_json::Value {
+    let export = ok(&["ledger", "export", "--db", db, "--format", "jsonl"]);
+    let line = export
+        .lines()
+        .find(|l| l.contains(r#""kind":"score_computed""#) && l.contains(scorer_name))
+        .unwrap_or_else(|| panic!("no score by {scorer_name} in {db}"));
+    let mut entry: serde_json::Value = serde_json::from_str(line).unwrap();
+    entry["scorer"] = scorer.clone();
+    entry["card"]["scorer"] = scorer;
+    let o = entry.as_object_mut().unwrap();
+    for sealed in ["seq", "prev", "hash"] {
+        o.remove(sealed);
+    }
+    let (author, at) = (o.remove("author").unwrap(), o.remove("at").unwrap());
+    serde_json::json!({ "author": author, "at": at, "entry": entry })
+}
+
+/// A wasm score made with a built-in module an earlier release shipped
+/// replays with that module, from the binary alone (no source kept); a
+/// module of another hash is reported as not found.
+#[test]
+fn replay_finds_a_retired_builtin_wasm_module() {
+    const RETIRED: &str = "sha256:646a72cce6c943c28e014e3cdd1f684463ed3cfe70ec7695c6464c06ba64607c";
+    let dir = tempfile::tempdir().unwrap();
+    let db = path(&dir.path().join("day.db"));
+    ok(&["day", "--db", &db]);
+    let replayed = |r: &str| -> u64 {
+        let n = r.split_once("replayed ").unwrap().1;
+        n.split(' ').next().unwrap().parse().unwrap()
+    };
+    let before = replayed(&ok(&["ledger", "replay", "--db", &db]));
+    let file = dir.path().join("retired.json");
+    let as_scored_by = |hash: &str| {
+        let scorer =
+            serde_json::json!({ "kind": "wasm", "name": "builtin:time-bonus.wasm", "hash": hash });
+        std::fs::write(
+            &file,
+            score_draft(&db, r#""kind":"wasm""#, scorer).to_string(),
+        )
+        .unwrap();
+        path(&file)
+    };
+    ok(&["ledger", "record", "--db", &db, &as_scored_by(RETIRED)]);
+    let r = ok(&["ledger", "replay", "--db", &db]);
+    assert!(
+        r.contains("0 differences, 0 scorers not found, 0 failed"),
+        "{r}"
+    );
+    assert_eq!(replayed(&r), before + 1, "{r}");
+
+    let unknown = format!("sha256:{}", "0".repeat(64));
+    ok(&["ledger", "record", "--db", &db, &as_scored_by(&unknown)]);
+    let err = fails(1, &["ledger", "replay", "--db", &db]);
+    assert!(
+        err.contains(&format!("builtin:time-bonus.wasm` ({unknown})")),
+        "{err}"
+    );
 }
