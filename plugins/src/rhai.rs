@@ -803,6 +803,15 @@ fn json_len<T: serde::Serialize + ?Sized>(value: &T) -> u64 {
     }
 }
 
+/// What [`ToJson`] charges against the output budget: every value, and on
+/// top an integer, a float, a string's quotes (with its bytes) and a map
+/// key's quotes and colon (with its bytes). [`plain_size`] charges the same.
+const CHARGE_VALUE: usize = 1;
+const CHARGE_INT: usize = 20;
+const CHARGE_FLOAT: usize = 24;
+const CHARGE_STR: usize = 2;
+const CHARGE_KEY: usize = 3;
+
 /// A result's size two ways: what [`ToJson`] charges against the output
 /// budget as it converts, and the exact length of its compact JSON.
 struct PlainSize {
@@ -818,18 +827,21 @@ fn plain_size(d: &Dynamic, depth: usize) -> Option<PlainSize> {
         return None;
     }
     let (charged, json) = if d.is_unit() {
-        (1, 4)
+        (CHARGE_VALUE, 4)
     } else if let Ok(b) = d.as_bool() {
-        (1, if b { 4 } else { 5 })
+        (CHARGE_VALUE, if b { 4 } else { 5 })
     } else if let Ok(i) = d.as_int() {
-        (21, json_len(&i))
+        (CHARGE_VALUE + CHARGE_INT, json_len(&i))
     } else if let Ok(f) = d.as_float() {
-        (25, f.is_finite().then(|| json_len(&f))?)
+        (
+            CHARGE_VALUE + CHARGE_FLOAT,
+            f.is_finite().then(|| json_len(&f))?,
+        )
     } else if let Some(s) = d.read_lock::<ImmutableString>() {
-        (s.len() + 3, json_len(s.as_str()))
+        (CHARGE_VALUE + s.len() + CHARGE_STR, json_len(s.as_str()))
     } else if let Some(items) = d.read_lock::<rhai::Array>() {
         let mut size = PlainSize {
-            charged: 1,
+            charged: CHARGE_VALUE,
             json: 2 + items.len().saturating_sub(1) as u64,
         };
         for item in items.iter() {
@@ -838,12 +850,12 @@ fn plain_size(d: &Dynamic, depth: usize) -> Option<PlainSize> {
         (size.charged, size.json)
     } else if let Some(map) = d.read_lock::<rhai::Map>() {
         let mut size = PlainSize {
-            charged: 1,
+            charged: CHARGE_VALUE,
             json: 2 + map.len().saturating_sub(1) as u64,
         };
         for (k, v) in map.iter() {
             size.add(PlainSize {
-                charged: k.len() + 3,
+                charged: k.len() + CHARGE_KEY,
                 json: json_len(k.as_str()) + 1,
             });
             size.add(plain_size(v, depth + 1)?);
@@ -1029,7 +1041,7 @@ impl ToJson {
                 "`{path}` nests deeper than {MAX_RESULT_DEPTH} levels"
             )));
         }
-        self.spend(1)?;
+        self.spend(CHARGE_VALUE)?;
         if d.is_unit() {
             return Ok(Value::Null);
         }
@@ -1037,11 +1049,11 @@ impl ToJson {
             return Ok(Value::Bool(b));
         }
         if let Ok(i) = d.as_int() {
-            self.spend(20)?;
+            self.spend(CHARGE_INT)?;
             return Ok(Value::from(i));
         }
         if let Ok(f) = d.as_float() {
-            self.spend(24)?;
+            self.spend(CHARGE_FLOAT)?;
             return serde_json::Number::from_f64(f)
                 .map(Value::Number)
                 .ok_or_else(|| {
@@ -1054,7 +1066,7 @@ impl ToJson {
             return Ok(Value::String(c.to_string()));
         }
         if let Some(s) = d.read_lock::<rhai::ImmutableString>() {
-            self.spend(s.len() + 2)?;
+            self.spend(s.len() + CHARGE_STR)?;
             return Ok(Value::String(s.as_str().to_string()));
         }
         // Arrays and maps are read in place, under the value's read lock;
@@ -1069,7 +1081,7 @@ impl ToJson {
         if let Some(map) = d.read_lock::<rhai::Map>() {
             let mut out = serde_json::Map::new();
             for (k, v) in map.iter() {
-                self.spend(k.len() + 3)?;
+                self.spend(k.len() + CHARGE_KEY)?;
                 let sub = self.value(v, &Path::Key(path, k.as_str()), depth + 1)?;
                 out.insert(k.to_string(), sub);
             }
