@@ -531,6 +531,23 @@ fn replay_names_the_runs_a_scorer_gave_no_result_for() {
     }
 }
 
+/// Re-scores the scenario's stored runs as `m002` on 2021-06-09.
+fn rescore_with(
+    store: &mut dyn LedgerStore,
+    scorer: &dyn Scorer,
+    params: &serde_json::Value,
+) -> Result<ledger::RescoreReport, ledger::LedgerError> {
+    ledger::rescore(
+        store,
+        &scenario(),
+        scorer,
+        params,
+        "native",
+        "m002",
+        at(9, 8),
+    )
+}
+
 #[test]
 fn rescore_appends_one_score_per_run_as_the_scorer_gives_it_alone() {
     let mut setup = base();
@@ -541,16 +558,7 @@ fn rescore_appends_one_score_per_run_as_the_scorer_gives_it_alone() {
         let s = scenario();
         let params = s.scoring().params.clone();
         let rule = TimeBonusScorer::default();
-        let report = ledger::rescore(
-            store.as_mut(),
-            &s,
-            &rule,
-            &params,
-            "native",
-            "m002",
-            at(9, 8),
-        )
-        .expect("rescore");
+        let report = rescore_with(store.as_mut(), &rule, &params).expect("rescore");
         assert_eq!((report.runs, report.appended), (3, Some((8, 10))));
         assert!(report.failed.is_empty());
         let alone = rule
@@ -579,16 +587,8 @@ fn rescore_writes_nothing_when_a_run_fails_to_score() {
         let s = scenario();
         let params =
             serde_json::json!({ "base": 100, "seconds_per_point": 30, "penalty_points": {} });
-        let report = ledger::rescore(
-            store.as_mut(),
-            &s,
-            &TimeBonusScorer::default(),
-            &params,
-            "native",
-            "m002",
-            at(9, 8),
-        )
-        .expect("rescore");
+        let report =
+            rescore_with(store.as_mut(), &TimeBonusScorer::default(), &params).expect("rescore");
         assert_eq!((report.runs, report.appended), (2, None));
         let failed: Vec<u64> = report.failed.iter().map(|f| f.0).collect();
         assert_eq!(failed, vec![5, 6]);
@@ -599,6 +599,194 @@ fn rescore_writes_nothing_when_a_run_fails_to_score() {
         );
         assert_eq!(store.tip().expect("tip").map(|t| t.0), Some(6));
     }
+}
+
+#[test]
+fn scan_append_reads_what_was_stored_and_writes_as_it_goes() {
+    let mut setup = base();
+    setup.push(drill_run(&["m001"]));
+    setup.push(drill_run(&["m002"]));
+    for mut store in stores(&setup) {
+        let mut seen = vec![];
+        let written = store
+            .scan_append(2, &mut |raw| {
+                seen.push(raw.as_ref().map(|r| r.seq));
+                // A score for each drill run, written while the scan goes on.
+                Some(match raw {
+                    Some(r) if r.body.starts_with("{\"kind\":\"drill_run\"") => vec![score(r.seq)],
+                    _ => vec![],
+                })
+            })
+            .expect("scan_append");
+        assert_eq!(written, Some((7, 8)));
+        // The scan stops at the entries stored when it began.
+        assert_eq!(
+            seen,
+            vec![Some(2), Some(3), Some(4), Some(5), Some(6), None]
+        );
+        let runs: Vec<u64> = store.entries().expect("entries")[6..]
+            .iter()
+            .map(|e| e.kind.reference().expect("a score names its run"))
+            .collect();
+        assert_eq!(runs, vec![5, 6]);
+        assert_eq!(
+            ledger::verify(store.as_ref()).expect("verify").problem,
+            None
+        );
+    }
+}
+
+#[test]
+fn scan_append_abandoned_writes_nothing() {
+    let mut setup = base();
+    setup.push(drill_run(&["m001"]));
+    for mut store in stores(&setup) {
+        let written = store
+            .scan_append(1, &mut |raw| match raw {
+                Some(r) if r.seq == 5 => Some(vec![score(5), score(5)]),
+                Some(_) => Some(vec![]),
+                None => None,
+            })
+            .expect("scan_append");
+        assert_eq!(written, None);
+        assert_eq!(store.tip().expect("tip").map(|t| t.0), Some(5));
+    }
+}
+
+#[test]
+fn scan_append_refused_draft_writes_nothing() {
+    let mut setup = base();
+    setup.push(drill_run(&["m001"]));
+    for mut store in stores(&setup) {
+        let err = store
+            .scan_append(1, &mut |raw| match raw {
+                Some(r) if r.seq == 5 => Some(vec![score(5)]),
+                // Entry 7 would score entry 2, a member joining.
+                None => Some(vec![score(2)]),
+                Some(_) => Some(vec![]),
+            })
+            .expect_err("a score of a member is refused");
+        assert_eq!(
+            err.to_string(),
+            "entry 7 (score_computed): entry 2 is a member_joined, not a drill_run"
+        );
+        assert_eq!(store.tip().expect("tip").map(|t| t.0), Some(5));
+    }
+}
+
+/// The base entries, then `n` drill runs (entries 5 on), the i-th with
+/// attempt number `i + 1`, so that a score's input tells which run it was
+/// made from.
+fn numbered_runs(n: usize) -> Vec<Draft> {
+    let s = scenario();
+    let mut setup = base();
+    for i in 0..n {
+        let mut r = record(&s);
+        r.attempt = i as u32 + 1;
+        setup.push(draft(EntryKind::DrillRun {
+            scenario: "forest-fire.initial-attack".into(),
+            version: "1.0.0".into(),
+            package_hash: "sha256:pkg".into(),
+            members: vec!["m001".into()],
+            record: r,
+        }));
+    }
+    setup
+}
+
+#[test]
+fn rescore_keeps_each_score_with_its_run_over_many_batches() {
+    // More than two scoring batches of 4,096, so the batches are scored on
+    // several threads, and an append large enough to be sealed on them.
+    let n = 9000;
+    for mut store in stores(&numbered_runs(n)) {
+        let s = scenario();
+        let params = s.scoring().params.clone();
+        let report =
+            rescore_with(store.as_mut(), &TimeBonusScorer::default(), &params).expect("rescore");
+        let (first, last) = (n as u64 + 5, 2 * n as u64 + 4);
+        assert_eq!(
+            (report.runs, report.appended),
+            (n as u64, Some((first, last)))
+        );
+        assert!(report.failed.is_empty());
+        let entries = store.entries().expect("entries");
+        assert_eq!(entries.len() as u64, last);
+        for e in &entries[4 + n..] {
+            let EntryKind::ScoreComputed { run, input, .. } = &e.kind else {
+                panic!("entry {} is not a score", e.seq);
+            };
+            assert_eq!(u64::from(input.attempt), run - 4, "entry {}", e.seq);
+            assert_eq!(*run, e.seq - n as u64, "entry {}", e.seq);
+        }
+        // Sealed on several threads, each entry is the text sealing it
+        // alone gives, and the chain holds.
+        let mut raws = vec![];
+        store
+            .scan(first, &mut |raw| {
+                raws.push(raw);
+                true
+            })
+            .expect("scan");
+        for raw in &raws {
+            let e = raw.parse().expect("parses");
+            let alone =
+                ledger::RawEntry::seal(raw.seq, raw.prev, &Draft::new(e.author, e.at, e.kind));
+            assert_eq!(&alone, raw, "entry {}", raw.seq);
+        }
+        let verified = ledger::verify(store.as_ref()).expect("verify");
+        assert_eq!(verified.problem, None);
+    }
+}
+
+#[test]
+fn rescore_names_the_runs_a_scorer_gave_no_result_for() {
+    for mut store in stores(&numbered_runs(3)) {
+        let s = scenario();
+        let params = s.scoring().params.clone();
+        let short = Counting {
+            short_by: 1,
+            ..Counting::default()
+        };
+        let report = rescore_with(store.as_mut(), &short, &params).expect("rescore");
+        assert_eq!((report.runs, report.appended), (3, None));
+        assert_eq!(
+            report.failed,
+            vec![(
+                7,
+                "the scorer `native:time-bonus` gave 2 results for a batch of 3 runs".to_string()
+            )]
+        );
+        assert_eq!(store.tip().expect("tip").map(|t| t.0), Some(7));
+    }
+}
+
+#[test]
+fn rescore_stops_at_a_corrupt_run_and_writes_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("ledger.db");
+    SqliteStore::open(&path)
+        .expect("open")
+        .append(&numbered_runs(5000))
+        .expect("runs");
+    {
+        let conn = rusqlite::Connection::open(&path).expect("raw open");
+        conn.execute_batch(
+            "DROP TRIGGER entries_no_update; \
+             UPDATE entries SET body = '{\"kind\":\"drill_run\",\"scenario\":7}' WHERE seq = 4500",
+        )
+        .expect("the attacker's SQL runs");
+    }
+    let mut store = SqliteStore::open(&path).expect("reopen");
+    let s = scenario();
+    let err = rescore_with(
+        &mut store,
+        &TimeBonusScorer::default(),
+        &s.scoring().params.clone(),
+    )
+    .expect_err("a corrupt run stops the re-score");
+    insta::assert_snapshot!(err.to_string(), @"entry 4500 cannot be read: bad body: invalid type: integer `7`, expected a string");
+    assert_eq!(store.tip().expect("tip").map(|t| t.0), Some(5004));
 }
 
 fn season() -> Vec<Draft> {

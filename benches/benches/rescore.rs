@@ -6,6 +6,11 @@
 //! with rhai. `MUSTER_RESCORE_N` sets the number of records (default
 //! 1,000,000); `MUSTER_RESCORE_THREADS` the threads (default: all cores).
 //!
+//! First the library's one call, `ledger::rescore` (what `muster ledger
+//! rescore` runs), on a copy of the season for each runtime, with the
+//! process's resident memory before and at the peak; then the same work
+//! phase by phase (read, score, append) to show where the time goes.
+//!
 //! A plain harness (no criterion): one season takes seconds to score and
 //! minutes to build, so each phase is timed once and printed; run it again
 //! to see the spread.
@@ -44,6 +49,21 @@ fn cpu_secs() -> Option<f64> {
     let user: f64 = f.next()?.parse().ok()?;
     let system: f64 = f.next()?.parse().ok()?;
     Some((user + system) / 100.0)
+}
+
+/// Resets the process's peak resident size to its current size, where
+/// Linux allows it (`/proc/self/clear_refs`).
+fn drop_peak() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+/// A size from Linux's `/proc/self/status` in MiB: `VmRSS` (resident now)
+/// or `VmHWM` (the peak since [`drop_peak`]).
+fn status_mib(field: &str) -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
 }
 
 /// Scores a chunk of records, one result each.
@@ -141,6 +161,56 @@ fn main() {
     }
     println!("setup: {n} drill runs appended in {:.2} s", secs(t));
 
+    let wasm_rt = WasmRuntime::new(WasmLimits::default()).expect("wasm runtime");
+    let wasm = wasm_rt
+        .load("time-bonus.wasm", muster_scenarios::time_bonus_wasm())
+        .expect("wasm loads");
+    let rhai_rt = RhaiRuntime::new(RhaiLimits::default());
+    let rhai = rhai_rt
+        .load("score.rhai", rhai_script())
+        .expect("rhai loads");
+
+    // The same through the library's one call, which the command line's
+    // `muster ledger rescore` makes: scan, score on every core, append.
+    let mut library = serde_json::Map::new();
+    // Each on its own copy of the season, so each reads the same n runs.
+    drop(store);
+    for (name, scorer) in [("wasm", &wasm as &dyn Scorer), ("rhai", &rhai)] {
+        let copy = dir.path().join(format!("season-{name}.db"));
+        std::fs::copy(&path, &copy).expect("copy the season");
+        // On disk before the clock starts, as a stored season is.
+        std::fs::File::open(&copy)
+            .and_then(|f| f.sync_all())
+            .expect("sync the copy");
+        let mut store = SqliteStore::open(&copy).expect("open the copy");
+        let stored = store.tip().expect("tip").map_or(0, |t| t.0);
+        drop_peak();
+        let before = status_mib("VmRSS:");
+        let t = Instant::now();
+        let report = ledger::rescore(&mut store, &scenario, scorer, &params, name, "m0", at)
+            .expect("rescore");
+        let took = secs(t);
+        let peak = status_mib("VmHWM:");
+        assert_eq!(report.runs, n as u64);
+        assert!(report.failed.is_empty() && report.appended.is_some());
+        let mib = |m: Option<f64>| m.map_or("?".into(), |m| format!("{m:.0} MiB"));
+        println!(
+            "ledger::rescore with {name}: {took:.2} s over a ledger of {stored} entries, \
+             resident {} before, {} at the peak",
+            mib(before),
+            mib(peak)
+        );
+        library.insert(format!("library_{name}_s"), took.into());
+        library.insert(format!("library_{name}_entries"), stored.into());
+        if let (Some(before), Some(peak)) = (before, peak) {
+            library.insert(format!("library_{name}_rss_before_mib"), before.into());
+            library.insert(format!("library_{name}_peak_mib"), peak.into());
+        }
+        drop(store);
+        std::fs::remove_file(&copy).expect("remove the copy");
+    }
+    let mut store = SqliteStore::open(&path).expect("reopen ledger");
+
     // Read them back.
     let t = Instant::now();
     let mut seqs: Vec<u64> = Vec::with_capacity(n);
@@ -163,15 +233,6 @@ fn main() {
         "read: {n} runs in {read:.2} s ({:.0} runs/s)",
         n as f64 / read
     );
-
-    let wasm_rt = WasmRuntime::new(WasmLimits::default()).expect("wasm runtime");
-    let wasm = wasm_rt
-        .load("time-bonus.wasm", muster_scenarios::time_bonus_wasm())
-        .expect("wasm loads");
-    let rhai_rt = RhaiRuntime::new(RhaiLimits::default());
-    let rhai = rhai_rt
-        .load("score.rhai", rhai_script())
-        .expect("rhai loads");
 
     let t = Instant::now();
     let wasm_cards = parallel(&runs, threads, &|chunk| wasm.score_batch(chunk, &params));
@@ -247,19 +308,6 @@ fn main() {
         read + score_wasm,
         read + score_rhai
     );
-    // The same through the library's one call, which the command line's
-    // `muster ledger rescore` makes: scan, score on every core, append.
-    let mut library = serde_json::Map::new();
-    for (name, scorer) in [("wasm", &wasm as &dyn Scorer), ("rhai", &rhai)] {
-        let t = Instant::now();
-        let report = ledger::rescore(&mut store, &scenario, scorer, &params, name, "m0", at)
-            .expect("rescore");
-        let took = secs(t);
-        assert_eq!(report.runs, n as u64);
-        assert!(report.failed.is_empty() && report.appended.is_some());
-        println!("ledger::rescore with {name}: {took:.2} s");
-        library.insert(format!("library_{name}_s"), took.into());
-    }
     muster_benches::write_figures(
         "rescore",
         &serde_json::json!({

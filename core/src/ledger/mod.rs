@@ -339,12 +339,28 @@ pub struct RawEntry {
 impl RawEntry {
     /// Seals a draft as entry `seq` after `prev`.
     pub fn seal(seq: u64, prev: EntryHash, draft: &Draft) -> RawEntry {
-        let at = draft.at.to_rfc3339();
-        let body = canonical_body(&draft.entry);
-        let hash = entry_hash(seq, &prev.hex_bytes(), &at, &draft.author, &body);
+        RawEntry::seal_text(
+            seq,
+            prev,
+            &draft.author,
+            draft.at.to_rfc3339(),
+            canonical_body(&draft.entry),
+        )
+    }
+
+    /// [`RawEntry::seal`] with the draft's time and canonical body already
+    /// written (see [`seal_texts`]).
+    pub(crate) fn seal_text(
+        seq: u64,
+        prev: EntryHash,
+        author: &str,
+        at: String,
+        body: String,
+    ) -> RawEntry {
+        let hash = entry_hash(seq, &prev.hex_bytes(), &at, author, &body);
         RawEntry {
             seq,
-            author: draft.author.clone(),
+            author: author.to_string(),
             at,
             body,
             prev,
@@ -1198,8 +1214,8 @@ impl ReplayBatch {
 
 /// Drill runs handed to one [`Scorer::score_batch`] call by [`rescore`].
 const RESCORE_BATCH: usize = 4096;
-/// Score entries appended per transaction by [`rescore`].
-const RESCORE_APPEND: usize = 50_000;
+/// How a stored drill run's canonical body begins.
+const DRILL_RUN_BODY: &str = "{\"kind\":\"drill_run\"";
 
 /// What [`rescore`] did.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
@@ -1219,11 +1235,13 @@ pub struct RescoreReport {
 /// `scorer` and its `params`, and appends a `score_computed` entry for each,
 /// by `author` at `at`, recording `runtime` (e.g. `wasmtime 48`).
 ///
-/// Every run is scored before anything is written, in batches of 4,096
-/// ([`Scorer::score_batch`]) spread over the machine's cores; when the
-/// scorer fails on any run nothing is appended and the report names each
-/// failure. The entries then go in in transactions of 50,000, each all or
-/// none.
+/// The whole re-score is one all-or-none write
+/// ([`LedgerStore::scan_append`]): the stored entries are read on the
+/// calling thread, the drill runs parsed and scored on every core in
+/// batches of 4,096 ([`Scorer::score_batch`]), and each batch's scores
+/// appended as it comes back, so that only the batches in hand are held.
+/// When the scorer fails on any run the write is abandoned, nothing is
+/// appended, and the report names each failure.
 pub fn rescore(
     store: &mut dyn LedgerStore,
     scenario: &Scenario,
@@ -1233,134 +1251,329 @@ pub fn rescore(
     author: &str,
     at: DateTime<FixedOffset>,
 ) -> Result<RescoreReport, LedgerError> {
-    let id = &scenario.meta().id;
-    let version = scenario.meta().version.to_string();
-    let mut seqs = Vec::new();
-    let mut inputs = Vec::new();
-    let mut err = None;
-    store.scan(1, &mut |raw| {
-        if !raw.body.starts_with("{\"kind\":\"drill_run\"") {
-            return true;
-        }
-        match raw.parse() {
-            Ok(Entry {
-                seq,
-                kind:
-                    EntryKind::DrillRun {
-                        scenario: s,
-                        version: v,
-                        record,
-                        ..
-                    },
-                ..
-            }) => {
-                if s == *id && v == version {
-                    seqs.push(seq);
-                    inputs.push(ScoreInput::from_record(scenario, record));
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let job = RescoreJob {
+        scenario,
+        version: scenario.meta().version.to_string(),
+        scorer,
+        params,
+        runtime,
+        author,
+        at,
+        failing: AtomicBool::new(false),
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut report = RescoreReport::default();
+    let mut corrupt = None;
+    let (work, jobs) = std::sync::mpsc::sync_channel::<(usize, Vec<RawEntry>)>(threads);
+    let jobs = std::sync::Mutex::new(jobs);
+    let (done, results) = std::sync::mpsc::channel();
+    let appended = std::thread::scope(|s| {
+        for _ in 0..threads {
+            let done = done.clone();
+            let (jobs, job) = (&jobs, &job);
+            s.spawn(move || {
+                loop {
+                    // A poisoned lock means another worker panicked; the
+                    // scope raises its panic.
+                    let next = match jobs.lock() {
+                        Ok(jobs) => jobs.recv(),
+                        Err(_) => break,
+                    };
+                    let Ok((i, raws)) = next else { break };
+                    if done.send((i, job.score(raws))).is_err() {
+                        break;
+                    }
                 }
-                true
-            }
-            Ok(_) => true,
-            Err(e) => {
-                err = Some(e);
-                false
-            }
+            });
         }
-    })?;
-    if let Some(e) = err {
+        drop(done);
+        let mut work = Some(work);
+        let mut batch = Vec::with_capacity(RESCORE_BATCH);
+        let mut handed = 0;
+        let mut back = InOrder::default();
+        let appended = store.scan_append(1, &mut |raw| {
+            let end = raw.is_none();
+            match raw {
+                Some(raw) if raw.body.starts_with(DRILL_RUN_BODY) => batch.push(raw),
+                Some(_) => {}
+                None => {}
+            }
+            if batch.len() == RESCORE_BATCH || (end && !batch.is_empty()) {
+                let full = std::mem::replace(&mut batch, Vec::with_capacity(RESCORE_BATCH));
+                // Fails only when every worker has panicked.
+                if let Some(w) = &work
+                    && w.send((handed, full)).is_ok()
+                {
+                    handed += 1;
+                }
+            }
+            if end {
+                work = None;
+            }
+            // Take what has come back, in order; at the end, all of it.
+            let mut drafts = Vec::new();
+            loop {
+                let next = if end {
+                    if back.next == handed {
+                        break;
+                    }
+                    results.recv().ok()
+                } else {
+                    results.try_recv().ok()
+                };
+                let Some((i, scored)) = next else { break };
+                back.put(i, scored);
+                while let Some(scored) = back.take() {
+                    match scored {
+                        Ok(b) => {
+                            report.runs += b.runs;
+                            if !b.failed.is_empty() {
+                                job.failing.store(true, Ordering::Relaxed);
+                                report.failed.extend(b.failed);
+                            }
+                            drafts.extend(b.drafts);
+                        }
+                        Err(e) => {
+                            corrupt.get_or_insert(e);
+                        }
+                    }
+                }
+            }
+            // A failed run abandons the write, but only at the end, so that
+            // the report names every run that fails.
+            if corrupt.is_some() || (end && !report.failed.is_empty()) {
+                return None;
+            }
+            Some(if report.failed.is_empty() {
+                drafts
+            } else {
+                Vec::new()
+            })
+        });
+        // Lets the workers go if the scan stopped early.
+        drop(work);
+        appended
+    });
+    if let Some(e) = corrupt {
         return Err(e);
     }
-    let mut report = RescoreReport {
-        runs: seqs.len() as u64,
-        ..RescoreReport::default()
-    };
-    let cards = score_in_parallel(scorer, &inputs, params);
-    let mut scored = Vec::with_capacity(cards.len());
-    for (seq, card) in seqs.iter().zip(cards) {
-        match card {
-            Ok(c) => scored.push(c),
-            Err(e) => report.failed.push((*seq, e.to_string())),
-        }
-    }
-    if !report.failed.is_empty() {
-        return Ok(report);
-    }
-    let mut entries = seqs
-        .into_iter()
-        .zip(inputs)
-        .zip(scored)
-        .map(|((run, input), card)| {
-            Draft::new(
-                author,
-                at,
-                EntryKind::ScoreComputed {
-                    run,
-                    scorer: scorer.id().clone(),
-                    params: params.clone(),
-                    runtime: runtime.to_string(),
-                    input,
-                    card,
-                },
-            )
-        });
-    loop {
-        let drafts: Vec<Draft> = entries.by_ref().take(RESCORE_APPEND).collect();
-        if drafts.is_empty() {
-            break;
-        }
-        let written = store.append(&drafts)?;
-        if let (Some(a), Some(b)) = (written.first(), written.last()) {
-            let from = report.appended.map_or(a.seq, |(from, _)| from);
-            report.appended = Some((from, b.seq));
-        }
+    let appended = appended?;
+    if report.failed.is_empty() {
+        report.appended = appended;
     }
     Ok(report)
 }
 
-/// Scores `inputs` in batches of [`RESCORE_BATCH`] over the machine's
-/// cores; the results are in the order of the inputs.
-fn score_in_parallel(
-    scorer: &dyn Scorer,
-    inputs: &[ScoreInput],
-    params: &serde_json::Value,
-) -> Vec<Result<ScoreCard, crate::ScoreError>> {
-    let chunks: Vec<&[ScoreInput]> = inputs.chunks(RESCORE_BATCH).collect();
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(chunks.len());
-    if threads <= 1 {
-        return chunks
-            .into_iter()
-            .flat_map(|c| scorer.score_batch(c, params))
-            .collect();
+/// Results that come back out of order, handed on in order.
+struct InOrder<R> {
+    /// The index of the next result to hand on.
+    next: usize,
+    waiting: std::collections::BTreeMap<usize, R>,
+}
+
+impl<R> Default for InOrder<R> {
+    fn default() -> Self {
+        InOrder {
+            next: 0,
+            waiting: std::collections::BTreeMap::new(),
+        }
     }
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut done: Vec<(usize, Vec<Result<ScoreCard, crate::ScoreError>>)> =
-        std::thread::scope(|s| {
-            let workers: Vec<_> = (0..threads)
-                .map(|_| {
-                    s.spawn(|| {
-                        let mut mine = Vec::new();
-                        loop {
-                            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                            let Some(chunk) = chunks.get(i) else {
-                                break mine;
-                            };
-                            mine.push((i, scorer.score_batch(chunk, params)));
-                        }
-                    })
+}
+
+impl<R> InOrder<R> {
+    fn put(&mut self, i: usize, r: R) {
+        self.waiting.insert(i, r);
+    }
+
+    fn take(&mut self) -> Option<R> {
+        let r = self.waiting.remove(&self.next)?;
+        self.next += 1;
+        Some(r)
+    }
+}
+
+/// What [`rescore`] scores with, shared by its worker threads.
+struct RescoreJob<'a> {
+    scenario: &'a Scenario,
+    version: String,
+    scorer: &'a dyn Scorer,
+    params: &'a serde_json::Value,
+    runtime: &'a str,
+    author: &'a str,
+    at: DateTime<FixedOffset>,
+    /// Set once any run has failed: from then on no more drafts are built.
+    failing: std::sync::atomic::AtomicBool,
+}
+
+/// One batch of stored drill runs, scored by [`RescoreJob::score`].
+struct RescoredBatch {
+    /// The batch's drill runs of the scenario.
+    runs: u64,
+    /// A score entry for each run, in order; empty when any failed.
+    drafts: Vec<Draft>,
+    /// The runs the scorer failed on, with the error.
+    failed: Vec<(u64, String)>,
+}
+
+impl RescoreJob<'_> {
+    /// Parses `raws` (stored drill runs), keeps those of the scenario and
+    /// scores them as one batch.
+    fn score(&self, raws: Vec<RawEntry>) -> Result<RescoredBatch, LedgerError> {
+        let id = &self.scenario.meta().id;
+        let mut seqs = Vec::with_capacity(raws.len());
+        let mut inputs = Vec::with_capacity(raws.len());
+        for raw in raws {
+            if let Entry {
+                seq,
+                kind:
+                    EntryKind::DrillRun {
+                        scenario,
+                        version,
+                        record,
+                        ..
+                    },
+                ..
+            } = raw.parse()?
+                && scenario == *id
+                && version == self.version
+            {
+                seqs.push(seq);
+                inputs.push(ScoreInput::from_record(self.scenario, record));
+            }
+        }
+        let mut batch = RescoredBatch {
+            runs: seqs.len() as u64,
+            drafts: Vec::with_capacity(seqs.len()),
+            failed: Vec::new(),
+        };
+        if inputs.is_empty() {
+            return Ok(batch);
+        }
+        let cards = self.scorer.score_batch(&inputs, self.params);
+        let given = cards.len();
+        let mut cards = cards.into_iter();
+        for (run, input) in seqs.into_iter().zip(inputs) {
+            let failing =
+                !batch.failed.is_empty() || self.failing.load(std::sync::atomic::Ordering::Relaxed);
+            match cards.next() {
+                Some(Ok(card)) if !failing => batch.drafts.push(Draft::new(
+                    self.author,
+                    self.at,
+                    EntryKind::ScoreComputed {
+                        run,
+                        scorer: self.scorer.id().clone(),
+                        params: self.params.clone(),
+                        runtime: self.runtime.to_string(),
+                        input,
+                        card,
+                    },
+                )),
+                Some(Ok(_)) => {}
+                Some(Err(e)) => batch.failed.push((run, e.to_string())),
+                None => batch.failed.push((
+                    run,
+                    format!(
+                        "the scorer `{}` gave {given} results for a batch of {} runs",
+                        self.scorer.id().name,
+                        batch.runs
+                    ),
+                )),
+            }
+        }
+        if !batch.failed.is_empty() {
+            batch.drafts = Vec::new();
+        }
+        Ok(batch)
+    }
+}
+
+/// Runs `work` on each item `feed` hands over, on `threads` threads, while
+/// `feed` goes on producing on the calling thread; the results come back in
+/// the order the items were handed over. With one thread, `work` runs on
+/// the calling thread as each item is handed over.
+pub(crate) fn pipeline<T: Send, R: Send, E>(
+    threads: usize,
+    feed: impl FnOnce(&mut dyn FnMut(T)) -> Result<(), E>,
+    work: impl Fn(T) -> R + Sync,
+) -> Result<Vec<R>, E> {
+    if threads <= 1 {
+        let mut out = Vec::new();
+        feed(&mut |item| out.push(work(item)))?;
+        return Ok(out);
+    }
+    let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, T)>(threads);
+    let rx = std::sync::Mutex::new(rx);
+    std::thread::scope(|s| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        // A poisoned lock means another worker panicked;
+                        // its panic is raised when it is joined below.
+                        let next = match rx.lock() {
+                            Ok(rx) => rx.recv(),
+                            Err(_) => break mine,
+                        };
+                        let Ok((i, item)) = next else {
+                            break mine;
+                        };
+                        mine.push((i, work(item)));
+                    }
                 })
-                .collect();
-            workers
-                .into_iter()
-                .flat_map(|w| match w.join() {
-                    Ok(mine) => mine,
-                    Err(panic) => std::panic::resume_unwind(panic),
-                })
-                .collect()
+            })
+            .collect();
+        let mut handed = 0;
+        let fed = feed(&mut |item| {
+            // Fails only when every worker has panicked.
+            if tx.send((handed, item)).is_ok() {
+                handed += 1;
+            }
         });
-    done.sort_by_key(|(i, _)| *i);
-    done.into_iter().flat_map(|(_, r)| r).collect()
+        drop(tx);
+        let mut done: Vec<(usize, R)> = workers
+            .into_iter()
+            .flat_map(|w| match w.join() {
+                Ok(mine) => mine,
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+            .collect();
+        fed?;
+        done.sort_unstable_by_key(|(i, _)| *i);
+        Ok(done.into_iter().map(|(_, r)| r).collect())
+    })
+}
+
+/// Drafts sealed in one append at least this many serialise on every core.
+const SEAL_IN_PARALLEL: usize = 1024;
+/// Drafts serialised per piece of work when sealing on every core.
+const SEAL_CHUNK: usize = 512;
+
+/// Each draft's RFC 3339 time and canonical body, the text its entry is
+/// sealed over; a large append serialises them on every core.
+pub(crate) fn seal_texts(drafts: &[Draft]) -> Vec<(String, String)> {
+    let texts = |d: &Draft| (d.at.to_rfc3339(), canonical_body(&d.entry));
+    if drafts.len() < SEAL_IN_PARALLEL {
+        return drafts.iter().map(texts).collect();
+    }
+    // Asking costs file reads (the cgroup's quota), so only for a large append.
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if threads <= 1 {
+        return drafts.iter().map(texts).collect();
+    }
+    let parts = pipeline(
+        threads,
+        |hand| {
+            drafts.chunks(SEAL_CHUNK).for_each(&mut *hand);
+            Ok::<(), std::convert::Infallible>(())
+        },
+        |chunk: &[Draft]| chunk.iter().map(texts).collect::<Vec<_>>(),
+    );
+    match parts {
+        Ok(parts) => parts.into_iter().flatten().collect(),
+        Err(never) => match never {},
+    }
 }
 
 fn num(x: f64) -> String {
@@ -1439,6 +1652,67 @@ mod tests {
     use super::*;
     use crate::record::{Penalty, Rating, TaskRun, TaskStatus};
     use crate::{ScorerKind, TimeBonusScorer};
+
+    #[test]
+    fn pipeline_gives_results_in_the_order_items_were_handed_over() {
+        for threads in [1, 2, 5] {
+            let out = pipeline(
+                threads,
+                |hand| {
+                    (0..200u64).for_each(&mut *hand);
+                    Ok::<(), String>(())
+                },
+                |i| {
+                    // Uneven work, so that later items can finish first.
+                    std::thread::sleep(std::time::Duration::from_micros((i % 7) * 50));
+                    i * 10
+                },
+            )
+            .expect("no feed error");
+            let expected: Vec<u64> = (0..200).map(|i| i * 10).collect();
+            assert_eq!(out, expected, "{threads} threads");
+        }
+    }
+
+    #[test]
+    fn pipeline_returns_the_feeds_error_after_the_work_handed_over() {
+        for threads in [1, 3] {
+            let done = std::sync::atomic::AtomicUsize::new(0);
+            let out = pipeline(
+                threads,
+                |hand| {
+                    (0..10).for_each(&mut *hand);
+                    Err("the store failed at item 10".to_string())
+                },
+                |_: i32| done.fetch_add(1, std::sync::atomic::Ordering::SeqCst),
+            );
+            assert_eq!(out, Err("the store failed at item 10".to_string()));
+            assert_eq!(done.load(std::sync::atomic::Ordering::SeqCst), 10);
+        }
+    }
+
+    #[test]
+    fn sealing_many_drafts_gives_each_the_text_it_has_alone() {
+        let at = DateTime::parse_from_rfc3339("2026-12-01T09:00:00+08:00").expect("time");
+        let drafts: Vec<Draft> = (0..(SEAL_IN_PARALLEL * 3 + 7))
+            .map(|i| {
+                Draft::new(
+                    format!("m{i:03}"),
+                    at + chrono::Duration::seconds(i as i64),
+                    EntryKind::MemberLeft {
+                        member: format!("m{i:03}"),
+                        reason: format!("reason {i}"),
+                    },
+                )
+            })
+            .collect();
+        let texts = seal_texts(&drafts);
+        assert_eq!(texts.len(), drafts.len());
+        for (d, (at, body)) in drafts.iter().zip(&texts) {
+            assert_eq!(at, &d.at.to_rfc3339());
+            assert_eq!(body, &canonical_body(&d.entry));
+        }
+    }
 
     fn record() -> DrillRecord {
         let run = |start: f64, end: f64, rating: Option<Rating>| TaskRun {

@@ -15,7 +15,7 @@ use super::project::{HourLine, HourQuery, hour_lines};
 use super::store::{kept_source, source_to_keep};
 use super::{
     Draft, Entry, EntryHash, EntryKind, LedgerError, LedgerStore, Lookup, MemberState, RawEntry,
-    StoredText, check,
+    StoredText, check, seal_texts,
 };
 use crate::score::{ScorerId, ScorerKind};
 
@@ -291,6 +291,105 @@ fn to_raw(
 
 const SELECT_RAW: &str = "SELECT seq, prev, hash, at, author, body FROM entries";
 
+const INSERT_ENTRY: &str = "INSERT INTO entries (seq, prev, hash, at, at_ms, author, kind, \
+     subject, scenario, corrects, category, hours, body) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
+
+/// The last entry's number and hash, read inside a write.
+fn tip_of(tx: &Connection) -> Result<(u64, EntryHash), LedgerError> {
+    let tip: Option<(u64, String)> = tx
+        .query_row(
+            "SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| Ok((seq_of(r, 0)?, r.get(1)?)),
+        )
+        .optional()
+        .map_err(storage)?;
+    match tip {
+        Some((seq, hash)) => Ok((
+            seq,
+            EntryHash::from_hex(&hash).ok_or_else(|| LedgerError::Corrupt {
+                seq,
+                message: "the last entry's hash is not 64 hex digits".into(),
+            })?,
+        )),
+        None => Ok((0, EntryHash::GENESIS)),
+    }
+}
+
+/// Checks, seals and inserts drafts inside one write, after the entry the
+/// write started from.
+struct Writer<'t> {
+    insert: rusqlite::CachedStatement<'t>,
+    look: SqlLookup<'t>,
+    /// The last entry written or found.
+    seq: u64,
+    prev: EntryHash,
+}
+
+impl<'t> Writer<'t> {
+    fn new(tx: &'t Connection, seq: u64, prev: EntryHash) -> Result<Writer<'t>, LedgerError> {
+        Ok(Writer {
+            insert: tx.prepare_cached(INSERT_ENTRY).map_err(storage)?,
+            look: SqlLookup::new(tx),
+            seq,
+            prev,
+        })
+    }
+
+    /// Writes `drafts` in order, handing each entry written to `out`.
+    fn write(
+        &mut self,
+        drafts: &[Draft],
+        out: &mut dyn FnMut(RawEntry),
+    ) -> Result<(), LedgerError> {
+        for (d, (at, body)) in drafts.iter().zip(seal_texts(drafts)) {
+            let seq = self.seq + 1;
+            check(seq, d, &mut self.look)?;
+            self.look.written(&d.entry);
+            let raw = RawEntry::seal_text(seq, self.prev, &d.author, at, body);
+            let k = &d.entry;
+            let scenario = match k {
+                EntryKind::ScenarioRegistered {
+                    scenario, version, ..
+                } => Some(format!("{scenario}@{version}")),
+                _ => None,
+            };
+            let corrects = match k {
+                EntryKind::Correction { reverses, .. } => Some(*reverses),
+                _ => None,
+            };
+            let (category, hours) = match k {
+                EntryKind::TrainingAttended {
+                    category, hours, ..
+                } => (Some(category.as_str()), Some(*hours)),
+                _ => (None, None),
+            };
+            self.insert
+                .execute(params![
+                    sql_seq(seq),
+                    raw.prev.to_string(),
+                    raw.hash.to_string(),
+                    raw.at,
+                    d.at.timestamp_millis(),
+                    raw.author,
+                    k.name(),
+                    k.subject(),
+                    scenario,
+                    corrects.map(sql_seq),
+                    category,
+                    hours,
+                    raw.body,
+                ])
+                .map_err(storage)?;
+            self.seq = seq;
+            self.prev = raw.hash;
+            out(raw);
+        }
+        Ok(())
+    }
+}
+
 impl LedgerStore for SqliteStore {
     fn append_after(
         &mut self,
@@ -301,24 +400,7 @@ impl LedgerStore for SqliteStore {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(storage)?;
-        let tip: Option<(u64, String)> = tx
-            .query_row(
-                "SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1",
-                [],
-                |r| Ok((seq_of(r, 0)?, r.get(1)?)),
-            )
-            .optional()
-            .map_err(storage)?;
-        let (mut seq, mut prev) = match tip {
-            Some((seq, hash)) => (
-                seq,
-                EntryHash::from_hex(&hash).ok_or_else(|| LedgerError::Corrupt {
-                    seq,
-                    message: "the last entry's hash is not 64 hex digits".into(),
-                })?,
-            ),
-            None => (0, EntryHash::GENESIS),
-        };
+        let (seq, prev) = tip_of(&tx)?;
         if let Some(expected) = last.filter(|&e| e != seq) {
             return Err(LedgerError::Moved {
                 expected,
@@ -326,60 +408,52 @@ impl LedgerStore for SqliteStore {
             });
         }
         let mut out = Vec::with_capacity(drafts.len());
-        {
-            let mut insert = tx
-                .prepare_cached(
-                    "INSERT INTO entries (seq, prev, hash, at, at_ms, author, kind, subject, \
-                     scenario, corrects, category, hours, body) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-                )
-                .map_err(storage)?;
-            let mut look = SqlLookup::new(&tx);
-            for d in drafts {
-                seq += 1;
-                check(seq, d, &mut look)?;
-                look.written(&d.entry);
-                let raw = RawEntry::seal(seq, prev, d);
-                let k = &d.entry;
-                let scenario = match k {
-                    EntryKind::ScenarioRegistered {
-                        scenario, version, ..
-                    } => Some(format!("{scenario}@{version}")),
-                    _ => None,
-                };
-                let corrects = match k {
-                    EntryKind::Correction { reverses, .. } => Some(*reverses),
-                    _ => None,
-                };
-                let (category, hours) = match k {
-                    EntryKind::TrainingAttended {
-                        category, hours, ..
-                    } => (Some(category.as_str()), Some(*hours)),
-                    _ => (None, None),
-                };
-                insert
-                    .execute(params![
-                        sql_seq(seq),
-                        raw.prev.to_string(),
-                        raw.hash.to_string(),
-                        raw.at,
-                        d.at.timestamp_millis(),
-                        raw.author,
-                        k.name(),
-                        k.subject(),
-                        scenario,
-                        corrects.map(sql_seq),
-                        category,
-                        hours,
-                        raw.body,
-                    ])
-                    .map_err(storage)?;
-                prev = raw.hash;
-                out.push(raw);
-            }
-        }
+        Writer::new(&tx, seq, prev)?.write(drafts, &mut |raw| out.push(raw))?;
         tx.commit().map_err(storage)?;
         Ok(out)
+    }
+
+    fn scan_append(
+        &mut self,
+        from: u64,
+        f: &mut dyn FnMut(Option<RawEntry>) -> Option<Vec<Draft>>,
+    ) -> Result<Option<(u64, u64)>, LedgerError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(storage)?;
+        let (tip, prev) = tip_of(&tx)?;
+        let written = {
+            let mut writer = Writer::new(&tx, tip, prev)?;
+            // Bounded by the tip, the scan never meets what it writes.
+            let mut select = tx
+                .prepare(&format!(
+                    "{SELECT_RAW} WHERE seq >= ?1 AND seq <= ?2 ORDER BY seq"
+                ))
+                .map_err(storage)?;
+            let mut rows = select
+                .query([sql_seq(from), sql_seq(tip)])
+                .map_err(storage)?;
+            loop {
+                let raw = match rows.next().map_err(storage)? {
+                    Some(r) => Some(to_raw(row_raw(r).map_err(storage)?)?),
+                    None => None,
+                };
+                let end = raw.is_none();
+                let Some(drafts) = f(raw) else {
+                    // Abandoned: the write is rolled back when dropped.
+                    return Ok(None);
+                };
+                if !drafts.is_empty() {
+                    writer.write(&drafts, &mut drop)?;
+                }
+                if end {
+                    break (writer.seq > tip).then_some((tip + 1, writer.seq));
+                }
+            }
+        };
+        tx.commit().map_err(storage)?;
+        Ok(written)
     }
 
     fn scan(&self, from: u64, f: &mut dyn FnMut(RawEntry) -> bool) -> Result<(), LedgerError> {

@@ -3,7 +3,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::project::{HourLine, HourQuery, hour_lines};
-use super::{Draft, Entry, EntryHash, EntryKind, LedgerError, MemberState, RawEntry, check};
+use super::{
+    Draft, Entry, EntryHash, EntryKind, LedgerError, MemberState, RawEntry, check, seal_texts,
+};
 use crate::score::{ScorerId, ScorerKind, content_hash};
 
 /// What [`check`] needs to know about the ledger while appending.
@@ -61,6 +63,56 @@ pub trait LedgerStore {
         last: Option<u64>,
         drafts: &[Draft],
     ) -> Result<Vec<RawEntry>, LedgerError>;
+
+    /// Reads and writes in one all-or-none write: calls `f` with each entry
+    /// stored when it starts, from `from` on, in order, then once with
+    /// `None`, and appends the drafts `f` returns as it goes, checked as
+    /// [`append`](LedgerStore::append) checks them. When `f` returns `None`
+    /// the write is abandoned; when a draft is refused or the store fails,
+    /// the error is returned; either way nothing is written. Returns the
+    /// first and last entries written, `None` when none were.
+    ///
+    /// A re-score reads a season's runs and appends a score for each this
+    /// way, holding only the runs in hand. The default reads everything
+    /// first and appends every draft at the end, unless another writer has
+    /// appended meanwhile ([`LedgerError::Moved`]); stores that can write
+    /// while they read write as they go.
+    fn scan_append(
+        &mut self,
+        from: u64,
+        f: &mut dyn FnMut(Option<RawEntry>) -> Option<Vec<Draft>>,
+    ) -> Result<Option<(u64, u64)>, LedgerError> {
+        let tip = self.tip()?.map_or(0, |(seq, _)| seq);
+        let mut drafts = Vec::new();
+        let mut abandoned = false;
+        self.scan(from, &mut |raw| {
+            if raw.seq > tip {
+                return false;
+            }
+            match f(Some(raw)) {
+                Some(more) => {
+                    drafts.extend(more);
+                    true
+                }
+                None => {
+                    abandoned = true;
+                    false
+                }
+            }
+        })?;
+        if abandoned {
+            return Ok(None);
+        }
+        let Some(more) = f(None) else {
+            return Ok(None);
+        };
+        drafts.extend(more);
+        let written = self.append_after(Some(tip), &drafts)?;
+        Ok(written
+            .first()
+            .zip(written.last())
+            .map(|(a, b)| (a.seq, b.seq)))
+    }
 
     /// Calls `f` with each stored entry from `from` on, in order, until it returns false.
     fn scan(&self, from: u64, f: &mut dyn FnMut(RawEntry) -> bool) -> Result<(), LedgerError>;
@@ -262,13 +314,13 @@ impl LedgerStore for MemoryStore {
         }
         let start = self.raw.len();
         let mut out = Vec::with_capacity(drafts.len());
-        for d in drafts {
+        for (d, (at, body)) in drafts.iter().zip(seal_texts(drafts)) {
             let (seq, prev) = match self.raw.last() {
                 Some(r) => (r.seq + 1, r.hash),
                 None => (1, EntryHash::GENESIS),
             };
             let result = check(seq, d, &mut SliceLookup(&self.parsed)).and_then(|()| {
-                let raw = RawEntry::seal(seq, prev, d);
+                let raw = RawEntry::seal_text(seq, prev, &d.author, at, body);
                 raw.parse().map(|p| (raw, p))
             });
             match result {
