@@ -584,7 +584,6 @@ fn rescore_writes_nothing_when_a_run_fails_to_score() {
     setup.push(drill_run(&["m001"]));
     setup.push(drill_run(&["m002"]));
     for mut store in stores(&setup) {
-        let s = scenario();
         let params =
             serde_json::json!({ "base": 100, "seconds_per_point": 30, "penalty_points": {} });
         let report =
