@@ -392,7 +392,7 @@ def scoring(rep):
                 continue
             peak, before = lib.get(f"library_{rt}_peak_mib"), lib.get(f"library_{rt}_rss_before_mib")
             memory = (
-                f", resident {before:.0} MiB before, {peak:.0} MiB at the peak"
+                f", resident {before:.0f} MiB before, {peak:.0f} MiB at the peak"
                 if peak is not None and before is not None
                 else ""
             )
