@@ -134,6 +134,18 @@ fn stores(setup: &[Draft]) -> Vec<Box<dyn LedgerStore>> {
     out
 }
 
+/// [`stores`] and a SQLite file, which reads on a connection of its own
+/// while it writes ([`LedgerStore::scan_append`]); the folder must outlive
+/// the stores.
+fn stores_and_file(setup: &[Draft]) -> (tempfile::TempDir, Vec<Box<dyn LedgerStore>>) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut all = stores(setup);
+    let mut file = SqliteStore::open(&dir.path().join("ledger.db")).expect("open");
+    file.append(setup).expect("the setup entries are valid");
+    all.push(Box::new(file));
+    (dir, all)
+}
+
 /// Appends `setup`, then `batch`, on both stores; the batch must be refused with
 /// the same message on both and leave the ledger as it was. Returns the message.
 fn refused(setup: &[Draft], batch: &[Draft]) -> String {
@@ -605,7 +617,8 @@ fn scan_append_reads_what_was_stored_and_writes_as_it_goes() {
     let mut setup = base();
     setup.push(drill_run(&["m001"]));
     setup.push(drill_run(&["m002"]));
-    for mut store in stores(&setup) {
+    let (_dir, all) = stores_and_file(&setup);
+    for mut store in all {
         let mut seen = vec![];
         let written = store
             .scan_append(2, &mut |raw| {
@@ -639,7 +652,8 @@ fn scan_append_reads_what_was_stored_and_writes_as_it_goes() {
 fn scan_append_abandoned_writes_nothing() {
     let mut setup = base();
     setup.push(drill_run(&["m001"]));
-    for mut store in stores(&setup) {
+    let (_dir, all) = stores_and_file(&setup);
+    for mut store in all {
         let written = store
             .scan_append(1, &mut |raw| match raw {
                 Some(r) if r.seq == 5 => Some(vec![score(5), score(5)]),
@@ -656,7 +670,8 @@ fn scan_append_abandoned_writes_nothing() {
 fn scan_append_refused_draft_writes_nothing() {
     let mut setup = base();
     setup.push(drill_run(&["m001"]));
-    for mut store in stores(&setup) {
+    let (_dir, all) = stores_and_file(&setup);
+    for mut store in all {
         let err = store
             .scan_append(1, &mut |raw| match raw {
                 Some(r) if r.seq == 5 => Some(vec![score(5)]),
@@ -698,7 +713,8 @@ fn rescore_keeps_each_score_with_its_run_over_many_batches() {
     // More than two scoring batches of 4,096, so the batches are scored on
     // several threads, and an append large enough to be sealed on them.
     let n = 9000;
-    for mut store in stores(&numbered_runs(n)) {
+    let (_dir, all) = stores_and_file(&numbered_runs(n));
+    for mut store in all {
         let s = scenario();
         let params = s.scoring().params.clone();
         let report =
@@ -760,8 +776,9 @@ fn rescore_names_the_runs_a_scorer_gave_no_result_for() {
     }
 }
 
-#[test]
-fn rescore_stops_at_a_corrupt_run_and_writes_nothing() {
+/// Re-scores a file of 5,000 runs after `sql` has tampered with it; the
+/// error, with the file left as it was.
+fn rescore_tampered(sql: &str) -> String {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("ledger.db");
     SqliteStore::open(&path)
@@ -770,22 +787,33 @@ fn rescore_stops_at_a_corrupt_run_and_writes_nothing() {
         .expect("runs");
     {
         let conn = rusqlite::Connection::open(&path).expect("raw open");
-        conn.execute_batch(
-            "DROP TRIGGER entries_no_update; \
-             UPDATE entries SET body = '{\"kind\":\"drill_run\",\"scenario\":7}' WHERE seq = 4500",
-        )
-        .expect("the attacker's SQL runs");
+        conn.execute_batch(&format!("DROP TRIGGER entries_no_update; {sql}"))
+            .expect("the attacker's SQL runs");
     }
     let mut store = SqliteStore::open(&path).expect("reopen");
-    let s = scenario();
     let err = rescore_with(
         &mut store,
         &TimeBonusScorer::default(),
-        &s.scoring().params.clone(),
+        &scenario().scoring().params.clone(),
     )
     .expect_err("a corrupt run stops the re-score");
-    insta::assert_snapshot!(err.to_string(), @"entry 4500 cannot be read: bad body: invalid type: integer `7`, expected a string");
     assert_eq!(store.tip().expect("tip").map(|t| t.0), Some(5004));
+    err.to_string()
+}
+
+#[test]
+fn rescore_stops_at_a_run_that_does_not_parse_and_writes_nothing() {
+    let err = rescore_tampered(
+        "UPDATE entries SET body = '{\"kind\":\"drill_run\",\"scenario\":7}' WHERE seq = 4500",
+    );
+    insta::assert_snapshot!(err, @"entry 4500 cannot be read: bad body: invalid type: integer `7`, expected a string");
+}
+
+#[test]
+fn rescore_stops_at_an_unreadable_row_and_writes_nothing() {
+    // Read by the thread that reads the file while the re-score writes.
+    let err = rescore_tampered("UPDATE entries SET hash = 'not a hash' WHERE seq = 4500");
+    insta::assert_snapshot!(err, @"entry 4500 cannot be read: the entry hash `not a hash` is not 64 hex digits");
 }
 
 fn season() -> Vec<Draft> {

@@ -147,14 +147,29 @@ impl SqliteStore {
 struct SqlLookup<'a> {
     conn: &'a Connection,
     members: HashMap<String, Option<MemberState>>,
+    /// The kinds of stored entries a scan inside this write has just read,
+    /// so that drafts naming them need not look them up again.
+    read: HashMap<u64, String>,
 }
+
+/// Most entry kinds [`SqlLookup`] keeps from a scan before it starts over.
+const READ_KINDS: usize = 1 << 16;
 
 impl<'a> SqlLookup<'a> {
     fn new(conn: &'a Connection) -> SqlLookup<'a> {
         SqlLookup {
             conn,
             members: HashMap::new(),
+            read: HashMap::new(),
         }
+    }
+
+    /// Remembers the kind of stored entry `seq`, just read.
+    fn was_read(&mut self, seq: u64, kind: String) {
+        if self.read.len() >= READ_KINDS {
+            self.read.clear();
+        }
+        self.read.insert(seq, kind);
     }
 
     /// Forgets remembered member states if `kind` can change them.
@@ -243,6 +258,9 @@ impl Lookup for SqlLookup<'_> {
     }
 
     fn kind_of(&mut self, seq: u64) -> Result<Option<String>, LedgerError> {
+        if let Some(kind) = self.read.get(&seq) {
+            return Ok(Some(kind.clone()));
+        }
         self.conn
             .prepare_cached("SELECT kind FROM entries WHERE seq = ?1")
             .and_then(|mut s| s.query_row([sql_seq(seq)], |r| r.get(0)).optional())
@@ -390,6 +408,100 @@ impl<'t> Writer<'t> {
     }
 }
 
+/// Rows a [`read_aside`] thread hands over at a time.
+const READ_ASIDE_CHUNK: usize = 256;
+
+/// The entries from `from` to `tip`, bounded so that a scan inside a write
+/// never meets what the write adds.
+const SELECT_RANGE: &str = "SELECT seq, prev, hash, at, author, body, kind FROM entries \
+     WHERE seq >= ?1 AND seq <= ?2 ORDER BY seq";
+
+/// A row of [`SELECT_RANGE`]: the entry and its kind.
+fn range_row(r: &rusqlite::Row<'_>) -> Result<(RawEntry, String), LedgerError> {
+    let kind = r.get(6).map_err(storage)?;
+    Ok((to_raw(row_raw(r).map_err(storage)?)?, kind))
+}
+
+/// What a scan inside a write hands on: each entry with its kind, then
+/// `None`; returns false to stop.
+type Take<'a> = dyn FnMut(Option<(RawEntry, String)>) -> Result<bool, LedgerError> + 'a;
+
+/// Hands `take` the entries from `from` to `tip`, read on the writing
+/// connection, until it returns false; returns whether every entry went.
+fn read_in_place(
+    tx: &Connection,
+    from: u64,
+    tip: u64,
+    take: &mut Take<'_>,
+) -> Result<bool, LedgerError> {
+    let mut select = tx.prepare(SELECT_RANGE).map_err(storage)?;
+    let mut rows = select
+        .query([sql_seq(from), sql_seq(tip)])
+        .map_err(storage)?;
+    while let Some(r) = rows.next().map_err(storage)? {
+        if !take(Some(range_row(r)?))? {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// [`read_in_place`], but read on another thread through a read-only
+/// connection of the file at `path`, whose snapshot is the ledger as the
+/// write found it: the reading is off the writer's thread, and SQLite looks
+/// the pages it reads up in the WAL as of that snapshot, not through every
+/// frame the write has added since.
+fn read_aside(path: &str, from: u64, tip: u64, take: &mut Take<'_>) -> Result<bool, LedgerError> {
+    std::thread::scope(|s| {
+        let (rows, got) =
+            std::sync::mpsc::sync_channel::<Result<Vec<(RawEntry, String)>, LedgerError>>(8);
+        s.spawn(move || {
+            let read = || -> Result<(), LedgerError> {
+                let conn = Connection::open_with_flags(
+                    path,
+                    rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
+                        | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )
+                .map_err(storage)?;
+                conn.execute_batch("PRAGMA mmap_size=268435456")
+                    .map_err(storage)?;
+                let mut select = conn.prepare(SELECT_RANGE).map_err(storage)?;
+                let mut found = select
+                    .query([sql_seq(from), sql_seq(tip)])
+                    .map_err(storage)?;
+                let mut chunk = Vec::with_capacity(READ_ASIDE_CHUNK);
+                while let Some(r) = found.next().map_err(storage)? {
+                    chunk.push(range_row(r)?);
+                    if chunk.len() == READ_ASIDE_CHUNK {
+                        let full =
+                            std::mem::replace(&mut chunk, Vec::with_capacity(READ_ASIDE_CHUNK));
+                        // Fails when the writer has stopped taking rows.
+                        if rows.send(Ok(full)).is_err() {
+                            return Ok(());
+                        }
+                    }
+                }
+                if !chunk.is_empty() {
+                    let _ = rows.send(Ok(chunk));
+                }
+                Ok(())
+            };
+            if let Err(e) = read() {
+                let _ = rows.send(Err(e));
+            }
+        });
+        // Returning drops `got`, which stops the reading thread.
+        for chunk in &got {
+            for raw in chunk? {
+                if !take(Some(raw))? {
+                    return Ok(false);
+                }
+            }
+        }
+        Ok(true)
+    })
+}
+
 impl LedgerStore for SqliteStore {
     fn append_after(
         &mut self,
@@ -418,42 +530,44 @@ impl LedgerStore for SqliteStore {
         from: u64,
         f: &mut dyn FnMut(Option<RawEntry>) -> Option<Vec<Draft>>,
     ) -> Result<Option<(u64, u64)>, LedgerError> {
+        // A file is read on a connection of its own; an in-memory ledger
+        // has no other connection to read it.
+        let file = self
+            .conn
+            .path()
+            .filter(|p| !p.is_empty())
+            .map(str::to_string);
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(storage)?;
         let (tip, prev) = tip_of(&tx)?;
-        let written = {
-            let mut writer = Writer::new(&tx, tip, prev)?;
-            // Bounded by the tip, the scan never meets what it writes.
-            let mut select = tx
-                .prepare(&format!(
-                    "{SELECT_RAW} WHERE seq >= ?1 AND seq <= ?2 ORDER BY seq"
-                ))
-                .map_err(storage)?;
-            let mut rows = select
-                .query([sql_seq(from), sql_seq(tip)])
-                .map_err(storage)?;
-            loop {
-                let raw = match rows.next().map_err(storage)? {
-                    Some(r) => Some(to_raw(row_raw(r).map_err(storage)?)?),
-                    None => None,
-                };
-                let end = raw.is_none();
-                let Some(drafts) = f(raw) else {
-                    // Abandoned: the write is rolled back when dropped.
-                    return Ok(None);
-                };
-                if !drafts.is_empty() {
-                    writer.write(&drafts, &mut drop)?;
-                }
-                if end {
-                    break (writer.seq > tip).then_some((tip + 1, writer.seq));
-                }
+        let mut writer = Writer::new(&tx, tip, prev)?;
+        let mut take = |read: Option<(RawEntry, String)>| -> Result<bool, LedgerError> {
+            let raw = read.map(|(raw, kind)| {
+                writer.look.was_read(raw.seq, kind);
+                raw
+            });
+            let Some(drafts) = f(raw) else {
+                return Ok(false);
+            };
+            if !drafts.is_empty() {
+                writer.write(&drafts, &mut drop)?;
             }
+            Ok(true)
         };
+        let done = match &file {
+            Some(path) => read_aside(path, from, tip, &mut take)?,
+            None => read_in_place(&tx, from, tip, &mut take)?,
+        };
+        // Abandoned: the write is rolled back when dropped.
+        if !done || !take(None)? {
+            return Ok(None);
+        }
+        let last = writer.seq;
+        drop(writer);
         tx.commit().map_err(storage)?;
-        Ok(written)
+        Ok((last > tip).then_some((tip + 1, last)))
     }
 
     fn scan(&self, from: u64, f: &mut dyn FnMut(RawEntry) -> bool) -> Result<(), LedgerError> {
