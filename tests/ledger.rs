@@ -755,6 +755,29 @@ fn rescore_keeps_each_score_with_its_run_over_many_batches() {
 }
 
 #[test]
+fn rescore_reports_the_entries_it_has_read() {
+    let (_dir, all) = stores_and_file(&numbered_runs(9000));
+    for mut store in all {
+        let s = scenario();
+        let mut calls = vec![];
+        let report = ledger::rescore_with_progress(
+            store.as_mut(),
+            &s,
+            &TimeBonusScorer::default(),
+            &s.scoring().params.clone(),
+            "native",
+            "m002",
+            at(9, 8),
+            &mut |read, stored| calls.push((read, stored)),
+        )
+        .expect("rescore");
+        assert_eq!(report.appended, Some((9005, 18004)));
+        // Every 4,096 entries, then once at the end.
+        assert_eq!(calls, vec![(4096, 9004), (8192, 9004), (9004, 9004)]);
+    }
+}
+
+#[test]
 fn rescore_names_the_runs_a_scorer_gave_no_result_for() {
     for mut store in stores(&numbered_runs(3)) {
         let s = scenario();

@@ -416,8 +416,8 @@ impl Package {
     /// Re-scores every run of the package's scenario (its id and version)
     /// stored in `store` with the package's scorer and params, appending a
     /// score entry for each by `author` at `at` (see
-    /// [`muster_core::ledger::rescore`]: all runs are scored first and
-    /// nothing is written when any fails). When scores were appended, the
+    /// [`muster_core::ledger::rescore`]: one all-or-none write, nothing
+    /// written when any run fails). When scores were appended, the
     /// scorer's source is kept in the ledger too, so they replay later.
     pub fn rescore(
         &self,
@@ -425,7 +425,19 @@ impl Package {
         author: &str,
         at: chrono::DateTime<chrono::FixedOffset>,
     ) -> Result<muster_core::ledger::RescoreReport, muster_core::ledger::LedgerError> {
-        let report = muster_core::ledger::rescore(
+        self.rescore_with_progress(store, author, at, &mut |_, _| {})
+    }
+
+    /// [`Package::rescore`], calling `progress(read, stored)` as it reads
+    /// the ledger (see [`muster_core::ledger::rescore_with_progress`]).
+    pub fn rescore_with_progress(
+        &self,
+        store: &mut dyn muster_core::ledger::LedgerStore,
+        author: &str,
+        at: chrono::DateTime<chrono::FixedOffset>,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<muster_core::ledger::RescoreReport, muster_core::ledger::LedgerError> {
+        let report = muster_core::ledger::rescore_with_progress(
             store,
             &self.scenario,
             self.scorer(),
@@ -433,6 +445,7 @@ impl Package {
             &format!("muster-plugins {}", env!("CARGO_PKG_VERSION")),
             author,
             at,
+            progress,
         )?;
         if report.appended.is_some() {
             self.keep_source(store)?;

@@ -395,9 +395,15 @@ pub fn run(cmd: LedgerCommand) -> Outcome {
             let at = at.unwrap_or_else(|| chrono::Local::now().fixed_offset());
             let mut store = open(&db)?;
             let scorer = package.scorer();
+            let bar = out::progress(0, "re-scoring: entries read");
             let report = package
-                .rescore(&mut store, &author, at)
-                .map_err(|e| fail(&db, format!("{e}; nothing more was written")))?;
+                .rescore_with_progress(&mut store, &author, at, &mut |read, stored| {
+                    bar.set_length(stored);
+                    bar.set_position(read);
+                })
+                .map_err(|e| fail(&db, format!("{e}; nothing more was written")));
+            bar.finish_and_clear();
+            let report = report?;
             if json {
                 out::json(&report)?;
             } else {

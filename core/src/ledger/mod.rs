@@ -1251,7 +1251,38 @@ pub fn rescore(
     author: &str,
     at: DateTime<FixedOffset>,
 ) -> Result<RescoreReport, LedgerError> {
+    rescore_with_progress(
+        store,
+        scenario,
+        scorer,
+        params,
+        runtime,
+        author,
+        at,
+        &mut |_, _| {},
+    )
+}
+
+/// Entries read between two calls of a [`rescore_with_progress`] callback.
+const RESCORE_PROGRESS: u64 = 4096;
+
+/// [`rescore`], calling `progress(read, stored)` on the calling thread as
+/// it reads the ledger: `read` entries of the `stored` there were when it
+/// began, every 4,096 entries and once at the end with `read == stored`.
+/// The command line draws its progress bar from it.
+#[allow(clippy::too_many_arguments)]
+pub fn rescore_with_progress(
+    store: &mut dyn LedgerStore,
+    scenario: &Scenario,
+    scorer: &dyn Scorer,
+    params: &serde_json::Value,
+    runtime: &str,
+    author: &str,
+    at: DateTime<FixedOffset>,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<RescoreReport, LedgerError> {
     use std::sync::atomic::{AtomicBool, Ordering};
+    let stored = store.tip()?.map_or(0, |(seq, _)| seq);
     let job = RescoreJob {
         scenario,
         version: scenario.meta().version.to_string(),
@@ -1294,6 +1325,11 @@ pub fn rescore(
         let mut back = InOrder::default();
         let appended = store.scan_append(1, &mut |raw| {
             let end = raw.is_none();
+            match &raw {
+                Some(r) if r.seq % RESCORE_PROGRESS == 0 => progress(r.seq.min(stored), stored),
+                None => progress(stored, stored),
+                _ => {}
+            }
             match raw {
                 Some(raw) if raw.body.starts_with(DRILL_RUN_BODY) => batch.push(raw),
                 Some(_) => {}
