@@ -543,25 +543,34 @@ impl LedgerStore for SqliteStore {
             .map_err(storage)?;
         let (tip, prev) = tip_of(&tx)?;
         let mut writer = Writer::new(&tx, tip, prev)?;
-        let mut take = |read: Option<(RawEntry, String)>| -> Result<bool, LedgerError> {
-            let raw = read.map(|(raw, kind)| {
-                writer.look.was_read(raw.seq, kind);
-                raw
-            });
-            let Some(drafts) = f(raw) else {
-                return Ok(false);
+        let finished = std::thread::scope(|s| -> Result<bool, LedgerError> {
+            // Letting go of the drafts written is a good part of the
+            // writer's time; another thread does it.
+            let (bin, garbage) = std::sync::mpsc::sync_channel::<Vec<Draft>>(4);
+            s.spawn(move || garbage.into_iter().for_each(drop));
+            let mut take = |read: Option<(RawEntry, String)>| -> Result<bool, LedgerError> {
+                let raw = read.map(|(raw, kind)| {
+                    writer.look.was_read(raw.seq, kind);
+                    raw
+                });
+                let Some(drafts) = f(raw) else {
+                    return Ok(false);
+                };
+                if !drafts.is_empty() {
+                    writer.write(&drafts, &mut drop)?;
+                    // Fails only when the other thread is gone; then they go here.
+                    let _ = bin.send(drafts);
+                }
+                Ok(true)
             };
-            if !drafts.is_empty() {
-                writer.write(&drafts, &mut drop)?;
-            }
-            Ok(true)
-        };
-        let done = match &file {
-            Some(path) => read_aside(path, from, tip, &mut take)?,
-            None => read_in_place(&tx, from, tip, &mut take)?,
-        };
+            let done = match &file {
+                Some(path) => read_aside(path, from, tip, &mut take)?,
+                None => read_in_place(&tx, from, tip, &mut take)?,
+            };
+            Ok(done && take(None)?)
+        })?;
         // Abandoned: the write is rolled back when dropped.
-        if !done || !take(None)? {
+        if !finished {
             return Ok(None);
         }
         let last = writer.seq;
