@@ -1296,33 +1296,10 @@ pub fn rescore_with_progress(
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut report = RescoreReport::default();
     let mut corrupt = None;
-    let (work, jobs) = std::sync::mpsc::sync_channel::<(usize, Vec<RawEntry>)>(threads);
-    let jobs = std::sync::Mutex::new(jobs);
-    let (done, results) = std::sync::mpsc::channel();
+    let score = |raws: Vec<RawEntry>| job.score(raws);
     let appended = std::thread::scope(|s| {
-        for _ in 0..threads {
-            let done = done.clone();
-            let (jobs, job) = (&jobs, &job);
-            s.spawn(move || {
-                loop {
-                    // A poisoned lock means another worker panicked; the
-                    // scope raises its panic.
-                    let next = match jobs.lock() {
-                        Ok(jobs) => jobs.recv(),
-                        Err(_) => break,
-                    };
-                    let Ok((i, raws)) = next else { break };
-                    if done.send((i, job.score(raws))).is_err() {
-                        break;
-                    }
-                }
-            });
-        }
-        drop(done);
-        let mut work = Some(work);
+        let mut pool = OrderedPool::start(s, threads, &score);
         let mut batch = Vec::with_capacity(RESCORE_BATCH);
-        let mut handed = 0;
-        let mut back = InOrder::default();
         let appended = store.scan_append(1, &mut |raw| {
             let end = raw.is_none();
             match &raw {
@@ -1330,49 +1307,31 @@ pub fn rescore_with_progress(
                 None => progress(stored, stored),
                 _ => {}
             }
-            match raw {
-                Some(raw) if raw.body.starts_with(DRILL_RUN_BODY) => batch.push(raw),
-                Some(_) => {}
-                None => {}
+            if let Some(raw) = raw
+                && raw.body.starts_with(DRILL_RUN_BODY)
+            {
+                batch.push(raw);
             }
             if batch.len() == RESCORE_BATCH || (end && !batch.is_empty()) {
-                let full = std::mem::replace(&mut batch, Vec::with_capacity(RESCORE_BATCH));
-                // Fails only when every worker has panicked.
-                if let Some(w) = &work
-                    && w.send((handed, full)).is_ok()
-                {
-                    handed += 1;
-                }
-            }
-            if end {
-                work = None;
+                pool.hand(std::mem::replace(
+                    &mut batch,
+                    Vec::with_capacity(RESCORE_BATCH),
+                ));
             }
             // Take what has come back, in order; at the end, all of it.
             let mut drafts = Vec::new();
-            loop {
-                let next = if end {
-                    if back.next == handed {
-                        break;
+            while let Some(scored) = if end { pool.wait() } else { pool.ready() } {
+                match scored {
+                    Ok(b) => {
+                        report.runs += b.runs;
+                        if !b.failed.is_empty() {
+                            job.failing.store(true, Ordering::Relaxed);
+                            report.failed.extend(b.failed);
+                        }
+                        drafts.extend(b.drafts);
                     }
-                    results.recv().ok()
-                } else {
-                    results.try_recv().ok()
-                };
-                let Some((i, scored)) = next else { break };
-                back.put(i, scored);
-                while let Some(scored) = back.take() {
-                    match scored {
-                        Ok(b) => {
-                            report.runs += b.runs;
-                            if !b.failed.is_empty() {
-                                job.failing.store(true, Ordering::Relaxed);
-                                report.failed.extend(b.failed);
-                            }
-                            drafts.extend(b.drafts);
-                        }
-                        Err(e) => {
-                            corrupt.get_or_insert(e);
-                        }
+                    Err(e) => {
+                        corrupt.get_or_insert(e);
                     }
                 }
             }
@@ -1388,41 +1347,109 @@ pub fn rescore_with_progress(
             })
         });
         // Lets the workers go if the scan stopped early.
-        drop(work);
+        drop(pool);
         appended
     });
     if let Some(e) = corrupt {
         return Err(e);
     }
-    let appended = appended?;
-    if report.failed.is_empty() {
-        report.appended = appended;
-    }
+    // Abandoned, and so `None`, when any run failed.
+    report.appended = appended?;
     Ok(report)
 }
 
-/// Results that come back out of order, handed on in order.
-struct InOrder<R> {
-    /// The index of the next result to hand on.
+/// Worker threads of a scope that run `work` on the items handed to them
+/// and give the results back in the order the items were handed over.
+struct OrderedPool<T, R> {
+    /// Where items go; `None` once nothing more will be handed over.
+    work: Option<std::sync::mpsc::SyncSender<(usize, T)>>,
+    results: std::sync::mpsc::Receiver<(usize, R)>,
+    /// Items handed over so far.
+    handed: usize,
+    /// The index of the next result to give back.
     next: usize,
+    /// Results back before those due ahead of them.
     waiting: std::collections::BTreeMap<usize, R>,
 }
 
-impl<R> Default for InOrder<R> {
-    fn default() -> Self {
-        InOrder {
+impl<T: Send, R: Send> OrderedPool<T, R> {
+    /// Starts `threads` workers (at least one) in `scope`. At most
+    /// `threads` items wait for a worker; [`OrderedPool::hand`] waits while
+    /// the queue is full.
+    fn start<'scope>(
+        scope: &'scope std::thread::Scope<'scope, '_>,
+        threads: usize,
+        work: &'scope (dyn Fn(T) -> R + Sync),
+    ) -> OrderedPool<T, R>
+    where
+        T: 'scope,
+        R: 'scope,
+    {
+        let threads = threads.max(1);
+        let (work_tx, jobs) = std::sync::mpsc::sync_channel::<(usize, T)>(threads);
+        let jobs = Arc::new(std::sync::Mutex::new(jobs));
+        let (done, results) = std::sync::mpsc::channel();
+        for _ in 0..threads {
+            let (jobs, done) = (Arc::clone(&jobs), done.clone());
+            scope.spawn(move || {
+                loop {
+                    // The lock is held only while waiting for an item, so a
+                    // panicking worker cannot poison it.
+                    let next = match jobs.lock() {
+                        Ok(jobs) => jobs.recv(),
+                        Err(_) => break,
+                    };
+                    let Ok((i, item)) = next else { break };
+                    if done.send((i, work(item))).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        OrderedPool {
+            work: Some(work_tx),
+            results,
+            handed: 0,
             next: 0,
             waiting: std::collections::BTreeMap::new(),
         }
     }
-}
 
-impl<R> InOrder<R> {
-    fn put(&mut self, i: usize, r: R) {
-        self.waiting.insert(i, r);
+    /// Hands `item` to the workers.
+    fn hand(&mut self, item: T) {
+        // Fails only when every worker has panicked; the scope raises it.
+        if let Some(work) = &self.work
+            && work.send((self.handed, item)).is_ok()
+        {
+            self.handed += 1;
+        }
     }
 
-    fn take(&mut self) -> Option<R> {
+    /// The next result in order, if it is back, without waiting.
+    fn ready(&mut self) -> Option<R> {
+        while let Ok((i, r)) = self.results.try_recv() {
+            self.waiting.insert(i, r);
+        }
+        self.pop()
+    }
+
+    /// Hands over nothing more, and waits for the next result in order;
+    /// `None` once every result is back (or no worker is left).
+    fn wait(&mut self) -> Option<R> {
+        self.work = None;
+        loop {
+            if let Some(r) = self.pop() {
+                return Some(r);
+            }
+            if self.next == self.handed {
+                return None;
+            }
+            let (i, r) = self.results.recv().ok()?;
+            self.waiting.insert(i, r);
+        }
+    }
+
+    fn pop(&mut self) -> Option<R> {
         let r = self.waiting.remove(&self.next)?;
         self.next += 1;
         Some(r)
@@ -1538,46 +1565,12 @@ pub(crate) fn pipeline<T: Send, R: Send, E>(
         feed(&mut |item| out.push(work(item)))?;
         return Ok(out);
     }
-    let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, T)>(threads);
-    let rx = std::sync::Mutex::new(rx);
     std::thread::scope(|s| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                s.spawn(|| {
-                    let mut mine = Vec::new();
-                    loop {
-                        // A poisoned lock means another worker panicked;
-                        // its panic is raised when it is joined below.
-                        let next = match rx.lock() {
-                            Ok(rx) => rx.recv(),
-                            Err(_) => break mine,
-                        };
-                        let Ok((i, item)) = next else {
-                            break mine;
-                        };
-                        mine.push((i, work(item)));
-                    }
-                })
-            })
-            .collect();
-        let mut handed = 0;
-        let fed = feed(&mut |item| {
-            // Fails only when every worker has panicked.
-            if tx.send((handed, item)).is_ok() {
-                handed += 1;
-            }
-        });
-        drop(tx);
-        let mut done: Vec<(usize, R)> = workers
-            .into_iter()
-            .flat_map(|w| match w.join() {
-                Ok(mine) => mine,
-                Err(panic) => std::panic::resume_unwind(panic),
-            })
-            .collect();
+        let mut pool = OrderedPool::start(s, threads, &work);
+        let fed = feed(&mut |item| pool.hand(item));
+        let out = std::iter::from_fn(|| pool.wait()).collect();
         fed?;
-        done.sort_unstable_by_key(|(i, _)| *i);
-        Ok(done.into_iter().map(|(_, r)| r).collect())
+        Ok(out)
     })
 }
 

@@ -422,36 +422,37 @@ fn range_row(r: &rusqlite::Row<'_>) -> Result<(RawEntry, String), LedgerError> {
     Ok((to_raw(row_raw(r).map_err(storage)?)?, kind))
 }
 
-/// What a scan inside a write hands on: each entry with its kind, then
-/// `None`; returns false to stop.
-type Take<'a> = dyn FnMut(Option<(RawEntry, String)>) -> Result<bool, LedgerError> + 'a;
-
-/// Hands `take` the entries from `from` to `tip`, read on the writing
-/// connection, until it returns false; returns whether every entry went.
-fn read_in_place(
-    tx: &Connection,
+/// Hands `take` the entries from `from` to `tip`, read on `conn`, until it
+/// returns false; returns whether every entry went.
+fn read_range(
+    conn: &Connection,
     from: u64,
     tip: u64,
-    take: &mut Take<'_>,
+    take: &mut dyn FnMut((RawEntry, String)) -> Result<bool, LedgerError>,
 ) -> Result<bool, LedgerError> {
-    let mut select = tx.prepare(SELECT_RANGE).map_err(storage)?;
+    let mut select = conn.prepare(SELECT_RANGE).map_err(storage)?;
     let mut rows = select
         .query([sql_seq(from), sql_seq(tip)])
         .map_err(storage)?;
     while let Some(r) = rows.next().map_err(storage)? {
-        if !take(Some(range_row(r)?))? {
+        if !take(range_row(r)?)? {
             return Ok(false);
         }
     }
     Ok(true)
 }
 
-/// [`read_in_place`], but read on another thread through a read-only
-/// connection of the file at `path`, whose snapshot is the ledger as the
-/// write found it: the reading is off the writer's thread, and SQLite looks
-/// the pages it reads up in the WAL as of that snapshot, not through every
-/// frame the write has added since.
-fn read_aside(path: &str, from: u64, tip: u64, take: &mut Take<'_>) -> Result<bool, LedgerError> {
+/// [`read_range`] on another thread, through a read-only connection of the
+/// file at `path` whose snapshot is the ledger as the write found it: the
+/// reading is off the writer's thread, and SQLite looks the pages it reads
+/// up in the WAL as of that snapshot, not through every frame the write has
+/// added since.
+fn read_aside(
+    path: &str,
+    from: u64,
+    tip: u64,
+    take: &mut dyn FnMut((RawEntry, String)) -> Result<bool, LedgerError>,
+) -> Result<bool, LedgerError> {
     std::thread::scope(|s| {
         let (rows, got) =
             std::sync::mpsc::sync_channel::<Result<Vec<(RawEntry, String)>, LedgerError>>(8);
@@ -465,22 +466,16 @@ fn read_aside(path: &str, from: u64, tip: u64, take: &mut Take<'_>) -> Result<bo
                 .map_err(storage)?;
                 conn.execute_batch("PRAGMA mmap_size=268435456")
                     .map_err(storage)?;
-                let mut select = conn.prepare(SELECT_RANGE).map_err(storage)?;
-                let mut found = select
-                    .query([sql_seq(from), sql_seq(tip)])
-                    .map_err(storage)?;
                 let mut chunk = Vec::with_capacity(READ_ASIDE_CHUNK);
-                while let Some(r) = found.next().map_err(storage)? {
-                    chunk.push(range_row(r)?);
-                    if chunk.len() == READ_ASIDE_CHUNK {
-                        let full =
-                            std::mem::replace(&mut chunk, Vec::with_capacity(READ_ASIDE_CHUNK));
-                        // Fails when the writer has stopped taking rows.
-                        if rows.send(Ok(full)).is_err() {
-                            return Ok(());
-                        }
+                read_range(&conn, from, tip, &mut |row| {
+                    chunk.push(row);
+                    if chunk.len() < READ_ASIDE_CHUNK {
+                        return Ok(true);
                     }
-                }
+                    let full = std::mem::replace(&mut chunk, Vec::with_capacity(READ_ASIDE_CHUNK));
+                    // Fails when the writer has stopped taking rows.
+                    Ok(rows.send(Ok(full)).is_ok())
+                })?;
                 if !chunk.is_empty() {
                     let _ = rows.send(Ok(chunk));
                 }
@@ -492,8 +487,8 @@ fn read_aside(path: &str, from: u64, tip: u64, take: &mut Take<'_>) -> Result<bo
         });
         // Returning drops `got`, which stops the reading thread.
         for chunk in &got {
-            for raw in chunk? {
-                if !take(Some(raw))? {
+            for row in chunk? {
+                if !take(row)? {
                     return Ok(false);
                 }
             }
@@ -564,8 +559,8 @@ impl LedgerStore for SqliteStore {
                 Ok(true)
             };
             let done = match &file {
-                Some(path) => read_aside(path, from, tip, &mut take)?,
-                None => read_in_place(&tx, from, tip, &mut take)?,
+                Some(path) => read_aside(path, from, tip, &mut |row| take(Some(row)))?,
+                None => read_range(&tx, from, tip, &mut |row| take(Some(row)))?,
             };
             Ok(done && take(None)?)
         })?;
