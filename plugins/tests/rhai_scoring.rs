@@ -428,3 +428,33 @@ fn default_call_depth_fits_a_quarter_of_a_test_stack() {
         .expect("spawn a small-stack thread");
     assert_eq!(handle.join().ok().flatten(), Some(Limit::CallDepth));
 }
+
+/// Anonymous functions work, but they do not capture variables (the engine
+/// is built without rhai's closures, so no value is ever shared): a script
+/// that reads an outer variable inside one gets an error naming it and
+/// where it is, and the runtime scores normally afterwards.
+#[test]
+fn anonymous_functions_work_but_capture_nothing() {
+    let (scenario, input, _) = example();
+    let params = &scenario.scoring().params;
+    let rt = RhaiRuntime::new(RhaiLimits::default());
+    let plain = rt
+        .load(
+            "anon.rhai",
+            "fn score(record, params) {\n  let late = record.penalties.map(|p| p.count * 2);\n  #{ total: late.len().to_float(), status: \"valid\", reason: \"\", notes: [] }\n}",
+        )
+        .expect("an anonymous function without captures loads");
+    let card = plain.score(&input, params).expect("it scores");
+    assert_eq!(card.total, input.penalties.len() as f64);
+
+    let capturing = rt.load(
+        "capture.rhai",
+        "fn score(record, params) {\n  let k = 2;\n  let late = record.penalties.map(|p| p.count * k);\n  #{ total: 0.0, status: \"valid\", reason: \"\", notes: [] }\n}",
+    );
+    let err = match capturing {
+        Err(e) => e,
+        Ok(s) => s.score(&input, params).expect_err("a capture is refused"),
+    };
+    insta::assert_snapshot!(err.to_string(), @"capture.rhai:3:49: there is no variable `k` here: declare it with `let` before it is used; an anonymous function `|x| ...` sees only its own parameters, not the variables around it");
+    scores_example(&rt);
+}
