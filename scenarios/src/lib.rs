@@ -315,6 +315,9 @@ const RETIRED_WASM: &[&[u8]] = &[
     // time-bonus.wasm until 2026-12-01, built before the guest SDK compared
     // a record's strings as bytes first.
     include_bytes!("../wasm/retired/time-bonus-646a72cc.wasm"),
+    // time-bonus.wasm until 2026-12-01 (evening), built before the guest SDK
+    // compared strings eight bytes at a time.
+    include_bytes!("../wasm/retired/time-bonus-bcaf9fe4.wasm"),
 ];
 
 /// Every wasm module Muster ships or has shipped as a built-in scorer, the

@@ -419,7 +419,10 @@ fn score_draft(db: &str, scorer_name: &str, scorer: serde_json::Value) -> serde_
 /// module of another hash is reported as not found.
 #[test]
 fn replay_finds_a_retired_builtin_wasm_module() {
-    const RETIRED: &str = "sha256:646a72cce6c943c28e014e3cdd1f684463ed3cfe70ec7695c6464c06ba64607c";
+    const RETIRED: [&str; 2] = [
+        "sha256:646a72cce6c943c28e014e3cdd1f684463ed3cfe70ec7695c6464c06ba64607c",
+        "sha256:bcaf9fe4f656c31c2dc7adcf5545b892844c45339ff82302264c74e1ed7422d3",
+    ];
     let dir = tempfile::tempdir().unwrap();
     let db = path(&dir.path().join("day.db"));
     ok(&["day", "--db", &db]);
@@ -439,13 +442,15 @@ fn replay_finds_a_retired_builtin_wasm_module() {
         .unwrap();
         path(&file)
     };
-    ok(&["ledger", "record", "--db", &db, &as_scored_by(RETIRED)]);
-    let r = ok(&["ledger", "replay", "--db", &db]);
-    assert!(
-        r.contains("0 differences, 0 scorers not found, 0 failed"),
-        "{r}"
-    );
-    assert_eq!(replayed(&r), before + 1, "{r}");
+    for (n, hash) in RETIRED.iter().enumerate() {
+        ok(&["ledger", "record", "--db", &db, &as_scored_by(hash)]);
+        let r = ok(&["ledger", "replay", "--db", &db]);
+        assert!(
+            r.contains("0 differences, 0 scorers not found, 0 failed"),
+            "{hash}: {r}"
+        );
+        assert_eq!(replayed(&r), before + 1 + n as u64, "{hash}: {r}");
+    }
 
     let unknown = format!("sha256:{}", "0".repeat(64));
     ok(&["ledger", "record", "--db", &db, &as_scored_by(&unknown)]);

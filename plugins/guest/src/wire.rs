@@ -125,6 +125,47 @@ impl Writer {
     }
 }
 
+/// Whether two byte strings are equal, compared eight bytes at a time.
+///
+/// On wasm32 a slice comparison is a call to `memcmp`, a loop over single
+/// bytes: it was 8% of a batch record's time, comparing strings the guest
+/// already holds with the ones the next record brings. Here a string of 8
+/// bytes or more is compared in 8-byte words (the last word overlapping
+/// the one before it), a shorter one in a word of 4, 2 and 1 bytes.
+#[inline]
+pub fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let word = |s: &[u8], at: usize| u64::from_le_bytes(s[at..at + 8].try_into().unwrap_or([0; 8]));
+    if n >= 8 {
+        let mut at = 0;
+        while at + 8 <= n {
+            if word(a, at) != word(b, at) {
+                return false;
+            }
+            at += 8;
+        }
+        return at == n || word(a, n - 8) == word(b, n - 8);
+    }
+    let mut at = 0;
+    if n & 4 != 0 {
+        let x = |s: &[u8]| u32::from_le_bytes([s[0], s[1], s[2], s[3]]);
+        if x(a) != x(b) {
+            return false;
+        }
+        at = 4;
+    }
+    if n & 2 != 0 {
+        if a[at] != b[at] || a[at + 1] != b[at + 1] {
+            return false;
+        }
+        at += 2;
+    }
+    n & 1 == 0 || a[at] == b[at]
+}
+
 /// Reads the ABI v2 layout from bytes it does not trust: every read is
 /// bounds-checked, and an error names what was being read and the byte
 /// offset where it went wrong.
@@ -146,7 +187,7 @@ impl<'a> Reader<'a> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn take(&mut self, n: usize, item: &str) -> Result<&'a [u8], String> {
         let end = self.pos.checked_add(n).filter(|&e| e <= self.bytes.len());
         match end {
@@ -182,20 +223,20 @@ impl<'a> Reader<'a> {
     }
 
     /// One byte.
-    #[inline]
+    #[inline(always)]
     pub fn u8(&mut self) -> Result<u8, String> {
         Ok(self.take(1, "a byte")?[0])
     }
 
     /// A little-endian `u32`.
-    #[inline]
+    #[inline(always)]
     pub fn u32(&mut self) -> Result<u32, String> {
         let b = self.take(4, "a 4-byte number")?;
         Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
     }
 
     /// A little-endian IEEE 754 double.
-    #[inline]
+    #[inline(always)]
     pub fn f64(&mut self) -> Result<f64, String> {
         let b = self.take(8, "an 8-byte number")?;
         let mut a = [0; 8];
@@ -242,7 +283,7 @@ impl<'a> Reader<'a> {
         let at = self.pos;
         let n = self.u32()? as usize;
         let b = self.take(n, "a string")?;
-        if b != s.as_bytes() {
+        if !same_bytes(b, s.as_bytes()) {
             let new = std::str::from_utf8(b).map_err(|e| self.not_utf8(at, e))?;
             s.clear();
             s.push_str(new);
@@ -257,7 +298,7 @@ impl<'a> Reader<'a> {
         let start = self.pos;
         let n = self.u32()? as usize;
         let b = self.take(n, "a string")?;
-        if b == s.as_bytes() {
+        if same_bytes(b, s.as_bytes()) {
             Ok(true)
         } else {
             self.pos = start;
@@ -410,5 +451,28 @@ mod tests {
             short.str_is("recon").unwrap_err(),
             "the record ends at byte 4 in the middle of a string (5 bytes wanted, 1 left)"
         );
+    }
+
+    #[test]
+    fn same_bytes_agrees_with_slice_equality() {
+        let base: Vec<u8> = (0..40u8).map(|i| b'a' + i % 26).collect();
+        for n in 0..=base.len() {
+            let a = &base[..n];
+            assert!(same_bytes(a, a), "length {n}");
+            let mut copy = a.to_vec();
+            assert!(same_bytes(a, &copy), "length {n}, a copy");
+            for at in 0..n {
+                copy[at] ^= 0x20;
+                assert!(!same_bytes(a, &copy), "length {n}, byte {at} differs");
+                assert!(
+                    !same_bytes(&copy, a),
+                    "length {n}, byte {at} differs, swapped"
+                );
+                copy[at] ^= 0x20;
+            }
+            if n > 0 {
+                assert!(!same_bytes(a, &base[..n - 1]), "lengths {n} and {}", n - 1);
+            }
+        }
     }
 }
