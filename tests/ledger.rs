@@ -1,5 +1,6 @@
 //! The ledger: refusals, tamper evidence, replay, projections, exports, roster import.
 
+use std::ops::ControlFlow;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -768,12 +769,59 @@ fn rescore_reports_the_entries_it_has_read() {
             "native",
             "m002",
             at(9, 8),
-            &mut |read, stored| calls.push((read, stored)),
+            &mut |read, stored| {
+                calls.push((read, stored));
+                ControlFlow::Continue(())
+            },
         )
         .expect("rescore");
         assert_eq!(report.appended, Some((9005, 18004)));
         // Every 4,096 entries, then once at the end.
         assert_eq!(calls, vec![(4096, 9004), (8192, 9004), (9004, 9004)]);
+    }
+}
+
+/// A progress callback that breaks cancels the re-score, at its first call
+/// or at the very end, and nothing is written either way.
+#[test]
+fn rescore_cancelled_from_its_progress_writes_nothing() {
+    for stop_at in [1, 3] {
+        let (_dir, all) = stores_and_file(&numbered_runs(9000));
+        for mut store in all {
+            let s = scenario();
+            let tip = store.tip().expect("tip");
+            let mut calls = 0;
+            let err = ledger::rescore_with_progress(
+                store.as_mut(),
+                &s,
+                &TimeBonusScorer::default(),
+                &s.scoring().params.clone(),
+                "native",
+                "m002",
+                at(9, 8),
+                &mut |_, _| {
+                    calls += 1;
+                    if calls == stop_at {
+                        ControlFlow::Break(())
+                    } else {
+                        ControlFlow::Continue(())
+                    }
+                },
+            )
+            .expect_err("cancelled");
+            let read = if stop_at == 1 { 4096 } else { 9004 };
+            assert_eq!(err, ledger::LedgerError::Cancelled { read, stored: 9004 });
+            assert_eq!(
+                err.to_string(),
+                format!("cancelled after reading {read} of 9004 entries; nothing was written")
+            );
+            assert_eq!(calls, stop_at);
+            assert_eq!(store.tip().expect("tip"), tip);
+            assert_eq!(
+                ledger::verify(store.as_ref()).expect("verify").problem,
+                None
+            );
+        }
     }
 }
 

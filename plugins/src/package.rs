@@ -425,17 +425,20 @@ impl Package {
         author: &str,
         at: chrono::DateTime<chrono::FixedOffset>,
     ) -> Result<muster_core::ledger::RescoreReport, muster_core::ledger::LedgerError> {
-        self.rescore_with_progress(store, author, at, &mut |_, _| {})
+        self.rescore_with_progress(store, author, at, &mut |_, _| {
+            std::ops::ControlFlow::Continue(())
+        })
     }
 
     /// [`Package::rescore`], calling `progress(read, stored)` as it reads
-    /// the ledger (see [`muster_core::ledger::rescore_with_progress`]).
+    /// the ledger; `progress` returning `ControlFlow::Break` cancels it with
+    /// nothing written (see [`muster_core::ledger::rescore_with_progress`]).
     pub fn rescore_with_progress(
         &self,
         store: &mut dyn muster_core::ledger::LedgerStore,
         author: &str,
         at: chrono::DateTime<chrono::FixedOffset>,
-        progress: &mut dyn FnMut(u64, u64),
+        progress: &mut dyn FnMut(u64, u64) -> std::ops::ControlFlow<()>,
     ) -> Result<muster_core::ledger::RescoreReport, muster_core::ledger::LedgerError> {
         let report = muster_core::ledger::rescore_with_progress(
             store,

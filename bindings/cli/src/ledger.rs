@@ -400,6 +400,7 @@ pub fn run(cmd: LedgerCommand) -> Outcome {
                 .rescore_with_progress(&mut store, &author, at, &mut |read, stored| {
                     bar.set_length(stored);
                     bar.set_position(read);
+                    std::ops::ControlFlow::Continue(())
                 })
                 .map_err(|e| fail(&db, format!("{e}; nothing more was written")));
             bar.finish_and_clear();

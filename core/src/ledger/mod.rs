@@ -58,6 +58,7 @@ mod sqlite;
 mod store;
 
 use std::fmt;
+use std::ops::ControlFlow;
 use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
@@ -672,6 +673,14 @@ pub enum LedgerError {
         /// Newest version known.
         supported: i64,
     },
+    /// The caller stopped a long write through its progress callback.
+    #[error("cancelled after reading {read} of {stored} entries; nothing was written")]
+    Cancelled {
+        /// Entries read when it stopped.
+        read: u64,
+        /// Entries the ledger held when it began.
+        stored: u64,
+    },
     /// The storage failed (disk, lock, SQL).
     #[error("ledger storage: {0}")]
     Storage(String),
@@ -1259,7 +1268,7 @@ pub fn rescore(
         runtime,
         author,
         at,
-        &mut |_, _| {},
+        &mut |_, _| ControlFlow::Continue(()),
     )
 }
 
@@ -1270,6 +1279,11 @@ const RESCORE_PROGRESS: u64 = 4096;
 /// it reads the ledger: `read` entries of the `stored` there were when it
 /// began, every 4,096 entries and once at the end with `read == stored`.
 /// The command line draws its progress bar from it.
+///
+/// `progress` returning [`ControlFlow::Break`] cancels the re-score: the
+/// write is abandoned, nothing is appended, and the error is
+/// [`LedgerError::Cancelled`]. An app lets its user stop a long re-score
+/// this way.
 #[allow(clippy::too_many_arguments)]
 pub fn rescore_with_progress(
     store: &mut dyn LedgerStore,
@@ -1279,7 +1293,7 @@ pub fn rescore_with_progress(
     runtime: &str,
     author: &str,
     at: DateTime<FixedOffset>,
-    progress: &mut dyn FnMut(u64, u64),
+    progress: &mut dyn FnMut(u64, u64) -> ControlFlow<()>,
 ) -> Result<RescoreReport, LedgerError> {
     use std::sync::atomic::{AtomicBool, Ordering};
     let stored = store.tip()?.map_or(0, |(seq, _)| seq);
@@ -1296,16 +1310,23 @@ pub fn rescore_with_progress(
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut report = RescoreReport::default();
     let mut corrupt = None;
+    let mut cancelled = None;
     let score = |raws: Vec<RawEntry>| job.score(raws);
     let appended = std::thread::scope(|s| {
         let mut pool = OrderedPool::start(s, threads, &score);
         let mut batch = Vec::with_capacity(RESCORE_BATCH);
         let appended = store.scan_append(1, &mut |raw| {
             let end = raw.is_none();
-            match &raw {
-                Some(r) if r.seq % RESCORE_PROGRESS == 0 => progress(r.seq.min(stored), stored),
-                None => progress(stored, stored),
-                _ => {}
+            let read = match &raw {
+                Some(r) if r.seq % RESCORE_PROGRESS == 0 => Some(r.seq.min(stored)),
+                None => Some(stored),
+                _ => None,
+            };
+            if let Some(read) = read
+                && progress(read, stored).is_break()
+            {
+                cancelled = Some(LedgerError::Cancelled { read, stored });
+                return None;
             }
             if let Some(raw) = raw
                 && raw.body.starts_with(DRILL_RUN_BODY)
@@ -1350,7 +1371,7 @@ pub fn rescore_with_progress(
         drop(pool);
         appended
     });
-    if let Some(e) = corrupt {
+    if let Some(e) = corrupt.or(cancelled) {
         return Err(e);
     }
     // Abandoned, and so `None`, when any run failed.
