@@ -2,12 +2,15 @@
 //! objects. UniFFI exports these items as they are; the C ABI (`c.rs`) wraps
 //! the same items in opaque handles and returns the records as JSON.
 
+use std::ops::ControlFlow;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use muster_core::analysis::{self, MonteCarloOptions};
-use muster_core::ledger::{self, Draft, HourQuery, LedgerStore, Projection, SqliteStore};
+use muster_core::ledger::{
+    self, Draft, HourQuery, LedgerError, LedgerStore, Projection, SqliteStore,
+};
 use muster_core::schedule::{self, PlanOptions, Syllabus};
 use muster_core::{Brigade, Diagnostics, Format};
 use muster_plugins::{PackageError, PackageOptions};
@@ -50,6 +53,12 @@ pub enum MusterError {
         /// Why, in brigade terms.
         message: String,
     },
+    /// The caller's [`Progress`] asked to stop; nothing was written.
+    #[error("{message}")]
+    Cancelled {
+        /// How far it had got.
+        message: String,
+    },
 }
 
 impl MusterError {
@@ -60,7 +69,8 @@ impl MusterError {
             | MusterError::NotFound { message }
             | MusterError::Score { message }
             | MusterError::Ledger { message }
-            | MusterError::Plan { message } => message,
+            | MusterError::Plan { message }
+            | MusterError::Cancelled { message } => message,
         }
     }
 }
@@ -469,6 +479,25 @@ impl Package {
     }
 }
 
+/// Told how far a long job has got, and asked whether to go on: an app
+/// implements it to draw a progress bar and to let its user stop.
+#[uniffi::export(foreign)]
+pub trait Progress: Send + Sync {
+    /// `done` of `total` (for a re-score, entries read of those stored);
+    /// `false` stops the job, which then writes nothing. An error (an
+    /// exception in the app's code) stops it too, and the job fails with it.
+    fn update(&self, done: u64, total: u64) -> Result<bool, MusterError>;
+}
+
+/// An exception a [`Progress`] raised that is not a [`MusterError`].
+impl From<uniffi::UnexpectedUniFFICallbackError> for MusterError {
+    fn from(e: uniffi::UnexpectedUniFFICallbackError) -> MusterError {
+        MusterError::Cancelled {
+            message: format!("the progress callback failed: {}", e.reason),
+        }
+    }
+}
+
 /// A training and competition ledger in a SQLite file: append-only and
 /// hash-chained.
 #[derive(Debug, uniffi::Object)]
@@ -599,6 +628,35 @@ impl Ledger {
         }
     }
 
+    fn rescore_inner(
+        &self,
+        package: &Package,
+        author: &str,
+        at: &str,
+        progress: &mut dyn FnMut(u64, u64) -> ControlFlow<()>,
+    ) -> Result<RescoreSummary, MusterError> {
+        let at = rfc3339("at", at)?;
+        let report = package
+            .inner
+            .rescore_with_progress(&mut *self.lock()?, author, at, progress)
+            .map_err(|e| match e {
+                LedgerError::Cancelled { .. } => MusterError::Cancelled {
+                    message: format!("{}: re-score {e}", self.path),
+                },
+                e => self.fail(format!("{e}; nothing more was written")),
+            })?;
+        Ok(RescoreSummary {
+            runs: report.runs,
+            first_entry: report.appended.map(|a| a.0),
+            last_entry: report.appended.map(|a| a.1),
+            failed: report
+                .failed
+                .iter()
+                .map(|(seq, e)| format!("drill run {seq}: {e}"))
+                .collect(),
+        })
+    }
+
     fn lock(&self) -> Result<std::sync::MutexGuard<'_, SqliteStore>, MusterError> {
         self.store
             .lock()
@@ -713,29 +771,54 @@ impl Ledger {
 
     /// Re-scores every stored run of the package's scenario (its id and
     /// version) with the package's scorer and appends the scores, by
-    /// `author` at `at` (RFC 3339): all runs are scored first, and nothing is
-    /// written when any fails. The scorer's source is kept in the ledger.
+    /// `author` at `at` (RFC 3339), in one write: nothing is written when
+    /// any run fails. The scorer's source is kept in the ledger.
     pub fn rescore(
         &self,
         package: Arc<Package>,
         author: String,
         at: String,
     ) -> Result<RescoreSummary, MusterError> {
-        let at = rfc3339("at", &at)?;
-        let report = package
-            .inner
-            .rescore(&mut *self.lock()?, &author, at)
-            .map_err(|e| self.fail(format!("{e}; nothing more was written")))?;
-        Ok(RescoreSummary {
-            runs: report.runs,
-            first_entry: report.appended.map(|a| a.0),
-            last_entry: report.appended.map(|a| a.1),
-            failed: report
-                .failed
-                .iter()
-                .map(|(seq, e)| format!("drill run {seq}: {e}"))
-                .collect(),
-        })
+        self.rescore_inner(
+            &package,
+            &author,
+            &at,
+            &mut |_, _| ControlFlow::Continue(()),
+        )
+    }
+
+    /// [`Ledger::rescore`], telling `progress` the entries read of those
+    /// stored, every 4,096 entries and once at the end; its answer `false`
+    /// stops the re-score with [`MusterError::Cancelled`] and nothing
+    /// written. It is called on the thread that called this.
+    pub fn rescore_with_progress(
+        &self,
+        package: Arc<Package>,
+        author: String,
+        at: String,
+        progress: Arc<dyn Progress>,
+    ) -> Result<RescoreSummary, MusterError> {
+        let mut raised = None;
+        let summary = self.rescore_inner(&package, &author, &at, &mut |done, total| match progress
+            .update(done, total)
+        {
+            Ok(true) => ControlFlow::Continue(()),
+            Ok(false) => ControlFlow::Break(()),
+            Err(e) => {
+                raised = Some(e);
+                ControlFlow::Break(())
+            }
+        });
+        match raised {
+            Some(e) => Err(MusterError::Cancelled {
+                message: format!(
+                    "{}: re-score stopped: {}; nothing was written",
+                    self.path,
+                    e.message()
+                ),
+            }),
+            None => summary,
+        }
     }
 
     /// Re-runs every stored score with its recorded scorer (a native one, or

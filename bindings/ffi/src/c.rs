@@ -18,7 +18,7 @@
 #![allow(non_camel_case_types)] // C names, as the header spells them.
 
 use std::cell::RefCell;
-use std::ffi::{CString, c_char};
+use std::ffi::{CString, c_char, c_void};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
@@ -48,6 +48,8 @@ pub enum muster_result {
     MUSTER_PANIC = 8,
     /// The caller's buffer was too small; the message was cut to fit.
     MUSTER_BUFFER_TOO_SMALL = 9,
+    /// The caller's progress callback asked to stop; nothing was written.
+    MUSTER_CANCELLED = 10,
 }
 
 use muster_result::*;
@@ -75,6 +77,7 @@ impl From<MusterError> for Fail {
             MusterError::Score { .. } => MUSTER_SCORE_FAILED,
             MusterError::Ledger { .. } => MUSTER_LEDGER_FAILED,
             MusterError::Plan { .. } => MUSTER_PLAN_FAILED,
+            MusterError::Cancelled { .. } => MUSTER_CANCELLED,
         };
         Fail(code, e.message().to_string())
     }
@@ -588,6 +591,71 @@ pub unsafe extern "C" fn muster_ledger_rescore(
         non_null(out_json, "out_json")?;
         non_null(out_len, "out_len")?;
         let report = l.0.rescore(Arc::clone(&p.0), author.into(), at.into())?;
+        unsafe { write_json(&report, out_json, out_len) }
+    })
+}
+
+/// Told how far a long job has got: `done` of `total` (for a re-score,
+/// entries read of those stored), with the `context` the caller passed.
+/// Returning false stops the job, which then writes nothing.
+pub type muster_progress_fn =
+    Option<unsafe extern "C" fn(context: *mut c_void, done: u64, total: u64) -> bool>;
+
+/// [`muster_ledger_rescore`], calling `progress(context, done, total)` on
+/// the calling thread every 4,096 entries read and once at the end. When it
+/// returns false the re-score stops, nothing is written, and the result is
+/// `MUSTER_CANCELLED`. A NULL `progress` is never called.
+///
+/// # Safety
+/// As [`muster_ledger_rescore`]; `progress`, when not NULL, is safe to call
+/// with `context` until this returns.
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)] // The rescore's arguments and the callback with its context.
+pub unsafe extern "C" fn muster_ledger_rescore_with_progress(
+    l: *const muster_ledger,
+    p: *const muster_package,
+    author: *const c_char,
+    author_len: usize,
+    at: *const c_char,
+    at_len: usize,
+    progress: muster_progress_fn,
+    context: *mut c_void,
+    out_json: *mut *mut c_char,
+    out_len: *mut usize,
+) -> muster_result {
+    /// The C callback as a [`api::Progress`].
+    struct CProgress {
+        call: unsafe extern "C" fn(*mut c_void, u64, u64) -> bool,
+        context: *mut c_void,
+    }
+    // SAFETY: it is called only on the thread that called
+    // `muster_ledger_rescore_with_progress`, and only until it returns.
+    unsafe impl Send for CProgress {}
+    // SAFETY: as above; it is never shared with another thread.
+    unsafe impl Sync for CProgress {}
+    impl api::Progress for CProgress {
+        fn update(&self, done: u64, total: u64) -> Result<bool, MusterError> {
+            // SAFETY: the caller promised `call` is safe with `context`.
+            Ok(unsafe { (self.call)(self.context, done, total) })
+        }
+    }
+    boundary(|| {
+        // SAFETY: as documented above.
+        let l = unsafe { handle(l, "ledger")? };
+        let p = unsafe { handle(p, "package")? };
+        let author = unsafe { text(author, author_len, "author")? };
+        let at = unsafe { text(at, at_len, "at")? };
+        non_null(out_json, "out_json")?;
+        non_null(out_len, "out_len")?;
+        let report = match progress {
+            Some(call) => l.0.rescore_with_progress(
+                Arc::clone(&p.0),
+                author.into(),
+                at.into(),
+                Arc::new(CProgress { call, context }),
+            )?,
+            None => l.0.rescore(Arc::clone(&p.0), author.into(), at.into())?,
+        };
         unsafe { write_json(&report, out_json, out_len) }
     })
 }

@@ -26,7 +26,7 @@ pub mod c;
 pub use api::Scenario;
 pub use api::{
     Analysis, AnalysisOptions, CurrencyLine, Diagnostic, HoursLine, HoursQuery, Ledger,
-    MonteCarloSummary, MusterError, Package, PlanRequest, PlanSession, PlanSummary,
+    MonteCarloSummary, MusterError, Package, PlanRequest, PlanSession, PlanSummary, Progress,
     ReplayDifference, ReplayReport, ScenarioCheck, ScoreCard, TaskScore, TaskTiming, VerifyReport,
     check_scenario, plan_period,
 };

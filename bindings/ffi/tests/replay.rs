@@ -120,3 +120,60 @@ fn a_kept_source_replays_after_its_package_is_gone() {
         "{report:?}"
     );
 }
+
+/// Counts the calls it gets and answers `go_on`.
+struct Counting {
+    calls: std::sync::Mutex<Vec<(u64, u64)>>,
+    go_on: bool,
+}
+
+impl muster_ffi::Progress for Counting {
+    fn update(&self, done: u64, total: u64) -> Result<bool, muster_ffi::MusterError> {
+        self.calls.lock().unwrap().push((done, total));
+        Ok(self.go_on)
+    }
+}
+
+/// `rescore_with_progress` tells the caller the entries read; a `false`
+/// answer cancels it with nothing written.
+#[test]
+fn rescore_with_progress_reports_and_cancels() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("ledger.db");
+    scored_ledger(&db, std::path::Path::new(EXAMPLE));
+    let ledger = Ledger::open(db.display().to_string()).unwrap();
+    let builtin = Package::open("forest-fire.initial-attack".into()).unwrap();
+    let at = "2026-12-02T08:00:00+08:00";
+
+    let stop = Arc::new(Counting {
+        calls: Default::default(),
+        go_on: false,
+    });
+    let err = ledger
+        .rescore_with_progress(Arc::clone(&builtin), "m001".into(), at.into(), stop.clone())
+        .unwrap_err();
+    assert!(
+        matches!(err, muster_ffi::MusterError::Cancelled { .. }),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.message(),
+        format!(
+            "{}: re-score cancelled after reading 4 of 4 entries; nothing was written",
+            db.display()
+        )
+    );
+    assert_eq!(*stop.calls.lock().unwrap(), vec![(4, 4)]);
+    assert_eq!(ledger.verify().unwrap().entries, 4);
+
+    let go = Arc::new(Counting {
+        calls: Default::default(),
+        go_on: true,
+    });
+    let summary = ledger
+        .rescore_with_progress(builtin, "m001".into(), at.into(), go.clone())
+        .unwrap();
+    assert_eq!((summary.runs, summary.first_entry), (1, Some(5)));
+    assert_eq!(*go.calls.lock().unwrap(), vec![(4, 4)]);
+    assert_eq!(ledger.verify().unwrap().entries, 5);
+}

@@ -460,7 +460,13 @@ fileprivate final class UniffiHandleMap<T>: @unchecked Sendable {
 
 
 // Public interface members begin here.
-
+// Magic number for the Rust proxy to call using the same mechanism as every other method,
+// to free the callback once it's dropped by Rust.
+private let IDX_CALLBACK_FREE: Int32 = 0
+// Callback return codes
+private let UNIFFI_CALLBACK_SUCCESS: Int32 = 0
+private let UNIFFI_CALLBACK_ERROR: Int32 = 1
+private let UNIFFI_CALLBACK_UNEXPECTED_ERROR: Int32 = 2
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
@@ -645,10 +651,18 @@ public protocol LedgerProtocol: AnyObject, Sendable {
     /**
      * Re-scores every stored run of the package's scenario (its id and
      * version) with the package's scorer and appends the scores, by
-     * `author` at `at` (RFC 3339): all runs are scored first, and nothing is
-     * written when any fails. The scorer's source is kept in the ledger.
+     * `author` at `at` (RFC 3339), in one write: nothing is written when
+     * any run fails. The scorer's source is kept in the ledger.
      */
     func rescore(package: Package, author: String, at: String) throws  -> RescoreSummary
+    
+    /**
+     * [`Ledger::rescore`], telling `progress` the entries read of those
+     * stored, every 4,096 entries and once at the end; its answer `false`
+     * stops the re-score with [`MusterError::Cancelled`] and nothing
+     * written. It is called on the thread that called this.
+     */
+    func rescoreWithProgress(package: Package, author: String, at: String, progress: Progress) throws  -> RescoreSummary
     
     /**
      * Checks the whole hash chain and names the first entry edited, removed
@@ -811,8 +825,8 @@ open func replay()throws  -> ReplayReport  {
     /**
      * Re-scores every stored run of the package's scenario (its id and
      * version) with the package's scorer and appends the scores, by
-     * `author` at `at` (RFC 3339): all runs are scored first, and nothing is
-     * written when any fails. The scorer's source is kept in the ledger.
+     * `author` at `at` (RFC 3339), in one write: nothing is written when
+     * any run fails. The scorer's source is kept in the ledger.
      */
 open func rescore(package: Package, author: String, at: String)throws  -> RescoreSummary  {
     return try  FfiConverterTypeRescoreSummary_lift(try rustCallWithError(FfiConverterTypeMusterError_lift) {
@@ -822,6 +836,25 @@ open func rescore(package: Package, author: String, at: String)throws  -> Rescor
         FfiConverterTypePackage_lower(package),
         FfiConverterString.lower(author),
         FfiConverterString.lower(at),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * [`Ledger::rescore`], telling `progress` the entries read of those
+     * stored, every 4,096 entries and once at the end; its answer `false`
+     * stops the re-score with [`MusterError::Cancelled`] and nothing
+     * written. It is called on the thread that called this.
+     */
+open func rescoreWithProgress(package: Package, author: String, at: String, progress: Progress)throws  -> RescoreSummary  {
+    return try  FfiConverterTypeRescoreSummary_lift(try rustCallWithError(FfiConverterTypeMusterError_lift) {
+        uniffiCallStatus in
+    uniffi_muster_ffi_fn_method_ledger_rescore_with_progress(
+            self.uniffiCloneHandle(),
+        FfiConverterTypePackage_lower(package),
+        FfiConverterString.lower(author),
+        FfiConverterString.lower(at),
+        FfiConverterTypeProgress_lower(progress),uniffiCallStatus
     )
 })
 }
@@ -1045,6 +1078,227 @@ public func FfiConverterTypePackage_lift(_ handle: UInt64) throws -> Package {
 #endif
 public func FfiConverterTypePackage_lower(_ value: Package) -> UInt64 {
     return FfiConverterTypePackage.lower(value)
+}
+
+
+
+
+
+
+/**
+ * Told how far a long job has got, and asked whether to go on: an app
+ * implements it to draw a progress bar and to let its user stop.
+ */
+public protocol Progress: AnyObject, Sendable {
+    
+    /**
+     * `done` of `total` (for a re-score, entries read of those stored);
+     * `false` stops the job, which then writes nothing. An error (an
+     * exception in the app's code) stops it too, and the job fails with it.
+     */
+    func update(done: UInt64, total: UInt64) throws  -> Bool
+    
+}
+/**
+ * Told how far a long job has got, and asked whether to go on: an app
+ * implements it to draw a progress bar and to let its user stop.
+ */
+open class ProgressImpl: Progress, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_muster_ffi_fn_clone_progress(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_muster_ffi_fn_free_progress(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * `done` of `total` (for a re-score, entries read of those stored);
+     * `false` stops the job, which then writes nothing. An error (an
+     * exception in the app's code) stops it too, and the job fails with it.
+     */
+open func update(done: UInt64, total: UInt64)throws  -> Bool  {
+    return try  FfiConverterBool.lift(try rustCallWithError(FfiConverterTypeMusterError_lift) {
+        uniffiCallStatus in
+    uniffi_muster_ffi_fn_method_progress_update(
+            self.uniffiCloneHandle(),
+        FfiConverterUInt64.lower(done),
+        FfiConverterUInt64.lower(total),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+
+// Put the implementation in a struct so we don't pollute the top-level namespace
+fileprivate struct UniffiCallbackInterfaceProgress {
+
+    // Create the VTable using a series of closures.
+    // Swift automatically converts these into C callback functions.
+    //
+    // Store the vtable directly.
+    static let vtable: UniffiVTableCallbackInterfaceProgress = UniffiVTableCallbackInterfaceProgress(
+        uniffiFree: { (uniffiHandle: UInt64) -> () in
+            do {
+                try FfiConverterTypeProgress.handleMap.remove(handle: uniffiHandle)
+            } catch {
+                print("Uniffi callback interface Progress: handle missing in uniffiFree")
+            }
+        },
+        uniffiClone: { (uniffiHandle: UInt64) -> UInt64 in
+            do {
+                return try FfiConverterTypeProgress.handleMap.clone(handle: uniffiHandle)
+            } catch {
+                fatalError("Uniffi callback interface Progress: handle missing in uniffiClone")
+            }
+        },
+        update: { (
+            uniffiHandle: UInt64,
+            done: UInt64,
+            total: UInt64,
+            uniffiOutReturn: UnsafeMutablePointer<Int8>,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> Bool in
+                guard let uniffiObj = try? FfiConverterTypeProgress.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return try uniffiObj.update(
+                     done: try FfiConverterUInt64.lift(done),
+                     total: try FfiConverterUInt64.lift(total)
+                )
+            }
+
+            
+            let writeReturn = { uniffiOutReturn.pointee = FfiConverterBool.lower($0) }
+            uniffiTraitInterfaceCallWithError(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn,
+                lowerError: FfiConverterTypeMusterError_lower
+            )
+        }
+    )
+
+    // Rust stores this pointer for future callback invocations, so it must live
+    // for the process lifetime (not just for the init function call).
+    //
+    // `nonisolated(unsafe)` is needed under Swift 6 strict concurrency.
+    // This is safe because the pointee is initialized once during static init
+    // and never mutated by either side of the FFI.  Its fields are C function pointers.
+    nonisolated(unsafe) static let vtablePtr: UnsafePointer<UniffiVTableCallbackInterfaceProgress> = {
+        let ptr = UnsafeMutablePointer<UniffiVTableCallbackInterfaceProgress>.allocate(capacity: 1)
+        ptr.initialize(to: vtable)
+        return UnsafePointer(ptr)
+    }()
+}
+
+private func uniffiCallbackInitProgress() {
+    uniffi_muster_ffi_fn_init_callback_vtable_progress(UniffiCallbackInterfaceProgress.vtablePtr)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeProgress: FfiConverter {
+    fileprivate static let handleMap = UniffiHandleMap<Progress>()
+
+    typealias FfiType = UInt64
+    typealias SwiftType = Progress
+
+    public static func lift(_ handle: UInt64) throws -> Progress {
+        if ((handle & 1) == 0) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return ProgressImpl(unsafeFromHandle: handle)
+        } else {
+            // Swift-generated handle, get the object from the handle map
+            return try handleMap.remove(handle: handle)
+        }
+    }
+
+    public static func lower(_ value: Progress) -> UInt64 {
+         if let rustImpl = value as? ProgressImpl {
+             // Rust-implemented object.  Clone the handle and return it
+            return rustImpl.uniffiCloneHandle()
+         } else {
+            // Swift object, generate a new vtable handle and return that.
+            return handleMap.insert(obj: value)
+         }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Progress {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: Progress, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeProgress_lift(_ handle: UInt64) throws -> Progress {
+    return try FfiConverterTypeProgress.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeProgress_lower(_ value: Progress) -> UInt64 {
+    return FfiConverterTypeProgress.lower(value)
 }
 
 
@@ -3143,6 +3397,14 @@ enum MusterError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
          * Why, in brigade terms.
          */message: String
     )
+    /**
+     * The caller's [`Progress`] asked to stop; nothing was written.
+     */
+    case Cancelled(
+        /**
+         * How far it had got.
+         */message: String
+    )
 
     
 
@@ -3187,6 +3449,9 @@ public struct FfiConverterTypeMusterError: FfiConverterRustBuffer {
         case 5: return .Plan(
             message: try FfiConverterString.read(from: &buf)
             )
+        case 6: return .Cancelled(
+            message: try FfiConverterString.read(from: &buf)
+            )
 
          default: throw UniffiInternalError.unexpectedEnumCase
         }
@@ -3221,6 +3486,11 @@ public struct FfiConverterTypeMusterError: FfiConverterRustBuffer {
         
         case let .Plan(message):
             writeInt(&buf, Int32(5))
+            FfiConverterString.write(message, into: &buf)
+            
+        
+        case let .Cancelled(message):
+            writeInt(&buf, Int32(6))
             FfiConverterString.write(message, into: &buf)
             
         }
@@ -3602,7 +3872,10 @@ private let initializationResult: InitializationResult = {
     if (uniffi_muster_ffi_checksum_method_ledger_replay() != 64946) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_muster_ffi_checksum_method_ledger_rescore() != 5404) {
+    if (uniffi_muster_ffi_checksum_method_ledger_rescore() != 49635) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_muster_ffi_checksum_method_ledger_rescore_with_progress() != 56438) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_muster_ffi_checksum_method_ledger_verify() != 1566) {
@@ -3612,6 +3885,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_muster_ffi_checksum_method_package_score() != 25235) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_muster_ffi_checksum_method_progress_update() != 17396) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_muster_ffi_checksum_method_scenario_analyse() != 49363) {
@@ -3639,6 +3915,7 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
 
+    uniffiCallbackInitProgress()
     return InitializationResult.ok
 }()
 

@@ -243,6 +243,22 @@ typedef void (*UniffiForeignFutureCompleteVoid)(uint64_t, UniffiForeignFutureRes
     );
 
 #endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_PROGRESS_METHOD0
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_PROGRESS_METHOD0
+typedef void (*UniffiCallbackInterfaceProgressMethod0)(uint64_t, uint64_t, uint64_t, int8_t* _Nonnull, 
+        RustCallStatus *_Nonnull uniffiCallStatus
+    );
+
+#endif
+#ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_PROGRESS
+#define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_PROGRESS
+typedef struct UniffiVTableCallbackInterfaceProgress {
+    UniffiCallbackInterfaceFree _Nonnull uniffiFree;
+    UniffiCallbackInterfaceClone _Nonnull uniffiClone;
+    UniffiCallbackInterfaceProgressMethod0 _Nonnull update;
+} UniffiVTableCallbackInterfaceProgress;
+
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MUSTER_FFI_FN_CLONE_LEDGER
 #define UNIFFI_FFIDEF_UNIFFI_MUSTER_FFI_FN_CLONE_LEDGER
 uint64_t uniffi_muster_ffi_fn_clone_ledger(uint64_t handle, RustCallStatus *_Nonnull out_status
@@ -293,6 +309,11 @@ RustBuffer uniffi_muster_ffi_fn_method_ledger_replay(uint64_t ptr, RustCallStatu
 RustBuffer uniffi_muster_ffi_fn_method_ledger_rescore(uint64_t ptr, uint64_t package, RustBuffer author, RustBuffer at, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MUSTER_FFI_FN_METHOD_LEDGER_RESCORE_WITH_PROGRESS
+#define UNIFFI_FFIDEF_UNIFFI_MUSTER_FFI_FN_METHOD_LEDGER_RESCORE_WITH_PROGRESS
+RustBuffer uniffi_muster_ffi_fn_method_ledger_rescore_with_progress(uint64_t ptr, uint64_t package, RustBuffer author, RustBuffer at, uint64_t progress, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MUSTER_FFI_FN_METHOD_LEDGER_VERIFY
 #define UNIFFI_FFIDEF_UNIFFI_MUSTER_FFI_FN_METHOD_LEDGER_VERIFY
 RustBuffer uniffi_muster_ffi_fn_method_ledger_verify(uint64_t ptr, RustCallStatus *_Nonnull out_status
@@ -321,6 +342,26 @@ RustBuffer uniffi_muster_ffi_fn_method_package_scenario_id(uint64_t ptr, RustCal
 #ifndef UNIFFI_FFIDEF_UNIFFI_MUSTER_FFI_FN_METHOD_PACKAGE_SCORE
 #define UNIFFI_FFIDEF_UNIFFI_MUSTER_FFI_FN_METHOD_PACKAGE_SCORE
 RustBuffer uniffi_muster_ffi_fn_method_package_score(uint64_t ptr, RustBuffer record_name, RustBuffer record_json, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MUSTER_FFI_FN_CLONE_PROGRESS
+#define UNIFFI_FFIDEF_UNIFFI_MUSTER_FFI_FN_CLONE_PROGRESS
+uint64_t uniffi_muster_ffi_fn_clone_progress(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MUSTER_FFI_FN_FREE_PROGRESS
+#define UNIFFI_FFIDEF_UNIFFI_MUSTER_FFI_FN_FREE_PROGRESS
+void uniffi_muster_ffi_fn_free_progress(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MUSTER_FFI_FN_INIT_CALLBACK_VTABLE_PROGRESS
+#define UNIFFI_FFIDEF_UNIFFI_MUSTER_FFI_FN_INIT_CALLBACK_VTABLE_PROGRESS
+void uniffi_muster_ffi_fn_init_callback_vtable_progress(const UniffiVTableCallbackInterfaceProgress* _Nonnull vtable
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MUSTER_FFI_FN_METHOD_PROGRESS_UPDATE
+#define UNIFFI_FFIDEF_UNIFFI_MUSTER_FFI_FN_METHOD_PROGRESS_UPDATE
+int8_t uniffi_muster_ffi_fn_method_progress_update(uint64_t ptr, uint64_t done, uint64_t total, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MUSTER_FFI_FN_CLONE_SCENARIO
@@ -687,6 +728,12 @@ uint16_t uniffi_muster_ffi_checksum_method_ledger_rescore(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MUSTER_FFI_CHECKSUM_METHOD_LEDGER_RESCORE_WITH_PROGRESS
+#define UNIFFI_FFIDEF_UNIFFI_MUSTER_FFI_CHECKSUM_METHOD_LEDGER_RESCORE_WITH_PROGRESS
+uint16_t uniffi_muster_ffi_checksum_method_ledger_rescore_with_progress(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MUSTER_FFI_CHECKSUM_METHOD_LEDGER_VERIFY
 #define UNIFFI_FFIDEF_UNIFFI_MUSTER_FFI_CHECKSUM_METHOD_LEDGER_VERIFY
 uint16_t uniffi_muster_ffi_checksum_method_ledger_verify(void
@@ -702,6 +749,12 @@ uint16_t uniffi_muster_ffi_checksum_method_package_scenario_id(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_MUSTER_FFI_CHECKSUM_METHOD_PACKAGE_SCORE
 #define UNIFFI_FFIDEF_UNIFFI_MUSTER_FFI_CHECKSUM_METHOD_PACKAGE_SCORE
 uint16_t uniffi_muster_ffi_checksum_method_package_score(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MUSTER_FFI_CHECKSUM_METHOD_PROGRESS_UPDATE
+#define UNIFFI_FFIDEF_UNIFFI_MUSTER_FFI_CHECKSUM_METHOD_PROGRESS_UPDATE
+uint16_t uniffi_muster_ffi_checksum_method_progress_update(void
     
 );
 #endif

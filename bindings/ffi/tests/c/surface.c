@@ -143,6 +143,22 @@ static const char *DRAFTS =
     "\"training_attended\",\"member\":\"m001\",\"item\":\"pt\",\"category\":\"physical\","
     "\"hours\":1.5,\"instructor\":\"m001\"}}]";
 
+/* A progress callback: counts its calls, keeps the last figures, and
+ * answers what its context says. */
+struct progress_seen {
+    int calls;
+    uint64_t done, total;
+    bool go_on;
+};
+
+static bool on_progress(void *context, uint64_t done, uint64_t total) {
+    struct progress_seen *seen = context;
+    seen->calls++;
+    seen->done = done;
+    seen->total = total;
+    return seen->go_on;
+}
+
 static void ledger(const char *path) {
     muster_ledger *l = NULL;
     char *json = NULL;
@@ -202,6 +218,28 @@ static void ledger(const char *path) {
     CHECK(muster_ledger_rescore(l, p, S("m001"), S("tomorrow"), &json, &len) ==
           MUSTER_INVALID_INPUT);
     CHECK(error_contains("not an RFC 3339 time"));
+    /* With a progress callback: told once at the end, then cancelled by it. */
+    struct progress_seen seen = {0, 0, 0, true};
+    CHECK(muster_ledger_rescore_with_progress(l, p, S("m001"), S("2026-12-02T08:00:00+08:00"),
+                                              on_progress, &seen, &json, &len) == MUSTER_OK);
+    CHECK(json && strstr(json, "\"runs\":0") != NULL);
+    muster_str_free(json);
+    json = NULL;
+    CHECK(seen.calls == 1 && seen.done == 3 && seen.total == 3);
+    seen.go_on = false;
+    CHECK(muster_ledger_rescore_with_progress(l, p, S("m001"), S("2026-12-02T08:00:00+08:00"),
+                                              on_progress, &seen, &json, &len) ==
+          MUSTER_CANCELLED);
+    CHECK(error_contains("re-score cancelled after reading 3 of 3 entries; nothing was written"));
+    CHECK(seen.calls == 2 && json == NULL);
+    CHECK(muster_ledger_rescore_with_progress(l, p, S("m001"), S("2026-12-02T08:00:00+08:00"),
+                                              NULL, NULL, &json, &len) == MUSTER_OK);
+    muster_str_free(json);
+    json = NULL;
+    CHECK(muster_ledger_rescore_with_progress(NULL, p, S("m001"), S("2026-12-02T08:00:00+08:00"),
+                                              on_progress, &seen, &json, &len) ==
+          MUSTER_NULL_PARAMETER);
+    CHECK(seen.calls == 2);
     muster_package_free(p);
     CHECK(muster_ledger_verify(l, &json, &len) == MUSTER_OK);
     CHECK(json && strstr(json, "\"sources\":1") != NULL);

@@ -127,6 +127,42 @@ class LedgerTest(unittest.TestCase):
             self.ledger.rescore(package, "m001", "tomorrow")
         self.assertIn("not an RFC 3339 time", caught.exception.message)
 
+    def test_rescore_with_progress_reports_and_cancels(self):
+        self.ledger.append(DRAFTS)
+        package = muster.Package.open("forest-fire.initial-attack")
+
+        class Seen(muster.Progress):
+            def __init__(self, go_on):
+                self.calls, self.go_on = [], go_on
+
+            def update(self, done, total):
+                self.calls.append((done, total))
+                return self.go_on
+
+        go = Seen(True)
+        summary = self.ledger.rescore_with_progress(package, "m001", "2026-12-02T08:00:00+08:00", go)
+        self.assertEqual((summary.runs, summary.first_entry), (0, None))
+        self.assertEqual(go.calls, [(3, 3)])
+        stop = Seen(False)
+        with self.assertRaises(muster.MusterError.Cancelled) as caught:
+            self.ledger.rescore_with_progress(package, "m001", "2026-12-02T08:00:00+08:00", stop)
+        self.assertIn("re-score cancelled after reading 3 of 3 entries; nothing was written",
+                      caught.exception.message)
+        self.assertEqual(stop.calls, [(3, 3)])
+        self.assertEqual(self.ledger.entry_count(), 3)
+
+        class Raises(muster.Progress):
+            def update(self, done, total):
+                raise ValueError("the screen went away")
+
+        with self.assertRaises(muster.MusterError.Cancelled) as caught:
+            self.ledger.rescore_with_progress(package, "m001", "2026-12-02T08:00:00+08:00", Raises())
+        self.assertIn("re-score stopped: the progress callback failed: ValueError('the screen went away'); "
+                      "nothing was written", caught.exception.message)
+        # The ledger is still usable and unchanged.
+        self.assertEqual(self.ledger.entry_count(), 3)
+        self.assertEqual(self.ledger.verify().problem, None)
+
     def test_refused_entry_writes_nothing(self):
         self.ledger.append(DRAFTS)
         bad = DRAFTS.replace('"member": "m001", "item"', '"member": "m404", "item"')

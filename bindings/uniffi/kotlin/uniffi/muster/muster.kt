@@ -650,6 +650,28 @@ internal open class UniffiForeignFutureResultVoid(
 internal interface UniffiForeignFutureCompleteVoid : com.sun.jna.Callback {
     fun callback(`callbackData`: Long,`result`: UniffiForeignFutureResultVoid.UniffiByValue,)
 }
+internal interface UniffiCallbackInterfaceProgressMethod0 : com.sun.jna.Callback {
+    fun callback(`uniffiHandle`: Long,`done`: Long,`total`: Long,`uniffiOutReturn`: ByteByReference,uniffiCallStatus: UniffiRustCallStatus,)
+}
+@Structure.FieldOrder("uniffiFree", "uniffiClone", "update")
+internal open class UniffiVTableCallbackInterfaceProgress(
+    @JvmField internal var `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+    @JvmField internal var `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+    @JvmField internal var `update`: UniffiCallbackInterfaceProgressMethod0? = null,
+) : Structure() {
+    class UniffiByValue(
+        `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+        `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+        `update`: UniffiCallbackInterfaceProgressMethod0? = null,
+    ): UniffiVTableCallbackInterfaceProgress(`uniffiFree`,`uniffiClone`,`update`,), Structure.ByValue
+
+   internal fun uniffiSetValue(other: UniffiVTableCallbackInterfaceProgress) {
+        `uniffiFree` = other.`uniffiFree`
+        `uniffiClone` = other.`uniffiClone`
+        `update` = other.`update`
+    }
+
+}
 
 // A JNA Library to expose the extern-C FFI definitions.
 // This is an implementation detail which will be called internally by the public API.
@@ -693,11 +715,15 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_muster_ffi_checksum_method_ledger_rescore(
     ): Int
+    external fun uniffi_muster_ffi_checksum_method_ledger_rescore_with_progress(
+    ): Int
     external fun uniffi_muster_ffi_checksum_method_ledger_verify(
     ): Int
     external fun uniffi_muster_ffi_checksum_method_package_scenario_id(
     ): Int
     external fun uniffi_muster_ffi_checksum_method_package_score(
+    ): Int
+    external fun uniffi_muster_ffi_checksum_method_progress_update(
     ): Int
     external fun uniffi_muster_ffi_checksum_method_scenario_analyse(
     ): Int
@@ -731,6 +757,7 @@ internal object UniffiLib {
 
     init {
         Native.register(UniffiLib::class.java, findLibraryName(componentName = "muster"))
+        uniffiCallbackInterfaceProgress.register(this)
         
     }
 
@@ -755,6 +782,8 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_muster_ffi_fn_method_ledger_rescore(`ptr`: Long,`package`: Long,`author`: RustBuffer.ByValue,`at`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_muster_ffi_fn_method_ledger_rescore_with_progress(`ptr`: Long,`package`: Long,`author`: RustBuffer.ByValue,`at`: RustBuffer.ByValue,`progress`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_muster_ffi_fn_method_ledger_verify(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_muster_ffi_fn_clone_package(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -767,6 +796,14 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_muster_ffi_fn_method_package_score(`ptr`: Long,`recordName`: RustBuffer.ByValue,`recordJson`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_muster_ffi_fn_clone_progress(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_muster_ffi_fn_free_progress(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_muster_ffi_fn_init_callback_vtable_progress(`vtable`: UniffiVTableCallbackInterfaceProgress,
+    ): Unit
+    external fun uniffi_muster_ffi_fn_method_progress_update(`ptr`: Long,`done`: Long,`total`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Byte
     external fun uniffi_muster_ffi_fn_clone_scenario(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_muster_ffi_fn_free_scenario(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -930,7 +967,10 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_muster_ffi_checksum_method_ledger_replay() and 0xFFFF) != 64946) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_muster_ffi_checksum_method_ledger_rescore() and 0xFFFF) != 5404) {
+    if ((lib.uniffi_muster_ffi_checksum_method_ledger_rescore() and 0xFFFF) != 49635) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_muster_ffi_checksum_method_ledger_rescore_with_progress() and 0xFFFF) != 56438) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_muster_ffi_checksum_method_ledger_verify() and 0xFFFF) != 1566) {
@@ -940,6 +980,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_muster_ffi_checksum_method_package_score() and 0xFFFF) != 25235) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_muster_ffi_checksum_method_progress_update() and 0xFFFF) != 17396) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_muster_ffi_checksum_method_scenario_analyse() and 0xFFFF) != 49363) {
@@ -1057,7 +1100,38 @@ object UniffiWithHandle
  *
  * @suppress
  * */
-object NoHandle
+object NoHandle// Magic number for the Rust proxy to call using the same mechanism as every other method,
+// to free the callback once it's dropped by Rust.
+internal const val IDX_CALLBACK_FREE = 0
+// Callback return codes
+internal const val UNIFFI_CALLBACK_SUCCESS = 0
+internal const val UNIFFI_CALLBACK_ERROR = 1
+internal const val UNIFFI_CALLBACK_UNEXPECTED_ERROR = 2
+
+/**
+ * @suppress
+ */
+public abstract class FfiConverterCallbackInterface<CallbackInterface: Any>: FfiConverter<CallbackInterface, Long> {
+    internal val handleMap = UniffiHandleMap<CallbackInterface>()
+
+    internal fun drop(handle: Long) {
+        handleMap.remove(handle)
+    }
+
+    override fun lift(value: Long): CallbackInterface {
+        return handleMap.get(value)
+    }
+
+    override fun read(buf: ByteBuffer) = lift(buf.getLong())
+
+    override fun lower(value: CallbackInterface) = handleMap.insert(value)
+
+    override fun allocationSize(value: CallbackInterface) = 8UL
+
+    override fun write(value: CallbackInterface, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
 /**
  * The cleaner interface for Object finalization code to run.
  * This is the entry point to any implementation that we're using.
@@ -1437,10 +1511,18 @@ public interface LedgerInterface {
     /**
      * Re-scores every stored run of the package's scenario (its id and
      * version) with the package's scorer and appends the scores, by
-     * `author` at `at` (RFC 3339): all runs are scored first, and nothing is
-     * written when any fails. The scorer's source is kept in the ledger.
+     * `author` at `at` (RFC 3339), in one write: nothing is written when
+     * any run fails. The scorer's source is kept in the ledger.
      */
     fun `rescore`(`package`: Package, `author`: kotlin.String, `at`: kotlin.String): RescoreSummary
+    
+    /**
+     * [`Ledger::rescore`], telling `progress` the entries read of those
+     * stored, every 4,096 entries and once at the end; its answer `false`
+     * stops the re-score with [`MusterError::Cancelled`] and nothing
+     * written. It is called on the thread that called this.
+     */
+    fun `rescoreWithProgress`(`package`: Package, `author`: kotlin.String, `at`: kotlin.String, `progress`: Progress): RescoreSummary
     
     /**
      * Checks the whole hash chain and names the first entry edited, removed
@@ -1672,8 +1754,8 @@ open class Ledger: Disposable, AutoCloseable, LedgerInterface
     /**
      * Re-scores every stored run of the package's scenario (its id and
      * version) with the package's scorer and appends the scores, by
-     * `author` at `at` (RFC 3339): all runs are scored first, and nothing is
-     * written when any fails. The scorer's source is kept in the ledger.
+     * `author` at `at` (RFC 3339), in one write: nothing is written when
+     * any run fails. The scorer's source is kept in the ledger.
      */
     @Throws(MusterException::class)override fun `rescore`(`package`: Package, `author`: kotlin.String, `at`: kotlin.String): RescoreSummary {
             return FfiConverterTypeRescoreSummary.lift(
@@ -1685,6 +1767,30 @@ open class Ledger: Disposable, AutoCloseable, LedgerInterface
         FfiConverterTypePackage.lower(`package`),
         FfiConverterString.lower(`author`),
         FfiConverterString.lower(`at`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * [`Ledger::rescore`], telling `progress` the entries read of those
+     * stored, every 4,096 entries and once at the end; its answer `false`
+     * stops the re-score with [`MusterError::Cancelled`] and nothing
+     * written. It is called on the thread that called this.
+     */
+    @Throws(MusterException::class)override fun `rescoreWithProgress`(`package`: Package, `author`: kotlin.String, `at`: kotlin.String, `progress`: Progress): RescoreSummary {
+            return FfiConverterTypeRescoreSummary.lift(
+    callWithHandle {
+    uniffiRustCallWithError(MusterException) { _status ->
+    UniffiLib.uniffi_muster_ffi_fn_method_ledger_rescore_with_progress(
+        it,
+        
+        FfiConverterTypePackage.lower(`package`),
+        FfiConverterString.lower(`author`),
+        FfiConverterString.lower(`at`),
+        FfiConverterTypeProgress.lower(`progress`),_status)
 }
     }
     )
@@ -2065,6 +2171,344 @@ public object FfiConverterTypePackage: FfiConverter<Package, Long> {
     override fun allocationSize(value: Package) = 8UL
 
     override fun write(value: Package, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * Told how far a long job has got, and asked whether to go on: an app
+ * implements it to draw a progress bar and to let its user stop.
+ */
+public interface Progress {
+    
+    /**
+     * `done` of `total` (for a re-score, entries read of those stored);
+     * `false` stops the job, which then writes nothing. An error (an
+     * exception in the app's code) stops it too, and the job fails with it.
+     */
+    fun `update`(`done`: kotlin.ULong, `total`: kotlin.ULong): kotlin.Boolean
+    
+    companion object
+}
+
+/**
+ * Told how far a long job has got, and asked whether to go on: an app
+ * implements it to draw a progress bar and to let its user stop.
+ */
+open class ProgressImpl: Disposable, AutoCloseable, Progress
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_muster_ffi_fn_free_progress(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_muster_ffi_fn_clone_progress(handle, status)
+        }
+    }
+
+    
+    /**
+     * `done` of `total` (for a re-score, entries read of those stored);
+     * `false` stops the job, which then writes nothing. An error (an
+     * exception in the app's code) stops it too, and the job fails with it.
+     */
+    @Throws(MusterException::class)override fun `update`(`done`: kotlin.ULong, `total`: kotlin.ULong): kotlin.Boolean {
+            return FfiConverterBoolean.lift(
+    callWithHandle {
+    uniffiRustCallWithError(MusterException) { _status ->
+    UniffiLib.uniffi_muster_ffi_fn_method_progress_update(
+        it,
+        
+        FfiConverterULong.lower(`done`),
+        FfiConverterULong.lower(`total`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+
+// Put the implementation in an object so we don't pollute the top-level namespace
+internal object uniffiCallbackInterfaceProgress {
+    internal object `update`: UniffiCallbackInterfaceProgressMethod0 {
+        override fun callback(`uniffiHandle`: Long,`done`: Long,`total`: Long,`uniffiOutReturn`: ByteByReference,uniffiCallStatus: UniffiRustCallStatus,) {
+            val uniffiObj = FfiConverterTypeProgress.handleMap.get(uniffiHandle)
+            val makeCall = { ->
+                uniffiObj.`update`(
+                    FfiConverterULong.lift(`done`),
+                    FfiConverterULong.lift(`total`),
+                )
+            }
+            val writeReturn = { value: kotlin.Boolean -> uniffiOutReturn.setValue(FfiConverterBoolean.lower(value)) }
+            uniffiTraitInterfaceCallWithError(
+                uniffiCallStatus,
+                makeCall,
+                writeReturn,
+                { e: MusterException -> FfiConverterTypeMusterError.lower(e) }
+            )
+        }
+    }
+
+    internal object uniffiFree: UniffiCallbackInterfaceFree {
+        override fun callback(handle: Long) {
+            FfiConverterTypeProgress.handleMap.remove(handle)
+        }
+    }
+
+    internal object uniffiClone: UniffiCallbackInterfaceClone {
+        override fun callback(handle: Long): Long {
+            return FfiConverterTypeProgress.handleMap.clone(handle)
+        }
+    }
+
+    internal var vtable = UniffiVTableCallbackInterfaceProgress.UniffiByValue(
+        uniffiFree,
+        uniffiClone,
+        `update`,
+    )
+
+    // Registers the foreign callback with the Rust side.
+    // This method is generated for each callback interface.
+    internal fun register(lib: UniffiLib) {
+        lib.uniffi_muster_ffi_fn_init_callback_vtable_progress(vtable)
+    }
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeProgress: FfiConverter<Progress, Long> {
+    internal val handleMap = UniffiHandleMap<Progress>()
+
+    override fun lower(value: Progress): Long {
+        if (value is ProgressImpl) {
+             // Rust-implemented object.  Clone the handle and return it
+            return value.uniffiCloneHandle()
+         } else {
+            // Kotlin object, generate a new vtable handle and return that.
+            return handleMap.insert(value)
+         }
+    }
+
+    override fun lift(value: Long): Progress {
+        if ((value and 1.toLong()) == 0.toLong()) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return ProgressImpl(UniffiWithHandle, value)
+        } else {
+            // Kotlin-generated handle, get the object from the handle map
+            return handleMap.remove(value)
+        }
+    }
+
+    override fun read(buf: ByteBuffer): Progress {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: Progress) = 8UL
+
+    override fun write(value: Progress, buf: ByteBuffer) {
         buf.putLong(lower(value))
     }
 }
@@ -3834,6 +4278,20 @@ sealed class MusterException: kotlin.Exception() {
             get() = "message=${ `message` }"
     }
     
+    /**
+     * The caller's [`Progress`] asked to stop; nothing was written.
+     */
+    class Cancelled(
+        
+        /**
+         * How far it had got.
+         */
+        val `message`: kotlin.String
+        ) : MusterException() {
+        override val message
+            get() = "message=${ `message` }"
+    }
+    
 
     
 
@@ -3868,6 +4326,9 @@ public object FfiConverterTypeMusterError : FfiConverterRustBuffer<MusterExcepti
             5 -> MusterException.Plan(
                 FfiConverterString.read(buf),
                 )
+            6 -> MusterException.Cancelled(
+                FfiConverterString.read(buf),
+                )
             else -> throw RuntimeException("invalid error enum value, something is very wrong!!")
         }
     }
@@ -3899,6 +4360,11 @@ public object FfiConverterTypeMusterError : FfiConverterRustBuffer<MusterExcepti
                 4UL
                 + FfiConverterString.allocationSize(value.`message`)
             )
+            is MusterException.Cancelled -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`message`)
+            )
         }
     }
 
@@ -3926,6 +4392,11 @@ public object FfiConverterTypeMusterError : FfiConverterRustBuffer<MusterExcepti
             }
             is MusterException.Plan -> {
                 buf.putInt(5)
+                FfiConverterString.write(value.`message`, buf)
+                Unit
+            }
+            is MusterException.Cancelled -> {
+                buf.putInt(6)
                 FfiConverterString.write(value.`message`, buf)
                 Unit
             }
