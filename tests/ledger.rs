@@ -755,25 +755,33 @@ fn rescore_keeps_each_score_with_its_run_over_many_batches() {
     }
 }
 
+/// Re-scores with the native rule, by m002, telling `progress`.
+fn rescore_native(
+    store: &mut dyn LedgerStore,
+    progress: &mut dyn FnMut(u64, u64) -> ControlFlow<()>,
+) -> Result<ledger::RescoreReport, ledger::LedgerError> {
+    let s = scenario();
+    ledger::rescore_with_progress(
+        store,
+        &s,
+        &TimeBonusScorer::default(),
+        &s.scoring().params.clone(),
+        "native",
+        "m002",
+        at(9, 8),
+        progress,
+    )
+}
+
 #[test]
 fn rescore_reports_the_entries_it_has_read() {
     let (_dir, all) = stores_and_file(&numbered_runs(9000));
     for mut store in all {
-        let s = scenario();
         let mut calls = vec![];
-        let report = ledger::rescore_with_progress(
-            store.as_mut(),
-            &s,
-            &TimeBonusScorer::default(),
-            &s.scoring().params.clone(),
-            "native",
-            "m002",
-            at(9, 8),
-            &mut |read, stored| {
-                calls.push((read, stored));
-                ControlFlow::Continue(())
-            },
-        )
+        let report = rescore_native(store.as_mut(), &mut |read, stored| {
+            calls.push((read, stored));
+            ControlFlow::Continue(())
+        })
         .expect("rescore");
         assert_eq!(report.appended, Some((9005, 18004)));
         // Every 4,096 entries, then once at the end.
@@ -788,26 +796,16 @@ fn rescore_cancelled_from_its_progress_writes_nothing() {
     for stop_at in [1, 3] {
         let (_dir, all) = stores_and_file(&numbered_runs(9000));
         for mut store in all {
-            let s = scenario();
             let tip = store.tip().expect("tip");
             let mut calls = 0;
-            let err = ledger::rescore_with_progress(
-                store.as_mut(),
-                &s,
-                &TimeBonusScorer::default(),
-                &s.scoring().params.clone(),
-                "native",
-                "m002",
-                at(9, 8),
-                &mut |_, _| {
-                    calls += 1;
-                    if calls == stop_at {
-                        ControlFlow::Break(())
-                    } else {
-                        ControlFlow::Continue(())
-                    }
-                },
-            )
+            let err = rescore_native(store.as_mut(), &mut |_, _| {
+                calls += 1;
+                if calls == stop_at {
+                    ControlFlow::Break(())
+                } else {
+                    ControlFlow::Continue(())
+                }
+            })
             .expect_err("cancelled");
             let read = if stop_at == 1 { 4096 } else { 9004 };
             assert_eq!(err, ledger::LedgerError::Cancelled { read, stored: 9004 });

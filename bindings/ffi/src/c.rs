@@ -582,17 +582,21 @@ pub unsafe extern "C" fn muster_ledger_rescore(
     out_json: *mut *mut c_char,
     out_len: *mut usize,
 ) -> muster_result {
-    boundary(|| {
-        // SAFETY: as documented above.
-        let l = unsafe { handle(l, "ledger")? };
-        let p = unsafe { handle(p, "package")? };
-        let author = unsafe { text(author, author_len, "author")? };
-        let at = unsafe { text(at, at_len, "at")? };
-        non_null(out_json, "out_json")?;
-        non_null(out_len, "out_len")?;
-        let report = l.0.rescore(Arc::clone(&p.0), author.into(), at.into())?;
-        unsafe { write_json(&report, out_json, out_len) }
-    })
+    // SAFETY: as documented above; no progress callback.
+    unsafe {
+        muster_ledger_rescore_with_progress(
+            l,
+            p,
+            author,
+            author_len,
+            at,
+            at_len,
+            None,
+            std::ptr::null_mut(),
+            out_json,
+            out_len,
+        )
+    }
 }
 
 /// Told how far a long job has got: `done` of `total` (for a re-score,
