@@ -53,7 +53,7 @@ pub enum MusterError {
         /// Why, in brigade terms.
         message: String,
     },
-    /// The caller's [`Progress`] asked to stop; nothing was written.
+    /// The caller's [`ProgressListener`] asked to stop; nothing was written.
     #[error("{message}")]
     Cancelled {
         /// How far it had got.
@@ -480,16 +480,17 @@ impl Package {
 }
 
 /// Told how far a long job has got, and asked whether to go on: an app
-/// implements it to draw a progress bar and to let its user stop.
+/// implements it to draw a progress bar and to let its user stop. (Not
+/// `Progress`, which would clash with Foundation's in Swift.)
 #[uniffi::export(foreign)]
-pub trait Progress: Send + Sync {
+pub trait ProgressListener: Send + Sync {
     /// `done` of `total` (for a re-score, entries read of those stored);
     /// `false` stops the job, which then writes nothing. An error (an
     /// exception in the app's code) stops it too, and the job fails with it.
     fn update(&self, done: u64, total: u64) -> Result<bool, MusterError>;
 }
 
-/// An exception a [`Progress`] raised that is not a [`MusterError`].
+/// An exception a [`ProgressListener`] raised that is not a [`MusterError`].
 impl From<uniffi::UnexpectedUniFFICallbackError> for MusterError {
     fn from(e: uniffi::UnexpectedUniFFICallbackError) -> MusterError {
         MusterError::Cancelled {
@@ -796,7 +797,7 @@ impl Ledger {
         package: Arc<Package>,
         author: String,
         at: String,
-        progress: Arc<dyn Progress>,
+        progress: Arc<dyn ProgressListener>,
     ) -> Result<RescoreSummary, MusterError> {
         let mut raised = None;
         let summary = self.rescore_inner(&package, &author, &at, &mut |done, total| match progress

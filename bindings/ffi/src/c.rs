@@ -627,7 +627,7 @@ pub unsafe extern "C" fn muster_ledger_rescore_with_progress(
     out_json: *mut *mut c_char,
     out_len: *mut usize,
 ) -> muster_result {
-    /// The C callback as a [`api::Progress`].
+    /// The C callback as a [`api::ProgressListener`].
     struct CProgress {
         call: unsafe extern "C" fn(*mut c_void, u64, u64) -> bool,
         context: *mut c_void,
@@ -637,7 +637,7 @@ pub unsafe extern "C" fn muster_ledger_rescore_with_progress(
     unsafe impl Send for CProgress {}
     // SAFETY: as above; it is never shared with another thread.
     unsafe impl Sync for CProgress {}
-    impl api::Progress for CProgress {
+    impl api::ProgressListener for CProgress {
         fn update(&self, done: u64, total: u64) -> Result<bool, MusterError> {
             // SAFETY: the caller promised `call` is safe with `context`.
             Ok(unsafe { (self.call)(self.context, done, total) })

@@ -26,9 +26,9 @@ pub mod c;
 pub use api::Scenario;
 pub use api::{
     Analysis, AnalysisOptions, CurrencyLine, Diagnostic, HoursLine, HoursQuery, Ledger,
-    MonteCarloSummary, MusterError, Package, PlanRequest, PlanSession, PlanSummary, Progress,
-    ReplayDifference, ReplayReport, ScenarioCheck, ScoreCard, TaskScore, TaskTiming, VerifyReport,
-    check_scenario, plan_period,
+    MonteCarloSummary, MusterError, Package, PlanRequest, PlanSession, PlanSummary,
+    ProgressListener, ReplayDifference, ReplayReport, ScenarioCheck, ScoreCard, TaskScore,
+    TaskTiming, VerifyReport, check_scenario, plan_period,
 };
 
 uniffi::setup_scaffolding!("muster");

@@ -127,7 +127,7 @@ struct Counting {
     go_on: bool,
 }
 
-impl muster_ffi::Progress for Counting {
+impl muster_ffi::ProgressListener for Counting {
     fn update(&self, done: u64, total: u64) -> Result<bool, muster_ffi::MusterError> {
         self.calls.lock().unwrap().push((done, total));
         Ok(self.go_on)

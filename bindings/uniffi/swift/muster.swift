@@ -662,7 +662,7 @@ public protocol LedgerProtocol: AnyObject, Sendable {
      * stops the re-score with [`MusterError::Cancelled`] and nothing
      * written. It is called on the thread that called this.
      */
-    func rescoreWithProgress(package: Package, author: String, at: String, progress: Progress) throws  -> RescoreSummary
+    func rescoreWithProgress(package: Package, author: String, at: String, progress: ProgressListener) throws  -> RescoreSummary
     
     /**
      * Checks the whole hash chain and names the first entry edited, removed
@@ -846,7 +846,7 @@ open func rescore(package: Package, author: String, at: String)throws  -> Rescor
      * stops the re-score with [`MusterError::Cancelled`] and nothing
      * written. It is called on the thread that called this.
      */
-open func rescoreWithProgress(package: Package, author: String, at: String, progress: Progress)throws  -> RescoreSummary  {
+open func rescoreWithProgress(package: Package, author: String, at: String, progress: ProgressListener)throws  -> RescoreSummary  {
     return try  FfiConverterTypeRescoreSummary_lift(try rustCallWithError(FfiConverterTypeMusterError_lift) {
         uniffiCallStatus in
     uniffi_muster_ffi_fn_method_ledger_rescore_with_progress(
@@ -854,7 +854,7 @@ open func rescoreWithProgress(package: Package, author: String, at: String, prog
         FfiConverterTypePackage_lower(package),
         FfiConverterString.lower(author),
         FfiConverterString.lower(at),
-        FfiConverterTypeProgress_lower(progress),uniffiCallStatus
+        FfiConverterTypeProgressListener_lower(progress),uniffiCallStatus
     )
 })
 }
@@ -1087,9 +1087,10 @@ public func FfiConverterTypePackage_lower(_ value: Package) -> UInt64 {
 
 /**
  * Told how far a long job has got, and asked whether to go on: an app
- * implements it to draw a progress bar and to let its user stop.
+ * implements it to draw a progress bar and to let its user stop. (Not
+ * `Progress`, which would clash with Foundation's in Swift.)
  */
-public protocol Progress: AnyObject, Sendable {
+public protocol ProgressListener: AnyObject, Sendable {
     
     /**
      * `done` of `total` (for a re-score, entries read of those stored);
@@ -1101,9 +1102,10 @@ public protocol Progress: AnyObject, Sendable {
 }
 /**
  * Told how far a long job has got, and asked whether to go on: an app
- * implements it to draw a progress bar and to let its user stop.
+ * implements it to draw a progress bar and to let its user stop. (Not
+ * `Progress`, which would clash with Foundation's in Swift.)
  */
-open class ProgressImpl: Progress, @unchecked Sendable {
+open class ProgressListenerImpl: ProgressListener, @unchecked Sendable {
     fileprivate let handle: UInt64
 
     /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
@@ -1140,7 +1142,7 @@ open class ProgressImpl: Progress, @unchecked Sendable {
     @_documentation(visibility: private)
 #endif
     public func uniffiCloneHandle() -> UInt64 {
-        return try! rustCall { uniffi_muster_ffi_fn_clone_progress(self.handle, $0) }
+        return try! rustCall { uniffi_muster_ffi_fn_clone_progresslistener(self.handle, $0) }
     }
     // No primary constructor declared for this class.
 
@@ -1150,7 +1152,7 @@ open class ProgressImpl: Progress, @unchecked Sendable {
             return
         }
 
-        try! rustCall { uniffi_muster_ffi_fn_free_progress(handle, $0) }
+        try! rustCall { uniffi_muster_ffi_fn_free_progresslistener(handle, $0) }
     }
 
     
@@ -1164,7 +1166,7 @@ open class ProgressImpl: Progress, @unchecked Sendable {
 open func update(done: UInt64, total: UInt64)throws  -> Bool  {
     return try  FfiConverterBool.lift(try rustCallWithError(FfiConverterTypeMusterError_lift) {
         uniffiCallStatus in
-    uniffi_muster_ffi_fn_method_progress_update(
+    uniffi_muster_ffi_fn_method_progresslistener_update(
             self.uniffiCloneHandle(),
         FfiConverterUInt64.lower(done),
         FfiConverterUInt64.lower(total),uniffiCallStatus
@@ -1179,25 +1181,25 @@ open func update(done: UInt64, total: UInt64)throws  -> Bool  {
 
 
 // Put the implementation in a struct so we don't pollute the top-level namespace
-fileprivate struct UniffiCallbackInterfaceProgress {
+fileprivate struct UniffiCallbackInterfaceProgressListener {
 
     // Create the VTable using a series of closures.
     // Swift automatically converts these into C callback functions.
     //
     // Store the vtable directly.
-    static let vtable: UniffiVTableCallbackInterfaceProgress = UniffiVTableCallbackInterfaceProgress(
+    static let vtable: UniffiVTableCallbackInterfaceProgressListener = UniffiVTableCallbackInterfaceProgressListener(
         uniffiFree: { (uniffiHandle: UInt64) -> () in
             do {
-                try FfiConverterTypeProgress.handleMap.remove(handle: uniffiHandle)
+                try FfiConverterTypeProgressListener.handleMap.remove(handle: uniffiHandle)
             } catch {
-                print("Uniffi callback interface Progress: handle missing in uniffiFree")
+                print("Uniffi callback interface ProgressListener: handle missing in uniffiFree")
             }
         },
         uniffiClone: { (uniffiHandle: UInt64) -> UInt64 in
             do {
-                return try FfiConverterTypeProgress.handleMap.clone(handle: uniffiHandle)
+                return try FfiConverterTypeProgressListener.handleMap.clone(handle: uniffiHandle)
             } catch {
-                fatalError("Uniffi callback interface Progress: handle missing in uniffiClone")
+                fatalError("Uniffi callback interface ProgressListener: handle missing in uniffiClone")
             }
         },
         update: { (
@@ -1209,7 +1211,7 @@ fileprivate struct UniffiCallbackInterfaceProgress {
         ) in
             let makeCall = {
                 () throws -> Bool in
-                guard let uniffiObj = try? FfiConverterTypeProgress.handleMap.get(handle: uniffiHandle) else {
+                guard let uniffiObj = try? FfiConverterTypeProgressListener.handleMap.get(handle: uniffiHandle) else {
                     throw UniffiInternalError.unexpectedStaleHandle
                 }
                 return try uniffiObj.update(
@@ -1235,39 +1237,39 @@ fileprivate struct UniffiCallbackInterfaceProgress {
     // `nonisolated(unsafe)` is needed under Swift 6 strict concurrency.
     // This is safe because the pointee is initialized once during static init
     // and never mutated by either side of the FFI.  Its fields are C function pointers.
-    nonisolated(unsafe) static let vtablePtr: UnsafePointer<UniffiVTableCallbackInterfaceProgress> = {
-        let ptr = UnsafeMutablePointer<UniffiVTableCallbackInterfaceProgress>.allocate(capacity: 1)
+    nonisolated(unsafe) static let vtablePtr: UnsafePointer<UniffiVTableCallbackInterfaceProgressListener> = {
+        let ptr = UnsafeMutablePointer<UniffiVTableCallbackInterfaceProgressListener>.allocate(capacity: 1)
         ptr.initialize(to: vtable)
         return UnsafePointer(ptr)
     }()
 }
 
-private func uniffiCallbackInitProgress() {
-    uniffi_muster_ffi_fn_init_callback_vtable_progress(UniffiCallbackInterfaceProgress.vtablePtr)
+private func uniffiCallbackInitProgressListener() {
+    uniffi_muster_ffi_fn_init_callback_vtable_progresslistener(UniffiCallbackInterfaceProgressListener.vtablePtr)
 }
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public struct FfiConverterTypeProgress: FfiConverter {
-    fileprivate static let handleMap = UniffiHandleMap<Progress>()
+public struct FfiConverterTypeProgressListener: FfiConverter {
+    fileprivate static let handleMap = UniffiHandleMap<ProgressListener>()
 
     typealias FfiType = UInt64
-    typealias SwiftType = Progress
+    typealias SwiftType = ProgressListener
 
-    public static func lift(_ handle: UInt64) throws -> Progress {
+    public static func lift(_ handle: UInt64) throws -> ProgressListener {
         if ((handle & 1) == 0) {
             // Rust-generated handle, construct a new class that uses the handle to implement the
             // interface
-            return ProgressImpl(unsafeFromHandle: handle)
+            return ProgressListenerImpl(unsafeFromHandle: handle)
         } else {
             // Swift-generated handle, get the object from the handle map
             return try handleMap.remove(handle: handle)
         }
     }
 
-    public static func lower(_ value: Progress) -> UInt64 {
-         if let rustImpl = value as? ProgressImpl {
+    public static func lower(_ value: ProgressListener) -> UInt64 {
+         if let rustImpl = value as? ProgressListenerImpl {
              // Rust-implemented object.  Clone the handle and return it
             return rustImpl.uniffiCloneHandle()
          } else {
@@ -1276,12 +1278,12 @@ public struct FfiConverterTypeProgress: FfiConverter {
          }
     }
 
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Progress {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ProgressListener {
         let handle: UInt64 = try readInt(&buf)
         return try lift(handle)
     }
 
-    public static func write(_ value: Progress, into buf: inout [UInt8]) {
+    public static func write(_ value: ProgressListener, into buf: inout [UInt8]) {
         writeInt(&buf, lower(value))
     }
 }
@@ -1290,15 +1292,15 @@ public struct FfiConverterTypeProgress: FfiConverter {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public func FfiConverterTypeProgress_lift(_ handle: UInt64) throws -> Progress {
-    return try FfiConverterTypeProgress.lift(handle)
+public func FfiConverterTypeProgressListener_lift(_ handle: UInt64) throws -> ProgressListener {
+    return try FfiConverterTypeProgressListener.lift(handle)
 }
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public func FfiConverterTypeProgress_lower(_ value: Progress) -> UInt64 {
-    return FfiConverterTypeProgress.lower(value)
+public func FfiConverterTypeProgressListener_lower(_ value: ProgressListener) -> UInt64 {
+    return FfiConverterTypeProgressListener.lower(value)
 }
 
 
@@ -3398,7 +3400,7 @@ enum MusterError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
          */message: String
     )
     /**
-     * The caller's [`Progress`] asked to stop; nothing was written.
+     * The caller's [`ProgressListener`] asked to stop; nothing was written.
      */
     case Cancelled(
         /**
@@ -3875,7 +3877,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_muster_ffi_checksum_method_ledger_rescore() != 49635) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_muster_ffi_checksum_method_ledger_rescore_with_progress() != 56438) {
+    if (uniffi_muster_ffi_checksum_method_ledger_rescore_with_progress() != 2833) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_muster_ffi_checksum_method_ledger_verify() != 1566) {
@@ -3887,7 +3889,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_muster_ffi_checksum_method_package_score() != 25235) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_muster_ffi_checksum_method_progress_update() != 17396) {
+    if (uniffi_muster_ffi_checksum_method_progresslistener_update() != 50021) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_muster_ffi_checksum_method_scenario_analyse() != 49363) {
@@ -3915,7 +3917,7 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
 
-    uniffiCallbackInitProgress()
+    uniffiCallbackInitProgressListener()
     return InitializationResult.ok
 }()
 

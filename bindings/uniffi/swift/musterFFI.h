@@ -243,20 +243,20 @@ typedef void (*UniffiForeignFutureCompleteVoid)(uint64_t, UniffiForeignFutureRes
     );
 
 #endif
-#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_PROGRESS_METHOD0
-#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_PROGRESS_METHOD0
-typedef void (*UniffiCallbackInterfaceProgressMethod0)(uint64_t, uint64_t, uint64_t, int8_t* _Nonnull, 
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_PROGRESS_LISTENER_METHOD0
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_PROGRESS_LISTENER_METHOD0
+typedef void (*UniffiCallbackInterfaceProgressListenerMethod0)(uint64_t, uint64_t, uint64_t, int8_t* _Nonnull, 
         RustCallStatus *_Nonnull uniffiCallStatus
     );
 
 #endif
-#ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_PROGRESS
-#define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_PROGRESS
-typedef struct UniffiVTableCallbackInterfaceProgress {
+#ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_PROGRESS_LISTENER
+#define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_PROGRESS_LISTENER
+typedef struct UniffiVTableCallbackInterfaceProgressListener {
     UniffiCallbackInterfaceFree _Nonnull uniffiFree;
     UniffiCallbackInterfaceClone _Nonnull uniffiClone;
-    UniffiCallbackInterfaceProgressMethod0 _Nonnull update;
-} UniffiVTableCallbackInterfaceProgress;
+    UniffiCallbackInterfaceProgressListenerMethod0 _Nonnull update;
+} UniffiVTableCallbackInterfaceProgressListener;
 
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MUSTER_FFI_FN_CLONE_LEDGER
@@ -344,24 +344,24 @@ RustBuffer uniffi_muster_ffi_fn_method_package_scenario_id(uint64_t ptr, RustCal
 RustBuffer uniffi_muster_ffi_fn_method_package_score(uint64_t ptr, RustBuffer record_name, RustBuffer record_json, RustCallStatus *_Nonnull out_status
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_MUSTER_FFI_FN_CLONE_PROGRESS
-#define UNIFFI_FFIDEF_UNIFFI_MUSTER_FFI_FN_CLONE_PROGRESS
-uint64_t uniffi_muster_ffi_fn_clone_progress(uint64_t handle, RustCallStatus *_Nonnull out_status
+#ifndef UNIFFI_FFIDEF_UNIFFI_MUSTER_FFI_FN_CLONE_PROGRESSLISTENER
+#define UNIFFI_FFIDEF_UNIFFI_MUSTER_FFI_FN_CLONE_PROGRESSLISTENER
+uint64_t uniffi_muster_ffi_fn_clone_progresslistener(uint64_t handle, RustCallStatus *_Nonnull out_status
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_MUSTER_FFI_FN_FREE_PROGRESS
-#define UNIFFI_FFIDEF_UNIFFI_MUSTER_FFI_FN_FREE_PROGRESS
-void uniffi_muster_ffi_fn_free_progress(uint64_t handle, RustCallStatus *_Nonnull out_status
+#ifndef UNIFFI_FFIDEF_UNIFFI_MUSTER_FFI_FN_FREE_PROGRESSLISTENER
+#define UNIFFI_FFIDEF_UNIFFI_MUSTER_FFI_FN_FREE_PROGRESSLISTENER
+void uniffi_muster_ffi_fn_free_progresslistener(uint64_t handle, RustCallStatus *_Nonnull out_status
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_MUSTER_FFI_FN_INIT_CALLBACK_VTABLE_PROGRESS
-#define UNIFFI_FFIDEF_UNIFFI_MUSTER_FFI_FN_INIT_CALLBACK_VTABLE_PROGRESS
-void uniffi_muster_ffi_fn_init_callback_vtable_progress(const UniffiVTableCallbackInterfaceProgress* _Nonnull vtable
+#ifndef UNIFFI_FFIDEF_UNIFFI_MUSTER_FFI_FN_INIT_CALLBACK_VTABLE_PROGRESSLISTENER
+#define UNIFFI_FFIDEF_UNIFFI_MUSTER_FFI_FN_INIT_CALLBACK_VTABLE_PROGRESSLISTENER
+void uniffi_muster_ffi_fn_init_callback_vtable_progresslistener(const UniffiVTableCallbackInterfaceProgressListener* _Nonnull vtable
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_MUSTER_FFI_FN_METHOD_PROGRESS_UPDATE
-#define UNIFFI_FFIDEF_UNIFFI_MUSTER_FFI_FN_METHOD_PROGRESS_UPDATE
-int8_t uniffi_muster_ffi_fn_method_progress_update(uint64_t ptr, uint64_t done, uint64_t total, RustCallStatus *_Nonnull out_status
+#ifndef UNIFFI_FFIDEF_UNIFFI_MUSTER_FFI_FN_METHOD_PROGRESSLISTENER_UPDATE
+#define UNIFFI_FFIDEF_UNIFFI_MUSTER_FFI_FN_METHOD_PROGRESSLISTENER_UPDATE
+int8_t uniffi_muster_ffi_fn_method_progresslistener_update(uint64_t ptr, uint64_t done, uint64_t total, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MUSTER_FFI_FN_CLONE_SCENARIO
@@ -752,9 +752,9 @@ uint16_t uniffi_muster_ffi_checksum_method_package_score(void
     
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_MUSTER_FFI_CHECKSUM_METHOD_PROGRESS_UPDATE
-#define UNIFFI_FFIDEF_UNIFFI_MUSTER_FFI_CHECKSUM_METHOD_PROGRESS_UPDATE
-uint16_t uniffi_muster_ffi_checksum_method_progress_update(void
+#ifndef UNIFFI_FFIDEF_UNIFFI_MUSTER_FFI_CHECKSUM_METHOD_PROGRESSLISTENER_UPDATE
+#define UNIFFI_FFIDEF_UNIFFI_MUSTER_FFI_CHECKSUM_METHOD_PROGRESSLISTENER_UPDATE
+uint16_t uniffi_muster_ffi_checksum_method_progresslistener_update(void
     
 );
 #endif

@@ -131,7 +131,7 @@ class LedgerTest(unittest.TestCase):
         self.ledger.append(DRAFTS)
         package = muster.Package.open("forest-fire.initial-attack")
 
-        class Seen(muster.Progress):
+        class Seen(muster.ProgressListener):
             def __init__(self, go_on):
                 self.calls, self.go_on = [], go_on
 
@@ -151,7 +151,7 @@ class LedgerTest(unittest.TestCase):
         self.assertEqual(stop.calls, [(3, 3)])
         self.assertEqual(self.ledger.entry_count(), 3)
 
-        class Raises(muster.Progress):
+        class Raises(muster.ProgressListener):
             def update(self, done, total):
                 raise ValueError("the screen went away")
 

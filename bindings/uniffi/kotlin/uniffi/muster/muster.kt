@@ -650,22 +650,22 @@ internal open class UniffiForeignFutureResultVoid(
 internal interface UniffiForeignFutureCompleteVoid : com.sun.jna.Callback {
     fun callback(`callbackData`: Long,`result`: UniffiForeignFutureResultVoid.UniffiByValue,)
 }
-internal interface UniffiCallbackInterfaceProgressMethod0 : com.sun.jna.Callback {
+internal interface UniffiCallbackInterfaceProgressListenerMethod0 : com.sun.jna.Callback {
     fun callback(`uniffiHandle`: Long,`done`: Long,`total`: Long,`uniffiOutReturn`: ByteByReference,uniffiCallStatus: UniffiRustCallStatus,)
 }
 @Structure.FieldOrder("uniffiFree", "uniffiClone", "update")
-internal open class UniffiVTableCallbackInterfaceProgress(
+internal open class UniffiVTableCallbackInterfaceProgressListener(
     @JvmField internal var `uniffiFree`: UniffiCallbackInterfaceFree? = null,
     @JvmField internal var `uniffiClone`: UniffiCallbackInterfaceClone? = null,
-    @JvmField internal var `update`: UniffiCallbackInterfaceProgressMethod0? = null,
+    @JvmField internal var `update`: UniffiCallbackInterfaceProgressListenerMethod0? = null,
 ) : Structure() {
     class UniffiByValue(
         `uniffiFree`: UniffiCallbackInterfaceFree? = null,
         `uniffiClone`: UniffiCallbackInterfaceClone? = null,
-        `update`: UniffiCallbackInterfaceProgressMethod0? = null,
-    ): UniffiVTableCallbackInterfaceProgress(`uniffiFree`,`uniffiClone`,`update`,), Structure.ByValue
+        `update`: UniffiCallbackInterfaceProgressListenerMethod0? = null,
+    ): UniffiVTableCallbackInterfaceProgressListener(`uniffiFree`,`uniffiClone`,`update`,), Structure.ByValue
 
-   internal fun uniffiSetValue(other: UniffiVTableCallbackInterfaceProgress) {
+   internal fun uniffiSetValue(other: UniffiVTableCallbackInterfaceProgressListener) {
         `uniffiFree` = other.`uniffiFree`
         `uniffiClone` = other.`uniffiClone`
         `update` = other.`update`
@@ -723,7 +723,7 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_muster_ffi_checksum_method_package_score(
     ): Int
-    external fun uniffi_muster_ffi_checksum_method_progress_update(
+    external fun uniffi_muster_ffi_checksum_method_progresslistener_update(
     ): Int
     external fun uniffi_muster_ffi_checksum_method_scenario_analyse(
     ): Int
@@ -757,7 +757,7 @@ internal object UniffiLib {
 
     init {
         Native.register(UniffiLib::class.java, findLibraryName(componentName = "muster"))
-        uniffiCallbackInterfaceProgress.register(this)
+        uniffiCallbackInterfaceProgressListener.register(this)
         
     }
 
@@ -796,13 +796,13 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_muster_ffi_fn_method_package_score(`ptr`: Long,`recordName`: RustBuffer.ByValue,`recordJson`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_muster_ffi_fn_clone_progress(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_muster_ffi_fn_clone_progresslistener(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
-    external fun uniffi_muster_ffi_fn_free_progress(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_muster_ffi_fn_free_progresslistener(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
-    external fun uniffi_muster_ffi_fn_init_callback_vtable_progress(`vtable`: UniffiVTableCallbackInterfaceProgress,
+    external fun uniffi_muster_ffi_fn_init_callback_vtable_progresslistener(`vtable`: UniffiVTableCallbackInterfaceProgressListener,
     ): Unit
-    external fun uniffi_muster_ffi_fn_method_progress_update(`ptr`: Long,`done`: Long,`total`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_muster_ffi_fn_method_progresslistener_update(`ptr`: Long,`done`: Long,`total`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Byte
     external fun uniffi_muster_ffi_fn_clone_scenario(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
@@ -970,7 +970,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_muster_ffi_checksum_method_ledger_rescore() and 0xFFFF) != 49635) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_muster_ffi_checksum_method_ledger_rescore_with_progress() and 0xFFFF) != 56438) {
+    if ((lib.uniffi_muster_ffi_checksum_method_ledger_rescore_with_progress() and 0xFFFF) != 2833) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_muster_ffi_checksum_method_ledger_verify() and 0xFFFF) != 1566) {
@@ -982,7 +982,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_muster_ffi_checksum_method_package_score() and 0xFFFF) != 25235) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_muster_ffi_checksum_method_progress_update() and 0xFFFF) != 17396) {
+    if ((lib.uniffi_muster_ffi_checksum_method_progresslistener_update() and 0xFFFF) != 50021) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_muster_ffi_checksum_method_scenario_analyse() and 0xFFFF) != 49363) {
@@ -1522,7 +1522,7 @@ public interface LedgerInterface {
      * stops the re-score with [`MusterError::Cancelled`] and nothing
      * written. It is called on the thread that called this.
      */
-    fun `rescoreWithProgress`(`package`: Package, `author`: kotlin.String, `at`: kotlin.String, `progress`: Progress): RescoreSummary
+    fun `rescoreWithProgress`(`package`: Package, `author`: kotlin.String, `at`: kotlin.String, `progress`: ProgressListener): RescoreSummary
     
     /**
      * Checks the whole hash chain and names the first entry edited, removed
@@ -1780,7 +1780,7 @@ open class Ledger: Disposable, AutoCloseable, LedgerInterface
      * stops the re-score with [`MusterError::Cancelled`] and nothing
      * written. It is called on the thread that called this.
      */
-    @Throws(MusterException::class)override fun `rescoreWithProgress`(`package`: Package, `author`: kotlin.String, `at`: kotlin.String, `progress`: Progress): RescoreSummary {
+    @Throws(MusterException::class)override fun `rescoreWithProgress`(`package`: Package, `author`: kotlin.String, `at`: kotlin.String, `progress`: ProgressListener): RescoreSummary {
             return FfiConverterTypeRescoreSummary.lift(
     callWithHandle {
     uniffiRustCallWithError(MusterException) { _status ->
@@ -1790,7 +1790,7 @@ open class Ledger: Disposable, AutoCloseable, LedgerInterface
         FfiConverterTypePackage.lower(`package`),
         FfiConverterString.lower(`author`),
         FfiConverterString.lower(`at`),
-        FfiConverterTypeProgress.lower(`progress`),_status)
+        FfiConverterTypeProgressListener.lower(`progress`),_status)
 }
     }
     )
@@ -2273,9 +2273,10 @@ public object FfiConverterTypePackage: FfiConverter<Package, Long> {
 
 /**
  * Told how far a long job has got, and asked whether to go on: an app
- * implements it to draw a progress bar and to let its user stop.
+ * implements it to draw a progress bar and to let its user stop. (Not
+ * `Progress`, which would clash with Foundation's in Swift.)
  */
-public interface Progress {
+public interface ProgressListener {
     
     /**
      * `done` of `total` (for a re-score, entries read of those stored);
@@ -2289,9 +2290,10 @@ public interface Progress {
 
 /**
  * Told how far a long job has got, and asked whether to go on: an app
- * implements it to draw a progress bar and to let its user stop.
+ * implements it to draw a progress bar and to let its user stop. (Not
+ * `Progress`, which would clash with Foundation's in Swift.)
  */
-open class ProgressImpl: Disposable, AutoCloseable, Progress
+open class ProgressListenerImpl: Disposable, AutoCloseable, ProgressListener
 {
 
     @Suppress("UNUSED_PARAMETER")
@@ -2375,7 +2377,7 @@ open class ProgressImpl: Disposable, AutoCloseable, Progress
                 return;
             }
             uniffiRustCall { status ->
-                UniffiLib.uniffi_muster_ffi_fn_free_progress(handle, status)
+                UniffiLib.uniffi_muster_ffi_fn_free_progresslistener(handle, status)
             }
         }
     }
@@ -2388,7 +2390,7 @@ open class ProgressImpl: Disposable, AutoCloseable, Progress
             throw InternalException("uniffiCloneHandle() called on NoHandle object");
         }
         return uniffiRustCall() { status ->
-            UniffiLib.uniffi_muster_ffi_fn_clone_progress(handle, status)
+            UniffiLib.uniffi_muster_ffi_fn_clone_progresslistener(handle, status)
         }
     }
 
@@ -2402,7 +2404,7 @@ open class ProgressImpl: Disposable, AutoCloseable, Progress
             return FfiConverterBoolean.lift(
     callWithHandle {
     uniffiRustCallWithError(MusterException) { _status ->
-    UniffiLib.uniffi_muster_ffi_fn_method_progress_update(
+    UniffiLib.uniffi_muster_ffi_fn_method_progresslistener_update(
         it,
         
         FfiConverterULong.lower(`done`),
@@ -2430,10 +2432,10 @@ open class ProgressImpl: Disposable, AutoCloseable, Progress
 
 
 // Put the implementation in an object so we don't pollute the top-level namespace
-internal object uniffiCallbackInterfaceProgress {
-    internal object `update`: UniffiCallbackInterfaceProgressMethod0 {
+internal object uniffiCallbackInterfaceProgressListener {
+    internal object `update`: UniffiCallbackInterfaceProgressListenerMethod0 {
         override fun callback(`uniffiHandle`: Long,`done`: Long,`total`: Long,`uniffiOutReturn`: ByteByReference,uniffiCallStatus: UniffiRustCallStatus,) {
-            val uniffiObj = FfiConverterTypeProgress.handleMap.get(uniffiHandle)
+            val uniffiObj = FfiConverterTypeProgressListener.handleMap.get(uniffiHandle)
             val makeCall = { ->
                 uniffiObj.`update`(
                     FfiConverterULong.lift(`done`),
@@ -2452,17 +2454,17 @@ internal object uniffiCallbackInterfaceProgress {
 
     internal object uniffiFree: UniffiCallbackInterfaceFree {
         override fun callback(handle: Long) {
-            FfiConverterTypeProgress.handleMap.remove(handle)
+            FfiConverterTypeProgressListener.handleMap.remove(handle)
         }
     }
 
     internal object uniffiClone: UniffiCallbackInterfaceClone {
         override fun callback(handle: Long): Long {
-            return FfiConverterTypeProgress.handleMap.clone(handle)
+            return FfiConverterTypeProgressListener.handleMap.clone(handle)
         }
     }
 
-    internal var vtable = UniffiVTableCallbackInterfaceProgress.UniffiByValue(
+    internal var vtable = UniffiVTableCallbackInterfaceProgressListener.UniffiByValue(
         uniffiFree,
         uniffiClone,
         `update`,
@@ -2471,18 +2473,18 @@ internal object uniffiCallbackInterfaceProgress {
     // Registers the foreign callback with the Rust side.
     // This method is generated for each callback interface.
     internal fun register(lib: UniffiLib) {
-        lib.uniffi_muster_ffi_fn_init_callback_vtable_progress(vtable)
+        lib.uniffi_muster_ffi_fn_init_callback_vtable_progresslistener(vtable)
     }
 }
 
 /**
  * @suppress
  */
-public object FfiConverterTypeProgress: FfiConverter<Progress, Long> {
-    internal val handleMap = UniffiHandleMap<Progress>()
+public object FfiConverterTypeProgressListener: FfiConverter<ProgressListener, Long> {
+    internal val handleMap = UniffiHandleMap<ProgressListener>()
 
-    override fun lower(value: Progress): Long {
-        if (value is ProgressImpl) {
+    override fun lower(value: ProgressListener): Long {
+        if (value is ProgressListenerImpl) {
              // Rust-implemented object.  Clone the handle and return it
             return value.uniffiCloneHandle()
          } else {
@@ -2491,24 +2493,24 @@ public object FfiConverterTypeProgress: FfiConverter<Progress, Long> {
          }
     }
 
-    override fun lift(value: Long): Progress {
+    override fun lift(value: Long): ProgressListener {
         if ((value and 1.toLong()) == 0.toLong()) {
             // Rust-generated handle, construct a new class that uses the handle to implement the
             // interface
-            return ProgressImpl(UniffiWithHandle, value)
+            return ProgressListenerImpl(UniffiWithHandle, value)
         } else {
             // Kotlin-generated handle, get the object from the handle map
             return handleMap.remove(value)
         }
     }
 
-    override fun read(buf: ByteBuffer): Progress {
+    override fun read(buf: ByteBuffer): ProgressListener {
         return lift(buf.getLong())
     }
 
-    override fun allocationSize(value: Progress) = 8UL
+    override fun allocationSize(value: ProgressListener) = 8UL
 
-    override fun write(value: Progress, buf: ByteBuffer) {
+    override fun write(value: ProgressListener, buf: ByteBuffer) {
         buf.putLong(lower(value))
     }
 }
@@ -4279,7 +4281,7 @@ sealed class MusterException: kotlin.Exception() {
     }
     
     /**
-     * The caller's [`Progress`] asked to stop; nothing was written.
+     * The caller's [`ProgressListener`] asked to stop; nothing was written.
      */
     class Cancelled(
         
