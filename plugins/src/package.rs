@@ -201,7 +201,13 @@ impl Package {
                 message: "not a package: give a folder, or a .tar of one, holding scenario.toml or generator.toml".into(),
             });
         };
-        Package::from_files(&name, files, options)
+        // A folder given as `mine/` names its files `mine/score.rhai`, not
+        // `mine//score.rhai`.
+        let name = match name.trim_end_matches(std::path::MAIN_SEPARATOR) {
+            "" => name.as_str(),
+            trimmed => trimmed,
+        };
+        Package::from_files(name, files, options)
     }
 
     /// Builds a package from files held in memory: (path inside the package,

@@ -50,6 +50,16 @@ fn folder_scores_109_83() {
     assert_eq!(p.manifest(), "scenario.toml");
     assert_eq!(p.scoring_file(), "score.rhai");
     assert!(card.scorer.name.ends_with("/score.rhai"));
+    // Given with a trailing slash, the folder's files are named the same.
+    let slash = format!("{}{}", example_dir().display(), std::path::MAIN_SEPARATOR);
+    let again = Package::open(&slash).unwrap();
+    let card_again = again.score("record-nantang.json", &record()).unwrap();
+    assert_eq!(card_again.scorer.name, card.scorer.name);
+    assert!(
+        !card_again.scorer.name.contains("//"),
+        "{}",
+        card_again.scorer.name
+    );
 }
 
 #[test]
