@@ -629,7 +629,9 @@ impl Ledger {
         }
     }
 
-    fn rescore_inner(
+    /// The re-score behind [`Ledger::rescore`], [`Ledger::rescore_with_progress`]
+    /// and the C ABI's, with the progress as a plain callback.
+    pub(crate) fn rescore_inner(
         &self,
         package: &Package,
         author: &str,

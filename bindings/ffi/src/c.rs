@@ -19,6 +19,7 @@
 
 use std::cell::RefCell;
 use std::ffi::{CString, c_char, c_void};
+use std::ops::ControlFlow;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
@@ -627,22 +628,6 @@ pub unsafe extern "C" fn muster_ledger_rescore_with_progress(
     out_json: *mut *mut c_char,
     out_len: *mut usize,
 ) -> muster_result {
-    /// The C callback as a [`api::ProgressListener`].
-    struct CProgress {
-        call: unsafe extern "C" fn(*mut c_void, u64, u64) -> bool,
-        context: *mut c_void,
-    }
-    // SAFETY: it is called only on the thread that called
-    // `muster_ledger_rescore_with_progress`, and only until it returns.
-    unsafe impl Send for CProgress {}
-    // SAFETY: as above; it is never shared with another thread.
-    unsafe impl Sync for CProgress {}
-    impl api::ProgressListener for CProgress {
-        fn update(&self, done: u64, total: u64) -> Result<bool, MusterError> {
-            // SAFETY: the caller promised `call` is safe with `context`.
-            Ok(unsafe { (self.call)(self.context, done, total) })
-        }
-    }
     boundary(|| {
         // SAFETY: as documented above.
         let l = unsafe { handle(l, "ledger")? };
@@ -651,15 +636,13 @@ pub unsafe extern "C" fn muster_ledger_rescore_with_progress(
         let at = unsafe { text(at, at_len, "at")? };
         non_null(out_json, "out_json")?;
         non_null(out_len, "out_len")?;
-        let report = match progress {
-            Some(call) => l.0.rescore_with_progress(
-                Arc::clone(&p.0),
-                author.into(),
-                at.into(),
-                Arc::new(CProgress { call, context }),
-            )?,
-            None => l.0.rescore(Arc::clone(&p.0), author.into(), at.into())?,
-        };
+        let report =
+            l.0.rescore_inner(&p.0, author, at, &mut |done, total| match progress {
+                // SAFETY: the caller promised `call` is safe with `context`
+                // until this returns; it is called on this thread only.
+                Some(call) if !unsafe { call(context, done, total) } => ControlFlow::Break(()),
+                _ => ControlFlow::Continue(()),
+            })?;
         unsafe { write_json(&report, out_json, out_len) }
     })
 }
