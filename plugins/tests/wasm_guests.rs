@@ -146,6 +146,38 @@ fn time_bonus_guest_rules_and_errors() {
     assert_eq!(batch[2].as_ref().unwrap(), batch[0].as_ref().unwrap());
 }
 
+/// The SDK hands the same input buffer out again for the next record of a
+/// batch: records that grow past it, shrink and grow again must each score
+/// as they do alone, and the notes must be those of the native rule.
+#[test]
+fn a_batch_of_growing_and_shrinking_records_scores_as_single_calls() {
+    let rt = WasmRuntime::new(WasmLimits::default()).unwrap();
+    let scorer = rt
+        .load("time-bonus.wasm", &guest("muster_example_time_bonus.wasm"))
+        .unwrap();
+    let (input, params) = example();
+    let sized = |extra: usize| {
+        let mut r = input.clone();
+        r.team = "t".repeat(extra * 100);
+        let p = r.penalties[0].clone();
+        r.penalties.extend(std::iter::repeat_n(p, extra));
+        r
+    };
+    let inputs: Vec<ScoreInput> = [0, 40, 3, 200, 0, 41].into_iter().map(sized).collect();
+    let native = TimeBonusScorer::default();
+    let batch = scorer.score_batch(&inputs, &params);
+    for (i, (input, got)) in inputs.iter().zip(&batch).enumerate() {
+        let got = got.as_ref().unwrap_or_else(|e| panic!("record {i}: {e}"));
+        assert_eq!(got, &scorer.score(input, &params).unwrap(), "record {i}");
+        let want = native.score(input, &params).unwrap();
+        assert_eq!(got.total.to_bits(), want.total.to_bits(), "record {i}");
+        assert_eq!(got.notes, want.notes, "record {i}");
+    }
+    // The time bonus, then a note for each penalty.
+    let notes = 1 + input.penalties.len() + 200;
+    assert_eq!(batch[3].as_ref().unwrap().notes.len(), notes);
+}
+
 #[test]
 fn flood_rescue_generates_a_valid_scenario_and_scores_it() {
     let rt = WasmRuntime::new(WasmLimits::default()).unwrap();

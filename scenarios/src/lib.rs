@@ -318,6 +318,10 @@ const RETIRED_WASM: &[&[u8]] = &[
     // time-bonus.wasm until 2026-12-01 (evening), built before the guest SDK
     // compared strings eight bytes at a time.
     include_bytes!("../wasm/retired/time-bonus-bcaf9fe4.wasm"),
+    // time-bonus.wasm until 2026-12-01 (night), built before the guest SDK
+    // kept its input buffer between calls and wrote notes into strings
+    // sized for them.
+    include_bytes!("../wasm/retired/time-bonus-381c1244.wasm"),
 ];
 
 /// Every wasm module Muster ships or has shipped as a built-in scorer, the

@@ -242,6 +242,9 @@ pub struct TaskPoints {
     pub note: Option<String>,
 }
 
+/// Bytes a note's string is given before [`ScoreCard::note`] writes it.
+const NOTE_CAPACITY: usize = 64;
+
 /// What a scorer returns. The host checks it: `total` finite, at most 256
 /// notes of at most 1024 bytes, task ids that are the record's.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -271,6 +274,18 @@ impl ScoreCard {
             notes: Vec::new(),
             tasks: BTreeMap::new(),
         }
+    }
+
+    /// Adds a note written from `args` (`format_args!("time bonus {b}")`),
+    /// into a string sized for a typical note up front: `format!` starts
+    /// smaller and grows the string as it writes, and under wasm each growth
+    /// is a call into the allocator.
+    pub fn note(&mut self, args: std::fmt::Arguments<'_>) {
+        use std::fmt::Write;
+        let mut note = String::with_capacity(NOTE_CAPACITY);
+        // Writing into a String fails only when a Display impl fails.
+        let _ = note.write_fmt(args);
+        self.notes.push(note);
     }
 
     /// A zero-point card with `status` and `reason`.
@@ -401,26 +416,43 @@ pub fn score_wire(
 pub mod __private {
     use super::*;
 
-    /// `alloc(len) -> ptr`: a buffer the host fills with the input; the
-    /// entry point takes it back and frees it.
-    pub fn alloc(len: u32) -> u32 {
-        let mut buf = Vec::<u8>::with_capacity(len as usize);
-        let ptr = buf.as_mut_ptr();
-        // Ownership passes to the host until `take_input` rebuilds the Vec.
-        std::mem::forget(buf);
-        ptr as usize as u32
+    thread_local! {
+        /// The input buffer, kept between calls: a batch's records are of a
+        /// size, so after the first `alloc` hands the same memory out again
+        /// instead of allocating and freeing it for every record.
+        static INPUT: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
     }
 
-    /// Rebuilds the buffer `alloc` gave out.
+    /// `alloc(len) -> ptr`: a buffer of at least `len` bytes that the host
+    /// fills with the input; the entry point reads it and keeps it for the
+    /// next call.
+    pub fn alloc(len: u32) -> u32 {
+        INPUT.with(|b| {
+            let mut b = b.borrow_mut();
+            b.clear();
+            b.reserve(len as usize);
+            b.as_mut_ptr() as usize as u32
+        })
+    }
+
+    /// Runs `f` on the input the host wrote into the buffer `alloc` gave out.
     ///
     /// # Safety
-    /// `ptr` and `len` must be what `alloc(len)` returned and was passed, once.
-    unsafe fn take_input(ptr: u32, len: u32) -> Vec<u8> {
+    /// `ptr` and `len` must be what the last `alloc(len)` returned and was
+    /// passed, and the host must have written all `len` bytes.
+    unsafe fn with_input<T>(ptr: u32, len: u32, f: impl FnOnce(&[u8]) -> T) -> T {
+        let buf = INPUT.with(|b| std::mem::take(&mut *b.borrow_mut()));
         let len = len as usize;
-        // SAFETY: by the contract above the buffer came from
-        // `Vec::with_capacity(len)`, which for u8 allocates exactly `len`
-        // bytes, and the host wrote all `len` of them.
-        unsafe { Vec::from_raw_parts(ptr as usize as *mut u8, len, len) }
+        let input = if ptr as usize == buf.as_ptr() as usize && len <= buf.capacity() {
+            // SAFETY: by the contract above `buf` holds at least `len`
+            // bytes from its start, all of them written by the host.
+            unsafe { std::slice::from_raw_parts(buf.as_ptr(), len) }
+        } else {
+            &[]
+        };
+        let out = f(input);
+        INPUT.with(|b| *b.borrow_mut() = buf);
+        out
     }
 
     fn hand_out(bytes: Vec<u8>) -> u64 {
@@ -446,8 +478,7 @@ pub mod __private {
         f: fn(&Record, &serde_json::Value) -> Result<ScoreCard, String>,
     ) -> u64 {
         // SAFETY: forwarded from this function's contract.
-        let input = unsafe { take_input(ptr, len) };
-        hand_out(score_wire(&input, f))
+        hand_out(unsafe { with_input(ptr, len, |input| score_wire(input, f)) })
     }
 
     /// The `scenario` entry point around a generator function.
@@ -460,16 +491,22 @@ pub mod __private {
         f: fn(&serde_json::Value) -> Result<serde_json::Value, String>,
     ) -> u64 {
         // SAFETY: forwarded from this function's contract.
-        let input = unsafe { take_input(ptr, len) };
-        let out = match serde_json::from_slice::<serde_json::Value>(&input) {
+        let out = unsafe { with_input(ptr, len, |input| generate(input, f)) };
+        hand_out(out)
+    }
+
+    fn generate(
+        input: &[u8],
+        f: fn(&serde_json::Value) -> Result<serde_json::Value, String>,
+    ) -> Vec<u8> {
+        match serde_json::from_slice::<serde_json::Value>(input) {
             Err(e) => error(&format!("cannot read the params: {e}")),
             Ok(params) => match f(&params) {
                 Ok(s) => serde_json::to_vec(&s)
                     .unwrap_or_else(|e| error(&format!("cannot encode the scenario: {e}"))),
                 Err(message) => error(&message),
             },
-        };
-        hand_out(out)
+        }
     }
 }
 

@@ -36,14 +36,14 @@ pub fn time_bonus(record: &Record, params: &serde_json::Value) -> Result<ScoreCa
     };
     let bonus = (limit - record.elapsed) / number("seconds_per_point")?;
     let mut card = ScoreCard::valid(number("base")? + bonus);
-    card.notes.push(format!("time bonus {bonus}"));
+    card.note(format_args!("time bonus {bonus}"));
     for p in &record.penalties {
         let each = params["penalty_points"][&p.code]
             .as_f64()
             .ok_or_else(|| format!("unknown penalty code {}", p.code))?;
         let lost = each * f64::from(p.count);
         card.total -= lost;
-        card.notes.push(format!(
+        card.note(format_args!(
             "{} x{} on {}: -{lost}",
             p.code,
             p.count,
