@@ -2,11 +2,12 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use clap::{Args, Subcommand, ValueEnum};
 use muster_core::ledger::{
-    self, Draft, HourQuery, LedgerStore, Projection, SqliteStore, XapiOptions,
+    self, Draft, HourQuery, LedgerError, LedgerStore, Projection, SqliteStore, XapiOptions,
 };
 use muster_core::{Scorer, ScorerId};
 
@@ -226,6 +227,28 @@ fn keep_source(
     Ok(())
 }
 
+/// Turns Ctrl-C into a request to stop: the first press sets the flag this
+/// returns, which a long write reads to abandon itself cleanly (SQLite then
+/// rolls it back, so nothing is written); a second press stops the process
+/// at once, which SQLite survives as well. Where no handler can be set the
+/// flag is never set and Ctrl-C keeps its usual effect.
+fn stop_on_ctrl_c(bar: &indicatif::ProgressBar) -> Arc<AtomicBool> {
+    let interrupted = Arc::new(AtomicBool::new(false));
+    let (flag, bar) = (Arc::clone(&interrupted), bar.clone());
+    let _ = ctrlc::set_handler(move || {
+        if flag.swap(true, Ordering::Relaxed) {
+            std::process::exit(130);
+        }
+        bar.suspend(|| {
+            eprintln!(
+                "stopping: the re-score is abandoned at its next progress step and writes nothing; \
+                 press Ctrl-C again to stop at once"
+            )
+        });
+    });
+    interrupted
+}
+
 fn fail(db: &Path, e: impl std::fmt::Display) -> Failure {
     out::file_error(&db.display().to_string(), e)
 }
@@ -391,20 +414,31 @@ pub fn run(cmd: LedgerCommand) -> Outcome {
             at,
             json,
         } => {
+            let bar = out::progress(0, "re-scoring: entries read");
+            let interrupted = stop_on_ctrl_c(&bar);
             let package = crate::score::open(&package, &[])?;
             let at = at.unwrap_or_else(|| chrono::Local::now().fixed_offset());
             let mut store = open(&db)?;
             let scorer = package.scorer();
-            let bar = out::progress(0, "re-scoring: entries read");
-            let report = package
-                .rescore_with_progress(&mut store, &author, at, &mut |read, stored| {
+            let report =
+                package.rescore_with_progress(&mut store, &author, at, &mut |read, stored| {
                     bar.set_length(stored);
                     bar.set_position(read);
-                    std::ops::ControlFlow::Continue(())
-                })
-                .map_err(|e| fail(&db, format!("{e}; nothing more was written")));
+                    if interrupted.load(Ordering::Relaxed) {
+                        std::ops::ControlFlow::Break(())
+                    } else {
+                        std::ops::ControlFlow::Continue(())
+                    }
+                });
             bar.finish_and_clear();
-            let report = report?;
+            let report = match report {
+                Ok(r) => r,
+                Err(e @ LedgerError::Cancelled { .. }) => {
+                    eprintln!("{}: re-score interrupted: {e}", db.display());
+                    return Err(Failure::Interrupted);
+                }
+                Err(e) => return Err(fail(&db, format!("{e}; nothing more was written"))),
+            };
             if json {
                 out::json(&report)?;
             } else {

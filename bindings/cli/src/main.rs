@@ -74,6 +74,7 @@ fn main() -> ExitCode {
             eprintln!("error: {msg}");
             ExitCode::from(2)
         }
+        Err(out::Failure::Interrupted) => ExitCode::from(130),
     }
 }
 

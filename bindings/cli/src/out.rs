@@ -14,6 +14,9 @@ pub enum Failure {
     /// The command was used wrongly. Exit code 2.
     #[allow(dead_code)] // Kept for commands whose arguments clap cannot check alone.
     Usage(String),
+    /// The user pressed Ctrl-C and the command stopped cleanly; it said
+    /// what it left. Exit code 130, as a shell gives a command SIGINT ended.
+    Interrupted,
 }
 
 pub type Outcome = Result<(), Failure>;

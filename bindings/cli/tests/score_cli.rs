@@ -232,6 +232,91 @@ fn ledger_rescore_appends_the_packages_scores_and_replay_agrees() {
     );
 }
 
+/// Ctrl-C during `muster ledger rescore` stops it cleanly: it says how far
+/// it read and that nothing was written, exits 130, and the ledger is
+/// entry for entry what it was.
+#[cfg(target_os = "linux")]
+#[test]
+fn ctrl_c_stops_a_rescore_and_nothing_is_written() {
+    use muster_core::ledger::{Draft, EntryKind, LedgerStore, SqliteStore};
+    let dir = tempfile::tempdir().unwrap();
+    let db_path = dir.path().join("day.db");
+    let db = path(&db_path);
+    ok(&["day", "--db", &db]);
+    // A season long enough that the interrupt lands while it is read.
+    let tip = {
+        let mut store = SqliteStore::open(&db_path).unwrap();
+        let entries = store.entries().unwrap();
+        let run = entries
+            .iter()
+            .find(|e| matches!(&e.kind, EntryKind::DrillRun { scenario, .. } if scenario == "forest-fire.initial-attack"))
+            .expect("the day records an initial-attack run");
+        let drafts: Vec<Draft> = (0..20_000)
+            .map(|_| Draft::new(run.author.clone(), run.at, run.kind.clone()))
+            .collect();
+        store.append(&drafts).unwrap();
+        store.tip().unwrap()
+    };
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_muster"))
+        .args([
+            "ledger",
+            "rescore",
+            "--db",
+            &db,
+            "builtin:forest-fire.initial-attack",
+            "--author",
+            "m001",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The handler runs on a thread of its own, named `ctrl-c`: once it is
+    // there, Ctrl-C is the re-score's to handle.
+    let tasks = format!("/proc/{}/task", child.id());
+    let started = std::time::Instant::now();
+    let has_handler = || {
+        std::fs::read_dir(&tasks)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .any(|t| {
+                std::fs::read_to_string(t.path().join("comm")).is_ok_and(|c| c.trim() == "ctrl-c")
+            })
+    };
+    while !has_handler() {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "no Ctrl-C handler after a minute"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let out = child.wait_with_output().unwrap();
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{}{err}", text(&out.stdout));
+    assert!(
+        err.contains("stopping: the re-score is abandoned at its next progress step"),
+        "{err}"
+    );
+    let said = format!("{db}: re-score interrupted: cancelled after reading ");
+    let (_, tail) = err.split_once(&said).unwrap_or_else(|| panic!("{err}"));
+    assert!(
+        tail.trim_end().ends_with(&format!(
+            " of {} entries; nothing was written",
+            tip.unwrap().0
+        )),
+        "{err}"
+    );
+    let store = SqliteStore::open(&db_path).unwrap();
+    assert_eq!(store.tip().unwrap(), tip);
+    assert!(ok(&["ledger", "verify", "--db", &db]).starts_with("ok: "));
+}
+
 /// A ledger keeps the source of every scorer whose scores it holds, so its
 /// scores replay after the package is edited or deleted; a source changed
 /// in the file is caught by `verify` and not used.
