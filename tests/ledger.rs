@@ -441,6 +441,78 @@ fn replay_reports_a_one_bit_difference() {
     }
 }
 
+/// A score entry as they were written before 2026-12-02, its card
+/// copying each task's time, status and rating from the run.
+fn score_with_run_detail(run: u64) -> Draft {
+    let mut d = score(run);
+    let mut body = serde_json::to_value(&d.entry).unwrap();
+    let mut tasks = serde_json::Map::new();
+    for (id, t) in body["input"]["tasks"].as_object().unwrap() {
+        let seconds = t["end"].as_f64().unwrap() - t["start"].as_f64().unwrap();
+        let mut detail = serde_json::json!({ "seconds": seconds, "status": t["status"] });
+        if let Some(r) = t.get("rating") {
+            detail["rating"] = r.clone();
+        }
+        tasks.insert(id.clone(), detail);
+    }
+    body["card"]["tasks"] = tasks.into();
+    d.entry = serde_json::from_value(body).unwrap();
+    d
+}
+
+/// Such an entry is stored as written, verifies, replays as identical
+/// (its copied detail is the input's), and exports byte for byte.
+#[test]
+fn a_score_entry_with_the_runs_detail_on_its_card_replays_and_exports_as_stored() {
+    let mut setup = base();
+    setup.push(drill_run(&["m001", "m002"]));
+    setup.push(score_with_run_detail(5));
+    for store in stores(&setup) {
+        let mut body = String::new();
+        store
+            .scan(6, &mut |raw| {
+                body = raw.body;
+                false
+            })
+            .unwrap();
+        assert!(
+            body.contains(r#""card":{"total":109.83333333333333,"status":"valid","reason":"","notes":["time bonus 14.833333333333334","missing-kit x1 on muster: -2","late-report x1 on recon: -3"],"tasks":{"control-line":{"seconds":950.0,"status":"done"},"headcount":{"seconds":90.0,"status":"done","rating":"P"}"#),
+            "{body}"
+        );
+        assert_eq!(ledger::verify(store.as_ref()).unwrap().entries, 6);
+        let report = ledger::replay(store.as_ref(), &native).expect("replay");
+        assert_eq!((report.replayed, report.identical), (1, 1), "{report:?}");
+        let mut csv = Vec::new();
+        ledger::export_csv(&store.entries().unwrap(), &mut csv).unwrap();
+        let csv = String::from_utf8(csv).unwrap();
+        let quoted = format!("\"{}\"", body.replace('"', "\"\""));
+        assert!(csv.contains(&quoted), "{csv}");
+        let mut jsonl = Vec::new();
+        ledger::export_jsonl(&store.entries().unwrap(), &mut jsonl).unwrap();
+        let card = &body[body.find(r#""card":"#).unwrap()..body.len() - 1];
+        assert!(String::from_utf8(jsonl).unwrap().contains(card));
+    }
+}
+
+/// A score entry written now keeps on its card only what the scorer said:
+/// the time-bonus rule gives no task points, so the card has no task.
+#[test]
+fn a_score_entry_leaves_the_runs_detail_to_its_input() {
+    for store in scored() {
+        let entries = store.entries().unwrap();
+        let EntryKind::ScoreComputed { input, card, .. } = &entries[5].kind else {
+            panic!("entry 6 is the score");
+        };
+        assert!(card.tasks.is_empty());
+        let details: Vec<_> = card.task_details(input).collect();
+        assert_eq!(details.len(), input.tasks.len());
+        assert_eq!(details[0].1.seconds, {
+            let t = input.tasks.values().next().unwrap();
+            t.end - t.start
+        });
+    }
+}
+
 #[test]
 fn replay_names_scorers_it_cannot_find() {
     for store in scored() {

@@ -60,5 +60,5 @@ pub use brigade::{Brigade, BrigadeInfo, Member, SkillLevel, Squadron};
 pub use record::{DrillRecord, Penalty, Rating, TaskRun, TaskStatus};
 pub use score::{
     Limit, MAX_NOTE_LEN, MAX_NOTES, ScoreCard, ScoreError, ScoreInput, ScoreStatus, Scorer,
-    ScorerId, ScorerKind, TaskDetail, TimeBonusScorer, content_hash,
+    ScorerId, ScorerKind, TaskDetail, TaskScore, TimeBonusScorer, content_hash,
 };

@@ -109,7 +109,8 @@ impl ScorerId {
     }
 }
 
-/// Per-task detail on a score card.
+/// One task of a scored run, as [`ScoreCard::task_details`] gives it: the
+/// run's own time, status and rating, with the scorer's points and note.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct TaskDetail {
@@ -128,7 +129,42 @@ pub struct TaskDetail {
     pub note: Option<String>,
 }
 
+/// What a scorer said of one task: its points, its note, or both.
+///
+/// Cards made before 2026-12-02 also copied the run's own time, status and
+/// rating into every task; those stay in the entry so that the card writes
+/// back as the ledger stores it, but they are not read. The run's detail
+/// is the input's ([`ScoreCard::task_details`]).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct TaskScore {
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    seconds: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    status: Option<TaskStatus>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    rating: Option<Rating>,
+    /// Points the scorer gave for the task.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub points: Option<f64>,
+    /// The scorer's note on the task.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub note: Option<String>,
+}
+
+impl TaskScore {
+    /// Whether the scorer gave the task neither points nor a note.
+    pub fn is_empty(&self) -> bool {
+        self.points.is_none() && self.note.is_none()
+    }
+}
+
 /// A scored run.
+///
+/// The card holds what the scorer decided; the run it scored is the
+/// [`ScoreInput`], which a score entry keeps beside it. Each task's time,
+/// status and rating with the scorer's points and note are
+/// [`ScoreCard::task_details`].
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ScoreCard {
@@ -140,8 +176,9 @@ pub struct ScoreCard {
     pub reason: String,
     /// The scorer's notes, in order.
     pub notes: Vec<String>,
-    /// Per-task detail, by task id.
-    pub tasks: BTreeMap<String, TaskDetail>,
+    /// The tasks the scorer gave points or a note, by task id; a task it
+    /// said nothing of is not here.
+    pub tasks: BTreeMap<String, TaskScore>,
     /// Which scorer made the card.
     pub scorer: ScorerId,
 }
@@ -226,23 +263,25 @@ impl ScoreCard {
                 ));
             }
         };
-        let mut tasks = task_details(input);
+        let mut card = ScoreCard {
+            total,
+            status,
+            reason,
+            notes,
+            tasks: BTreeMap::new(),
+            scorer,
+        };
         match o.get("tasks") {
             None | Some(Value::Null) => {}
             Some(Value::Object(per_task)) => {
                 for (id, v) in per_task {
-                    let Some(detail) = tasks.get_mut(id) else {
-                        return Err(format!(
-                            "`tasks` names `{id}`, which is not a task of this record"
-                        ));
-                    };
                     let Value::Object(d) = v else {
                         return Err(format!(
                             "`tasks.{id}` must be a map #{{ points, note }}, found {}",
                             json_kind(v)
                         ));
                     };
-                    detail.points = match d.get("points") {
+                    let points = match d.get("points") {
                         None | Some(Value::Null) => None,
                         Some(Value::Number(n)) if n.as_f64().is_some() => n.as_f64(),
                         Some(other) => {
@@ -252,7 +291,7 @@ impl ScoreCard {
                             ));
                         }
                     };
-                    detail.note = match d.get("note") {
+                    let note = match d.get("note") {
                         None | Some(Value::Null) => None,
                         Some(Value::String(s)) => Some(s.clone()),
                         Some(other) => {
@@ -262,7 +301,7 @@ impl ScoreCard {
                             ));
                         }
                     };
-                    check_task_detail(id, detail)?;
+                    card.set_task(input, id, points, note)?;
                 }
             }
             Some(other) => {
@@ -272,27 +311,19 @@ impl ScoreCard {
                 ));
             }
         }
-        Ok(ScoreCard {
-            total,
-            status,
-            reason,
-            notes,
-            tasks,
-            scorer,
-        })
+        Ok(card)
     }
 
     /// A card from a result the scorer gives as values rather than JSON, as
     /// Rust scorers do: the same checks as [`ScoreCard::from_output`] (a
     /// finite total, at most [`MAX_NOTES`] notes, no reason or note longer
-    /// than [`MAX_NOTE_LEN`] bytes), with the per-task detail taken from the
-    /// record.
+    /// than [`MAX_NOTE_LEN`] bytes), with no per-task points or notes yet
+    /// ([`ScoreCard::set_task`] gives them).
     pub fn from_parts(
         total: f64,
         status: ScoreStatus,
         reason: String,
         notes: Vec<String>,
-        input: &ScoreInput,
         scorer: ScorerId,
     ) -> Result<ScoreCard, String> {
         if !total.is_finite() {
@@ -320,66 +351,73 @@ impl ScoreCard {
             status,
             reason,
             notes,
-            tasks: task_details(input),
+            tasks: BTreeMap::new(),
             scorer,
         })
     }
 }
 
 impl ScoreCard {
-    /// Gives the task `id` of the card's record the scorer's `points` and
-    /// `note`, with the same checks as [`ScoreCard::from_output`]: a task of
-    /// the record, finite points, a note of at most [`MAX_NOTE_LEN`] bytes.
+    /// Gives the task `id` of `input` (the record the card scores) the
+    /// scorer's `points` and `note`, with the same checks as
+    /// [`ScoreCard::from_output`]: a task of the record, finite points, a
+    /// note of at most [`MAX_NOTE_LEN`] bytes. Neither points nor a note
+    /// leaves the card without the task.
     pub fn set_task(
         &mut self,
+        input: &ScoreInput,
         id: &str,
         points: Option<f64>,
         note: Option<String>,
     ) -> Result<(), String> {
-        let Some(detail) = self.tasks.get_mut(id) else {
+        if !input.tasks.contains_key(id) {
             return Err(format!(
                 "`tasks` names `{id}`, which is not a task of this record"
             ));
+        }
+        if let Some(p) = points.filter(|p| !p.is_finite()) {
+            return Err(format!(
+                "`tasks.{id}.points` must be a finite number, found the number {p}"
+            ));
+        }
+        if note.as_ref().is_some_and(|n| n.len() > MAX_NOTE_LEN) {
+            return Err(format!(
+                "`tasks.{id}.note` must be a string of at most {MAX_NOTE_LEN} bytes, found a long string"
+            ));
+        }
+        let score = TaskScore {
+            points,
+            note,
+            ..TaskScore::default()
         };
-        detail.points = points;
-        detail.note = note;
-        check_task_detail(id, detail)
+        if score.is_empty() {
+            self.tasks.remove(id);
+        } else {
+            self.tasks.insert(id.to_string(), score);
+        }
+        Ok(())
     }
-}
 
-fn check_task_detail(id: &str, detail: &TaskDetail) -> Result<(), String> {
-    if let Some(p) = detail.points.filter(|p| !p.is_finite()) {
-        return Err(format!(
-            "`tasks.{id}.points` must be a finite number, found the number {p}"
-        ));
-    }
-    if detail.note.as_ref().is_some_and(|n| n.len() > MAX_NOTE_LEN) {
-        return Err(format!(
-            "`tasks.{id}.note` must be a string of at most {MAX_NOTE_LEN} bytes, found a long string"
-        ));
-    }
-    Ok(())
-}
-
-/// Each task's time, status and rating from the record, with no points or
-/// note yet.
-fn task_details(input: &ScoreInput) -> BTreeMap<String, TaskDetail> {
-    input
-        .tasks
-        .iter()
-        .map(|(id, run)| {
+    /// Each task of `input`, the record the card scores, in id order: its
+    /// time, status and rating, with the points and note the card gives it.
+    pub fn task_details<'a>(
+        &'a self,
+        input: &'a ScoreInput,
+    ) -> impl Iterator<Item = (&'a str, TaskDetail)> + 'a {
+        input.tasks.iter().map(|(id, run)| {
+            let given = self.tasks.get(id);
             (
-                id.clone(),
+                id.as_str(),
                 TaskDetail {
                     seconds: run.end - run.start,
                     status: run.status,
                     rating: run.rating,
-                    points: None,
-                    note: None,
+                    points: given.and_then(|t| t.points),
+                    note: given.and_then(|t| t.note.clone()),
                 },
             )
         })
-        .collect()
+    }
 }
 
 fn json_kind(v: &serde_json::Value) -> String {
@@ -585,11 +623,12 @@ impl Scorer for TimeBonusScorer {
                 .ok_or_else(|| fail(format!("params.{key} must be a number")))
         };
         let card = |total: f64, status: ScoreStatus, reason: &str, notes: Vec<String>| {
-            ScoreCard::from_parts(total, status, reason.into(), notes, input, self.id.clone())
-                .map_err(|message| ScoreError::Output {
+            ScoreCard::from_parts(total, status, reason.into(), notes, self.id.clone()).map_err(
+                |message| ScoreError::Output {
                     script: self.id.name.clone(),
                     message,
-                })
+                },
+            )
         };
         for id in &input.critical {
             if input
@@ -674,7 +713,6 @@ mod tests {
             ScoreStatus::Valid,
             String::new(),
             notes.clone(),
-            &input(),
             id(),
         )
         .unwrap();
@@ -685,14 +723,16 @@ mod tests {
             parts,
             ScoreCard::from_output(&json, &input(), id()).unwrap()
         );
-        assert_eq!(parts.tasks["b"].seconds, 60.0);
+        assert!(parts.tasks.is_empty());
+        let run = input();
+        let detail: Vec<_> = parts.task_details(&run).collect();
+        assert_eq!((detail[1].0, detail[1].1.seconds), ("b", 60.0));
     }
 
     #[test]
     fn from_parts_refuses_what_from_output_refuses() {
         let card = |total: f64, reason: &str, notes: Vec<String>| {
-            ScoreCard::from_parts(total, ScoreStatus::Dq, reason.into(), notes, &input(), id())
-                .unwrap_err()
+            ScoreCard::from_parts(total, ScoreStatus::Dq, reason.into(), notes, id()).unwrap_err()
         };
         assert_eq!(
             card(f64::NAN, "", vec![]),
@@ -710,5 +750,61 @@ mod tests {
             card(0.0, "", vec!["y".repeat(MAX_NOTE_LEN + 1)]),
             "`notes` must hold strings of at most 1024 bytes, found a long string"
         );
+    }
+
+    /// A card as cards were written before 2026-12-02: every task of the
+    /// record copied in with its time, status and rating.
+    const CARD_WITH_RUN_DETAIL: &str = r#"{"total":100.5,"status":"valid","reason":"","notes":["time bonus 0.5"],"tasks":{"a":{"seconds":30.0,"status":"done","points":2.0},"b":{"seconds":60.0,"status":"done","rating":"S"}},"scorer":{"kind":"native","name":"test","hash":"sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"}}"#;
+
+    #[test]
+    fn a_card_with_the_runs_detail_reads_and_writes_back_as_stored() {
+        let card: ScoreCard = serde_json::from_str(CARD_WITH_RUN_DETAIL).unwrap();
+        // Stored entries are hashed as text: the card must write back byte for byte.
+        assert_eq!(serde_json::to_string(&card).unwrap(), CARD_WITH_RUN_DETAIL);
+        // What the scorer said is read; the copied detail is left to the input.
+        assert_eq!(card.tasks["a"].points, Some(2.0));
+        assert!(card.tasks["b"].is_empty());
+        let run = input();
+        let detail: Vec<_> = card.task_details(&run).collect();
+        assert_eq!(detail[0].1.points, Some(2.0));
+        assert_eq!((detail[1].1.seconds, detail[1].1.points), (60.0, None));
+    }
+
+    #[test]
+    fn a_card_keeps_only_the_tasks_the_scorer_spoke_of() {
+        let run = input();
+        let json = serde_json::json!({
+            "total": 1, "status": "valid",
+            "tasks": { "a": { "points": 2 }, "b": { "points": null } },
+        });
+        let mut card = ScoreCard::from_output(&json, &run, id()).unwrap();
+        assert_eq!(card.tasks.keys().collect::<Vec<_>>(), ["a"]);
+        assert_eq!(
+            serde_json::to_value(&card).unwrap()["tasks"],
+            serde_json::json!({ "a": { "points": 2.0 } })
+        );
+        card.set_task(&run, "b", None, Some("late".into())).unwrap();
+        card.set_task(&run, "a", None, None).unwrap();
+        assert_eq!(card.tasks.keys().collect::<Vec<_>>(), ["b"]);
+        assert_eq!(
+            card.set_task(&run, "c", Some(1.0), None).unwrap_err(),
+            "`tasks` names `c`, which is not a task of this record"
+        );
+        assert_eq!(
+            card.set_task(&run, "a", Some(f64::INFINITY), None)
+                .unwrap_err(),
+            "`tasks.a.points` must be a finite number, found the number inf"
+        );
+        assert_eq!(
+            card.set_task(&run, "a", None, Some("n".repeat(MAX_NOTE_LEN + 1)))
+                .unwrap_err(),
+            "`tasks.a.note` must be a string of at most 1024 bytes, found a long string"
+        );
+        // A refused task changes nothing.
+        assert_eq!(card.tasks.keys().collect::<Vec<_>>(), ["b"]);
+        let detail: Vec<_> = card.task_details(&run).collect();
+        assert_eq!(detail.len(), 2);
+        assert_eq!(detail[1].1.note.as_deref(), Some("late"));
+        assert_eq!(detail[0].1.seconds, 30.0);
     }
 }

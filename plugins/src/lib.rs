@@ -55,7 +55,7 @@ mod rhai;
 mod stats;
 mod wasm;
 
-pub use package::{Package, PackageError, PackageOptions, PluginRun};
+pub use package::{Package, PackageError, PackageOptions, PluginRun, Scored};
 pub use rhai::{RhaiLimits, RhaiRun, RhaiRuntime, RhaiScorer};
 pub use stats::{PluginScorer, RunStats};
 pub use wasm::{WasmLimits, WasmRuntime, WasmScorer};

@@ -107,12 +107,33 @@ impl AnyScorer {
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct PluginRun {
+    /// The record as the scorer saw it.
+    pub input: ScoreInput,
     /// The score card, or why there is none.
     pub result: Result<ScoreCard, ScoreError>,
     /// What the run used, against the limits.
     pub stats: RunStats,
     /// Lines the script printed.
     pub log: Vec<String>,
+}
+
+/// A record scored through a package: the input the scorer saw, and the
+/// card it gave.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Scored {
+    /// The record as the scorer saw it.
+    pub input: ScoreInput,
+    /// The card.
+    pub card: ScoreCard,
+}
+
+impl Scored {
+    /// Each task of the record, in id order: its time, status and rating,
+    /// with the points and note the card gives it.
+    pub fn task_details(&self) -> impl Iterator<Item = (&str, muster_core::TaskDetail)> {
+        self.card.task_details(&self.input)
+    }
 }
 
 /// A loaded, checked scenario package.
@@ -415,8 +436,19 @@ impl Package {
     /// Parses a record (JSON, or TOML by file name), checks it against the
     /// scenario, and scores it.
     pub fn score(&self, record_name: &str, record_text: &str) -> Result<ScoreCard, PackageError> {
+        Ok(self.score_record(record_name, record_text)?.card)
+    }
+
+    /// [`Package::score`], giving the input the scorer saw with the card:
+    /// what a report of each task's time, status, rating and points needs.
+    pub fn score_record(
+        &self,
+        record_name: &str,
+        record_text: &str,
+    ) -> Result<Scored, PackageError> {
         let input = self.input(record_name, record_text)?;
-        Ok(self.scorer.plugin().score(&input, &self.params)?)
+        let card = self.scorer.plugin().score(&input, &self.params)?;
+        Ok(Scored { input, card })
     }
 
     /// Re-scores every run of the package's scenario (its id and version)
@@ -480,6 +512,7 @@ impl Package {
             AnyScorer::Rhai(s) => {
                 let r = s.run(&input, &self.params);
                 PluginRun {
+                    input,
                     result: r.result,
                     stats: r.stats,
                     log: r.log,
@@ -488,6 +521,7 @@ impl Package {
             AnyScorer::Wasm(s) => {
                 let (result, stats) = s.score_with_stats(&input, &self.params);
                 PluginRun {
+                    input,
                     result,
                     stats,
                     log: Vec::new(),

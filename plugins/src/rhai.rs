@@ -617,7 +617,7 @@ impl RhaiScorer {
             }
         }
         let mut card =
-            ScoreCard::from_parts(total?, status?, reason, notes, input, self.id.clone()).ok()?;
+            ScoreCard::from_parts(total?, status?, reason, notes, self.id.clone()).ok()?;
         if let Some(tasks) = tasks {
             for (id, v) in tasks.read_lock::<rhai::Map>()?.iter() {
                 let (mut points, mut note) = (None, None);
@@ -630,7 +630,7 @@ impl RhaiScorer {
                         _ => return None,
                     }
                 }
-                card.set_task(id, points, note).ok()?;
+                card.set_task(input, id, points, note).ok()?;
             }
         }
         Some((card, size.json))

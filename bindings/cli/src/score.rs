@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use clap::Args;
-use muster_core::{ScoreCard, ScoreError, ScoreStatus};
+use muster_core::{ScoreCard, ScoreError, ScoreInput, ScoreStatus};
 use muster_plugins::{Package, PackageError, PackageOptions};
 
 use crate::out::{self, Failure, Outcome};
@@ -38,12 +38,28 @@ pub fn parse_param(s: &str) -> Result<(String, serde_json::Value), String> {
 pub fn run(a: ScoreArgs) -> Outcome {
     let package = open(&a.package, &a.params)?;
     let text = out::read_text(Path::new(&a.record))?;
-    let card = package.score(&a.record, &text).map_err(|e| report(&e))?;
+    let scored = package
+        .score_record(&a.record, &text)
+        .map_err(|e| report(&e))?;
     if a.json {
-        return out::json(&card);
+        return out::json(&card_json(&scored.input, &scored.card));
     }
-    print_card(&package, &card);
+    print_card(&package, &scored.input, &scored.card);
     Ok(())
+}
+
+/// A card as JSON with each task of the record under `tasks`: its seconds,
+/// status and rating with the scorer's points and note.
+pub fn card_json(input: &ScoreInput, card: &ScoreCard) -> serde_json::Value {
+    let mut v = serde_json::to_value(card).unwrap_or_default();
+    if let Some(o) = v.as_object_mut() {
+        let tasks: serde_json::Map<String, serde_json::Value> = card
+            .task_details(input)
+            .map(|(id, d)| (id.to_string(), serde_json::to_value(d).unwrap_or_default()))
+            .collect();
+        o.insert("tasks".into(), tasks.into());
+    }
+    v
 }
 
 /// Opens a package from a folder, a tar, or `builtin:ID`, printing what is
@@ -122,7 +138,7 @@ fn status(s: ScoreStatus) -> &'static str {
 }
 
 /// Prints a score card as tables: the summary, then per-task detail.
-pub fn print_card(package: &Package, card: &ScoreCard) {
+pub fn print_card(package: &Package, input: &ScoreInput, card: &ScoreCard) {
     let meta = package.scenario().meta();
     let title = match &meta.name_zh {
         Some(zh) => format!("{zh} {}", meta.name),
@@ -143,7 +159,7 @@ pub fn print_card(package: &Package, card: &ScoreCard) {
         }
     }
     let mut t = out::table(&["task", "name", "min", "status", "rating", "points", "note"]);
-    for (id, d) in &card.tasks {
+    for (id, d) in card.task_details(input) {
         let name = package
             .scenario()
             .task(id)
@@ -162,13 +178,13 @@ pub fn print_card(package: &Package, card: &ScoreCard) {
             .and_then(|v| v.as_str().map(str::to_string))
             .unwrap_or_default();
         t.add_row(vec![
-            id.clone(),
+            id.to_string(),
             name,
             out::minutes(d.seconds),
             st,
             rating,
             d.points.map(|p| format!("{p:.2}")).unwrap_or_default(),
-            d.note.clone().unwrap_or_default(),
+            d.note.unwrap_or_default(),
         ]);
     }
     println!("{t}");

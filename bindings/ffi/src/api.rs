@@ -451,27 +451,28 @@ impl Package {
         record_name: String,
         record_json: String,
     ) -> Result<ScoreCard, MusterError> {
-        let card = self
+        let scored = self
             .inner
-            .score(&record_name, &record_json)
+            .score_record(&record_name, &record_json)
             .map_err(package_error)?;
+        let tasks = scored
+            .task_details()
+            .map(|(id, d)| TaskScore {
+                id: id.to_string(),
+                seconds: d.seconds,
+                status: serde_name(&d.status),
+                rating: d.rating.map(|r| serde_name(&r)),
+                points: d.points,
+                note: d.note,
+            })
+            .collect();
+        let card = scored.card;
         Ok(ScoreCard {
             total: card.total,
             status: serde_name(&card.status),
             reason: card.reason,
             notes: card.notes,
-            tasks: card
-                .tasks
-                .into_iter()
-                .map(|(id, d)| TaskScore {
-                    id,
-                    seconds: d.seconds,
-                    status: serde_name(&d.status),
-                    rating: d.rating.map(|r| serde_name(&r)),
-                    points: d.points,
-                    note: d.note,
-                })
-                .collect(),
+            tasks,
             scorer_kind: serde_name(&card.scorer.kind),
             scorer_name: card.scorer.name,
             scorer_hash: card.scorer.hash,

@@ -1662,38 +1662,25 @@ fn diff_cards(seq: u64, a: &ScoreCard, b: &ScoreCard, out: &mut Vec<ReplayDiff>)
         format!("{:?}", a.scorer),
         format!("{:?}", b.scorer),
     );
+    // A task the scorer said nothing of is absent from a card made now, and
+    // present with only the run's detail on a card made before 2026-12-02.
+    let none = crate::TaskScore::default();
     let keys: std::collections::BTreeSet<&String> = a.tasks.keys().chain(b.tasks.keys()).collect();
     for k in keys {
-        match (a.tasks.get(k), b.tasks.get(k)) {
-            (Some(x), Some(y)) => {
-                push(format!("tasks.{k}.seconds"), num(x.seconds), num(y.seconds));
-                push(
-                    format!("tasks.{k}.points"),
-                    opt_num(x.points),
-                    opt_num(y.points),
-                );
-                push(
-                    format!("tasks.{k}.status"),
-                    format!("{:?}", x.status),
-                    format!("{:?}", y.status),
-                );
-                push(
-                    format!("tasks.{k}.rating"),
-                    format!("{:?}", x.rating),
-                    format!("{:?}", y.rating),
-                );
-                push(
-                    format!("tasks.{k}.note"),
-                    format!("{:?}", x.note),
-                    format!("{:?}", y.note),
-                );
-            }
-            (x, y) => push(
-                format!("tasks.{k}"),
-                if x.is_some() { "present" } else { "absent" }.into(),
-                if y.is_some() { "present" } else { "absent" }.into(),
-            ),
-        }
+        let (x, y) = (
+            a.tasks.get(k).unwrap_or(&none),
+            b.tasks.get(k).unwrap_or(&none),
+        );
+        push(
+            format!("tasks.{k}.points"),
+            opt_num(x.points),
+            opt_num(y.points),
+        );
+        push(
+            format!("tasks.{k}.note"),
+            format!("{:?}", x.note),
+            format!("{:?}", y.note),
+        );
     }
 }
 
@@ -1808,7 +1795,7 @@ mod tests {
         });
         let scorer = TimeBonusScorer::default();
         let mut card = scorer.score(&input, &params).expect("the rule scores");
-        card.set_task("muster", Some(1.5), Some("quick".into()))
+        card.set_task(&input, "muster", Some(1.5), Some("quick".into()))
             .expect("a task of the record");
         vec![
             EntryKind::DrillRun {

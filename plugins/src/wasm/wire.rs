@@ -112,7 +112,7 @@ pub(crate) fn read_output(
     let notes = (0..n)
         .map(|_| r.str().map(str::to_string))
         .collect::<Result<Vec<_>, _>>()?;
-    let mut card = ScoreCard::from_parts(total, status, reason, notes, input, scorer)?;
+    let mut card = ScoreCard::from_parts(total, status, reason, notes, scorer)?;
     let n = r.count("task entries", input.tasks.len(), 5)?;
     for _ in 0..n {
         let id = r.str()?;
@@ -141,7 +141,7 @@ pub(crate) fn read_output(
         } else {
             None
         };
-        card.set_task(id, points, note)?;
+        card.set_task(input, id, points, note)?;
     }
     r.finish()?;
     Ok(Output::Card(card))
