@@ -289,6 +289,28 @@ fn file_ledger(dir: &tempfile::TempDir, extra: usize) -> PathBuf {
     path
 }
 
+/// A large write grows the WAL to its own size; once it is checkpointed,
+/// the next write cuts the file back to the limit, so an app that keeps a
+/// ledger open does not keep a season's WAL on disk beside it.
+#[test]
+fn the_wal_is_cut_back_after_a_large_write() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("ledger.db");
+    let wal = || std::fs::metadata(dir.path().join("ledger.db-wal")).map_or(0, |m| m.len());
+    let mut store = SqliteStore::open(&path).expect("open");
+    let mut season = base();
+    season.extend((0..12_000).map(|_| drill_run(&["m001", "m002"])));
+    store.append(&season).expect("the season");
+    let grown = wal();
+    assert!(grown > ledger::WAL_SIZE_LIMIT as u64, "{grown}");
+    store
+        .append(&[training("m001", "physical", 1.5, at(2, 8))])
+        .expect("one more");
+    let cut = wal();
+    assert!(cut <= ledger::WAL_SIZE_LIMIT as u64, "{grown} then {cut}");
+    assert_eq!(ledger::verify(&store).expect("verify").entries, 12_005);
+}
+
 #[test]
 fn triggers_refuse_update_and_delete() {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -72,7 +72,7 @@ pub use project::{
     SquadronReadiness, hazard_of,
 };
 #[cfg(feature = "sqlite")]
-pub use sqlite::{SCHEMA_VERSION, SqliteStore};
+pub use sqlite::{SCHEMA_VERSION, SqliteStore, WAL_SIZE_LIMIT};
 pub use store::{LedgerStore, Lookup, MemoryStore, StoredText};
 
 /// A SHA-256 hash of one entry, shown as 64 hex digits.

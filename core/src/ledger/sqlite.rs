@@ -19,6 +19,10 @@ use super::{
 };
 use crate::score::{ScorerId, ScorerKind};
 
+/// Bytes a ledger's WAL file is cut back to once a large write is
+/// checkpointed (`PRAGMA journal_size_limit`).
+pub const WAL_SIZE_LIMIT: i64 = 8 << 20;
+
 /// The schema version this Muster writes, kept in `PRAGMA user_version`.
 pub const SCHEMA_VERSION: i64 = 2;
 
@@ -105,6 +109,14 @@ impl SqliteStore {
         // 32 MiB of page cache (SQLite's default is 2 MiB): a big append
         // otherwise spills pages to the WAL before it commits.
         conn.pragma_update(None, "cache_size", -32_768)
+            .map_err(storage)?;
+        // A write holds its pages in the WAL until it commits, so a season's
+        // re-score grows the WAL to the size of the season. The checkpoint
+        // after the commit copies them into the file, but the WAL file keeps
+        // its size until the connection closes; with this limit the next
+        // write cuts it back to 8 MiB (about twice what SQLite's own
+        // checkpoints let it reach otherwise).
+        conn.pragma_update(None, "journal_size_limit", WAL_SIZE_LIMIT)
             .map_err(storage)?;
         // Reads of a long chain (verify, replay, exports) map the file
         // rather than copying every page through read calls.
