@@ -263,14 +263,7 @@ impl ScoreCard {
                 ));
             }
         };
-        let mut card = ScoreCard {
-            total,
-            status,
-            reason,
-            notes,
-            tasks: BTreeMap::new(),
-            scorer,
-        };
+        let mut card = ScoreCard::from_parts(total, status, reason, notes, scorer)?;
         match o.get("tasks") {
             None | Some(Value::Null) => {}
             Some(Value::Object(per_task)) => {

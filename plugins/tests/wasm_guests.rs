@@ -87,12 +87,16 @@ fn example() -> (ScoreInput, serde_json::Value) {
     (ScoreInput::new(&scenario, &record), params)
 }
 
+/// The time-bonus guest, freshly built, loaded in a runtime of its own.
+fn time_bonus() -> muster_plugins::WasmScorer {
+    let rt = WasmRuntime::new(WasmLimits::default()).unwrap();
+    rt.load("time-bonus.wasm", &guest("muster_example_time_bonus.wasm"))
+        .unwrap()
+}
+
 #[test]
 fn time_bonus_guest_gives_109_83() {
-    let rt = WasmRuntime::new(WasmLimits::default()).unwrap();
-    let scorer = rt
-        .load("time-bonus.wasm", &guest("muster_example_time_bonus.wasm"))
-        .unwrap();
+    let scorer = time_bonus();
     let (input, params) = example();
     let (card, stats) = scorer.score_with_stats(&input, &params);
     let card = card.unwrap();
@@ -111,10 +115,7 @@ fn time_bonus_guest_gives_109_83() {
 
 #[test]
 fn time_bonus_guest_rules_and_errors() {
-    let rt = WasmRuntime::new(WasmLimits::default()).unwrap();
-    let scorer = rt
-        .load("time-bonus.wasm", &guest("muster_example_time_bonus.wasm"))
-        .unwrap();
+    let scorer = time_bonus();
     let (input, params) = example();
 
     let mut late = input.clone();
@@ -151,10 +152,7 @@ fn time_bonus_guest_rules_and_errors() {
 /// as they do alone, and the notes must be those of the native rule.
 #[test]
 fn a_batch_of_growing_and_shrinking_records_scores_as_single_calls() {
-    let rt = WasmRuntime::new(WasmLimits::default()).unwrap();
-    let scorer = rt
-        .load("time-bonus.wasm", &guest("muster_example_time_bonus.wasm"))
-        .unwrap();
+    let scorer = time_bonus();
     let (input, params) = example();
     let sized = |extra: usize| {
         let mut r = input.clone();

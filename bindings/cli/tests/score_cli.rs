@@ -174,22 +174,28 @@ fn a_param_without_equals_is_a_usage_error() {
     );
 }
 
+/// `muster ledger rescore` of the ledger `db` with the built-in initial
+/// attack, by m001.
+fn rescore_initial_attack(db: &str) -> Vec<&str> {
+    vec![
+        "ledger",
+        "rescore",
+        "--db",
+        db,
+        "builtin:forest-fire.initial-attack",
+        "--author",
+        "m001",
+    ]
+}
+
 #[test]
 fn ledger_rescore_appends_the_packages_scores_and_replay_agrees() {
     let dir = tempfile::tempdir().unwrap();
     let db = path(&dir.path().join("day.db"));
     ok(&["day", "--db", &db]);
-    let s = ok(&[
-        "ledger",
-        "rescore",
-        "--db",
-        &db,
-        "builtin:forest-fire.initial-attack",
-        "--author",
-        "m001",
-        "--at",
-        "2026-12-01T18:00:00+08:00",
-    ]);
+    let mut args = rescore_initial_attack(&db);
+    args.extend(["--at", "2026-12-01T18:00:00+08:00"]);
+    let s = ok(&args);
     assert!(
         s.starts_with("re-scored 3 runs of forest-fire.initial-attack with builtin:forest-fire-initial-attack/score.rhai: entries "),
         "{s}"
@@ -258,15 +264,7 @@ fn ctrl_c_stops_a_rescore_and_nothing_is_written() {
         store.tip().unwrap()
     };
     let child = std::process::Command::new(env!("CARGO_BIN_EXE_muster"))
-        .args([
-            "ledger",
-            "rescore",
-            "--db",
-            &db,
-            "builtin:forest-fire.initial-attack",
-            "--author",
-            "m001",
-        ])
+        .args(rescore_initial_attack(&db))
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
