@@ -48,18 +48,29 @@ pub fn run(a: ScoreArgs) -> Outcome {
     Ok(())
 }
 
-/// A card as JSON with each task of the record under `tasks`: its seconds,
-/// status and rating with the scorer's points and note.
-pub fn card_json(input: &ScoreInput, card: &ScoreCard) -> serde_json::Value {
-    let mut v = serde_json::to_value(card).unwrap_or_default();
-    if let Some(o) = v.as_object_mut() {
-        let tasks: serde_json::Map<String, serde_json::Value> = card
-            .task_details(input)
-            .map(|(id, d)| (id.to_string(), serde_json::to_value(d).unwrap_or_default()))
-            .collect();
-        o.insert("tasks".into(), tasks.into());
+/// A card as the command line writes it in JSON: its fields in their own
+/// order, with each task of the record under `tasks` (its seconds, status
+/// and rating with the scorer's points and note).
+#[derive(serde::Serialize)]
+pub struct CardReport<'a> {
+    total: f64,
+    status: ScoreStatus,
+    reason: &'a str,
+    notes: &'a [String],
+    tasks: std::collections::BTreeMap<&'a str, muster_core::TaskDetail>,
+    scorer: &'a muster_core::ScorerId,
+}
+
+/// The [`CardReport`] of `card`, which scored `input`.
+pub fn card_json<'a>(input: &'a ScoreInput, card: &'a ScoreCard) -> CardReport<'a> {
+    CardReport {
+        total: card.total,
+        status: card.status,
+        reason: &card.reason,
+        notes: &card.notes,
+        tasks: card.task_details(input).collect(),
+        scorer: &card.scorer,
     }
-    v
 }
 
 /// Opens a package from a folder, a tar, or `builtin:ID`, printing what is
