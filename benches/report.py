@@ -137,6 +137,35 @@ def machine():
     )
 
 
+def speed_line(speed):
+    if not speed:
+        return "**Host speed:** not measured in this run."
+    return (
+        f"**Host speed:** a fixed loop of plain Python (`host_speed` in this script, best of five) "
+        f"took {speed[0]} ms before the benches and {speed[1]} ms after; a host shared with other "
+        "work runs it slower, and every figure of the run with it. Compare figures across reports "
+        "with this in mind, and ratios within one report."
+    )
+
+
+def host_speed():
+    """Milliseconds a fixed piece of plain Python work takes, best of five:
+    the same on every host of a kind, so it shows how fast this host ran
+    when the figures were measured (a host shared with other work runs it
+    slower, and every figure of the run with it)."""
+    import time
+
+    best = None
+    for _ in range(5):
+        t = time.perf_counter()
+        total = 0
+        for i in range(2_000_000):
+            total += i * i % 7
+        ms = (time.perf_counter() - t) * 1000
+        best = ms if best is None else min(best, ms)
+    return round(best, 1)
+
+
 class Report:
     def __init__(self, crit, extra):
         self.crit = crit
@@ -429,11 +458,18 @@ def main():
     ap.add_argument("--no-run", action="store_true", help="only rewrite BENCHMARKS.md")
     args = ap.parse_args()
     if not args.no_run:
+        before = host_speed()
         run_benches()
         # The machine as the run ends, so that a later --no-run still names
         # the load the figures were measured under.
         (EXTRA / "run.json").write_text(
-            json.dumps({"machine": machine(), "ended": f"{utc_now():%Y-%m-%d %H:%M}"})
+            json.dumps(
+                {
+                    "machine": machine(),
+                    "ended": f"{utc_now():%Y-%m-%d %H:%M}",
+                    "speed": [before, host_speed()],
+                }
+            )
         )
     rep = Report(criterion_results(), extra_results())
     run_info = rep.extra.get("run") or {}
@@ -450,6 +486,7 @@ def main():
         f"**Machine:** {run_info.get('machine') or machine()}.",
         f"**Measured:** run ended {run_info.get('ended', 'at an unrecorded time')} UTC; "
         f"**written:** {utc_now():%Y-%m-%d %H:%M} UTC.",
+        speed_line(run_info.get("speed")),
         "",
         "## Analysis",
         "",
