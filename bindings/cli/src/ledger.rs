@@ -241,8 +241,8 @@ fn stop_on_ctrl_c(bar: &indicatif::ProgressBar) -> Arc<AtomicBool> {
         }
         bar.suspend(|| {
             eprintln!(
-                "stopping: the re-score is abandoned at its next progress step and writes nothing; \
-                 press Ctrl-C again to stop at once"
+                "stopping: the re-score is abandoned at its next progress step and writes nothing \
+                 (once every entry is read it finishes instead); press Ctrl-C again to stop at once"
             )
         });
     });
@@ -432,6 +432,16 @@ pub fn run(cmd: LedgerCommand) -> Outcome {
                 });
             bar.finish_and_clear();
             let report = match report {
+                // Ctrl-C after the last progress step: the re-score had read
+                // every entry and went on to write, so say it was written.
+                Ok(r) if interrupted.load(Ordering::Relaxed) => {
+                    eprintln!(
+                        "{}: Ctrl-C came after the re-score had read every entry; \
+                         it was not stopped, and its scores were written",
+                        db.display()
+                    );
+                    r
+                }
                 Ok(r) => r,
                 Err(e @ LedgerError::Cancelled { .. }) => {
                     eprintln!("{}: re-score interrupted: {e}", db.display());
