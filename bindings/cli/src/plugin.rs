@@ -7,7 +7,7 @@ use clap::Subcommand;
 use muster_plugins::RunStats;
 
 use crate::out::{self, Outcome};
-use crate::score::{card_json, open, parse_param, print_card, report, score_error};
+use crate::score::{card_report, open, parse_param, print_card, report, score_error};
 
 #[derive(Debug, Subcommand)]
 pub enum PluginCommand {
@@ -117,7 +117,7 @@ fn run_one(
     let run = p.run(record, &text).map_err(|e| report(&e))?;
     if json {
         out::json(&serde_json::json!({
-            "result": run.result.as_ref().ok().map(|card| card_json(&run.input, card)),
+            "result": run.result.as_ref().ok().map(|card| card_report(&run.input, card)),
             "error": run.result.as_ref().err().map(ToString::to_string),
             "stats": run.stats,
             "log": run.log,

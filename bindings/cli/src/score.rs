@@ -42,7 +42,7 @@ pub fn run(a: ScoreArgs) -> Outcome {
         .score_record(&a.record, &text)
         .map_err(|e| report(&e))?;
     if a.json {
-        return out::json(&card_json(&scored.input, &scored.card));
+        return out::json(&card_report(&scored.input, &scored.card));
     }
     print_card(&package, &scored.input, &scored.card);
     Ok(())
@@ -62,7 +62,7 @@ pub struct CardReport<'a> {
 }
 
 /// The [`CardReport`] of `card`, which scored `input`.
-pub fn card_json<'a>(input: &'a ScoreInput, card: &'a ScoreCard) -> CardReport<'a> {
+pub fn card_report<'a>(input: &'a ScoreInput, card: &'a ScoreCard) -> CardReport<'a> {
     CardReport {
         total: card.total,
         status: card.status,

@@ -1,9 +1,7 @@
 //! The host's half of ABI v2: the record written in the binary layout of
 //! `muster_guest::wire`, and the guest's result read back into a card.
 
-use muster_core::{
-    MAX_NOTE_LEN, MAX_NOTES, Rating, ScoreCard, ScoreInput, ScoreStatus, ScorerId, TaskStatus,
-};
+use muster_core::{MAX_NOTES, Rating, ScoreCard, ScoreInput, ScoreStatus, ScorerId, TaskStatus};
 use muster_guest::wire::{self, Reader, Writer};
 
 /// Writes one `score` input: the record's length, the record, then
@@ -131,16 +129,11 @@ pub(crate) fn read_output(
             None
         };
         let note = if flags & wire::HAS_NOTE != 0 {
-            let note = r.str()?;
-            if note.len() > MAX_NOTE_LEN {
-                return Err(format!(
-                    "`tasks.{id}.note` must be a string of at most {MAX_NOTE_LEN} bytes, found a long string"
-                ));
-            }
-            Some(note.to_string())
+            Some(r.str()?.to_string())
         } else {
             None
         };
+        // The card checks the id, the points and the note's length.
         card.set_task(input, id, points, note)?;
     }
     r.finish()?;
