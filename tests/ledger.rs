@@ -10,8 +10,8 @@ use muster_core::ledger::{
     Tamper, XapiOptions,
 };
 use muster_core::{
-    DrillRecord, Format, Scenario, ScoreCard, ScoreError, ScoreInput, Scorer, ScorerId, ScorerKind,
-    TimeBonusScorer,
+    DrillRecord, Format, Scenario, ScenarioTerms, ScoreCard, ScoreError, ScoreInput, Scorer,
+    ScorerId, ScorerKind, TimeBonusScorer,
 };
 
 fn at(day: u32, hour: u32) -> DateTime<FixedOffset> {
@@ -96,7 +96,19 @@ fn drill_run(members: &[&str]) -> Draft {
     })
 }
 
+/// A score of the fixture's run (entry `run`) by the native rule, keeping
+/// the scenario's terms as Muster writes it.
 fn score(run: u64) -> Draft {
+    let mut d = score_with_input(run);
+    if let EntryKind::ScoreComputed { input, terms, .. } = &mut d.entry {
+        *terms = input.take().map(|i| i.terms());
+    }
+    d
+}
+
+/// [`score`] holding the whole input, as scores were written before
+/// 2026-12-02 and as an app's draft may give it.
+fn score_with_input(run: u64) -> Draft {
     let s = scenario();
     let input = ScoreInput::new(&s, &record(&s));
     let params = s.scoring().params.clone();
@@ -109,7 +121,8 @@ fn score(run: u64) -> Draft {
         scorer: scorer.id().clone(),
         params,
         runtime: "native".into(),
-        input,
+        input: Some(Box::new(input)),
+        terms: None,
         card,
     })
 }
@@ -466,7 +479,7 @@ fn replay_reports_a_one_bit_difference() {
 /// A score entry as they were written before 2026-12-02, its card
 /// copying each task's time, status and rating from the run.
 fn score_with_run_detail(run: u64) -> Draft {
-    let mut d = score(run);
+    let mut d = score_with_input(run);
     let mut body = serde_json::to_value(&d.entry).unwrap();
     let mut tasks = serde_json::Map::new();
     for (id, t) in body["input"]["tasks"].as_object().unwrap() {
@@ -522,17 +535,155 @@ fn a_score_entry_with_the_runs_detail_on_its_card_replays_and_exports_as_stored(
 fn a_score_entry_leaves_the_runs_detail_to_its_input() {
     for store in scored() {
         let entries = store.entries().unwrap();
-        let EntryKind::ScoreComputed { input, card, .. } = &entries[5].kind else {
+        let EntryKind::ScoreComputed { card, .. } = &entries[5].kind else {
             panic!("entry 6 is the score");
         };
+        let input = entries[5].score_input(store.as_ref()).unwrap().unwrap();
         assert!(card.tasks.is_empty());
-        let details: Vec<_> = card.task_details(input).collect();
+        let details: Vec<_> = card.task_details(&input).collect();
         assert_eq!(details.len(), input.tasks.len());
         assert_eq!(details[0].1.seconds, {
             let t = input.tasks.values().next().unwrap();
             t.end - t.start
         });
     }
+}
+
+/// A score entry Muster writes keeps the scenario's terms, not the input:
+/// the input is rebuilt from its run, as the scorer saw it, and replays.
+#[test]
+fn a_score_keeps_the_scenarios_terms_and_its_input_is_rebuilt_from_the_run() {
+    let s = scenario();
+    let seen = ScoreInput::new(&s, &record(&s));
+    for store in scored() {
+        let body = store.get(6).unwrap().expect("entry 6").body;
+        assert!(!body.contains(r#""input":"#), "{body}");
+        assert!(
+            body.contains(
+                r#""terms":{"time_limit":3000.0,"critical":["safety","knockdown","headcount"]}"#
+            ),
+            "{body}"
+        );
+        let entry = store.get(6).unwrap().unwrap().parse().unwrap();
+        assert_eq!(
+            entry.score_input(store.as_ref()).unwrap(),
+            Some(seen.clone())
+        );
+        let run = store.get(5).unwrap().unwrap().parse().unwrap();
+        assert_eq!(
+            run.score_input(store.as_ref()).unwrap(),
+            None,
+            "a run is not a score"
+        );
+        assert_eq!(store.get(7).unwrap(), None);
+        assert_eq!(store.get(0).unwrap(), None);
+    }
+}
+
+/// A score that holds its whole input, as they were written before and as
+/// an app may give one, still appends, replays and exports.
+#[test]
+fn a_score_holding_its_whole_input_appends_replays_and_exports() {
+    let s = scenario();
+    let mut setup = base();
+    setup.push(drill_run(&["m001", "m002"]));
+    setup.push(score_with_input(5));
+    for store in stores(&setup) {
+        let entries = store.entries().unwrap();
+        assert!(
+            store
+                .get(6)
+                .unwrap()
+                .unwrap()
+                .body
+                .contains(r#""input":{"scenario":"#)
+        );
+        assert_eq!(
+            entries[5].score_input(store.as_ref()).unwrap(),
+            Some(ScoreInput::new(&s, &record(&s)))
+        );
+        let report = ledger::replay(store.as_ref(), &native).expect("replay");
+        assert_eq!((report.replayed, report.identical), (1, 1), "{report:?}");
+        let opts = XapiOptions {
+            home_page: "https://brigade.example".into(),
+            activity_base: "https://brigade.example/muster".into(),
+        };
+        // Without its run, such a score still tells of its team.
+        let alone = ledger::export_xapi(&entries[5..], &opts);
+        assert_eq!(alone.len(), 1);
+        assert_eq!(alone[0]["actor"]["account"]["name"], "nantang");
+        assert_eq!(alone[0]["result"]["duration"], "PT2555S");
+    }
+    // One that keeps the terms is told of through its run, and left out
+    // without it.
+    for store in scored() {
+        let entries = store.entries().unwrap();
+        let opts = XapiOptions {
+            home_page: "https://brigade.example".into(),
+            activity_base: "https://brigade.example/muster".into(),
+        };
+        assert_eq!(ledger::export_xapi(&entries, &opts).len(), 2);
+        assert!(ledger::export_xapi(&entries[5..], &opts).is_empty());
+    }
+}
+
+#[test]
+fn refuses_a_score_with_both_or_neither_input_and_terms_or_bad_terms() {
+    let mut setup = base();
+    setup.push(drill_run(&["m001"]));
+    let with = |input: Option<Box<ScoreInput>>, given: Option<ScenarioTerms>| {
+        let mut d = score(5);
+        if let EntryKind::ScoreComputed {
+            input: i, terms, ..
+        } = &mut d.entry
+        {
+            (*i, *terms) = (input, given);
+        }
+        d
+    };
+    let s = scenario();
+    let whole = Box::new(ScoreInput::new(&s, &record(&s)));
+    let both = with(Some(whole), Some(ScenarioTerms::of(&s)));
+    insta::assert_snapshot!(refused(&setup, &[both]), @"entry 6 (score_computed): it gives both `input` and `terms`: give the input the scorer saw, or the scenario's terms its input was built with from the run, not both");
+    let neither = with(None, None);
+    insta::assert_snapshot!(refused(&setup, &[neither]), @"entry 6 (score_computed): it gives neither `input` nor `terms`: give the input the scorer saw, or the scenario's terms (`time_limit`, `critical`) its input was built with from the run");
+    let no_time = with(
+        None,
+        Some(ScenarioTerms::new(Some(-5.0), vec!["safety".into()])),
+    );
+    insta::assert_snapshot!(refused(&setup, &[no_time]), @"entry 6 (score_computed): the terms' time_limit -5 is not a positive number of seconds");
+    let empty_id = with(
+        None,
+        Some(ScenarioTerms::new(None, vec!["safety".into(), " ".into()])),
+    );
+    insta::assert_snapshot!(refused(&setup, &[empty_id]), @"entry 6 (score_computed): the terms' critical task id 2 is empty; each is a task id of the scenario");
+}
+
+/// A score whose body was edited to name another entry as its run: verify
+/// names the edit, and replay says the run is not a run.
+#[test]
+fn replay_names_a_score_whose_run_is_not_a_run() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("ledger.db");
+    let mut setup = base();
+    setup.push(drill_run(&["m001"]));
+    setup.push(score(5));
+    SqliteStore::open(&path).unwrap().append(&setup).unwrap();
+    {
+        let conn = rusqlite::Connection::open(&path).expect("raw open");
+        conn.execute_batch(
+            "DROP TRIGGER entries_no_update; \
+             UPDATE entries SET body = replace(body, '\"run\":5', '\"run\":2') WHERE seq = 6",
+        )
+        .expect("the attacker's SQL runs");
+    }
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(
+        ledger::verify(&store).unwrap().problem,
+        Some(Tamper::Edited { seq: 6 })
+    );
+    let err = ledger::replay(&store, &native).expect_err("the run is not a run");
+    insta::assert_snapshot!(err, @"entry 6 cannot be read: its run, entry 2, is a member_joined, not a drill_run");
 }
 
 #[test]
@@ -826,6 +977,12 @@ fn rescore_keeps_each_score_with_its_run_over_many_batches() {
             let EntryKind::ScoreComputed { run, input, .. } = &e.kind else {
                 panic!("entry {} is not a score", e.seq);
             };
+            assert_eq!(
+                input, &None,
+                "entry {} keeps the terms, not the input",
+                e.seq
+            );
+            let input = e.score_input(store.as_ref()).unwrap().unwrap();
             assert_eq!(u64::from(input.attempt), run - 4, "entry {}", e.seq);
             assert_eq!(*run, e.seq - n as u64, "entry {}", e.seq);
         }

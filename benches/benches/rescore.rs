@@ -20,7 +20,7 @@ use std::time::Instant;
 use chrono::DateTime;
 use muster_benches::scoring::{PACKAGE, bench_records, params, rhai_script};
 use muster_core::ledger::{self, Draft, EntryKind, LedgerStore, SqliteStore};
-use muster_core::{ScoreCard, ScoreError, ScoreInput, Scorer, content_hash};
+use muster_core::{ScenarioTerms, ScoreCard, ScoreError, ScoreInput, Scorer, content_hash};
 use muster_plugins::{RhaiLimits, RhaiRuntime, WasmLimits, WasmRuntime};
 
 /// Entries per ledger transaction.
@@ -260,30 +260,29 @@ fn main() {
 
     drop(rhai_cards);
 
-    // Append the wasm scores back.
+    // Append the wasm scores back. Each entry keeps the scenario's terms
+    // and refers to its run, as the library writes it; the cards move into
+    // the entries, as a re-scoring job that is done with them would.
+    drop(runs);
+    let terms = ScenarioTerms::of(&scenario);
     let cpu = cpu_secs();
     let t = Instant::now();
     let runtime = "wasmtime 48".to_string();
-    // The inputs and cards move into the entries, as a re-scoring job that
-    // is done with them would.
-    let mut entries = seqs
-        .iter()
-        .zip(runs)
-        .zip(wasm_cards)
-        .map(|((seq, input), card)| {
-            Draft::new(
-                "m0",
-                at,
-                EntryKind::ScoreComputed {
-                    run: *seq,
-                    scorer: wasm.id().clone(),
-                    params: params.clone(),
-                    runtime: runtime.clone(),
-                    input,
-                    card: card.expect("wasm scores"),
-                },
-            )
-        });
+    let mut entries = seqs.iter().zip(wasm_cards).map(|(seq, card)| {
+        Draft::new(
+            "m0",
+            at,
+            EntryKind::ScoreComputed {
+                run: *seq,
+                scorer: wasm.id().clone(),
+                params: params.clone(),
+                runtime: runtime.clone(),
+                input: None,
+                terms: Some(terms.clone()),
+                card: card.expect("wasm scores"),
+            },
+        )
+    });
     loop {
         let drafts: Vec<Draft> = entries.by_ref().take(APPEND_BATCH).collect();
         if drafts.is_empty() {

@@ -59,6 +59,6 @@ mod score;
 pub use brigade::{Brigade, BrigadeInfo, Member, SkillLevel, Squadron};
 pub use record::{DrillRecord, Penalty, Rating, TaskRun, TaskStatus};
 pub use score::{
-    Limit, MAX_NOTE_LEN, MAX_NOTES, ScoreCard, ScoreError, ScoreInput, ScoreStatus, Scorer,
-    ScorerId, ScorerKind, TaskDetail, TaskScore, TimeBonusScorer, content_hash,
+    Limit, MAX_NOTE_LEN, MAX_NOTES, ScenarioTerms, ScoreCard, ScoreError, ScoreInput, ScoreStatus,
+    Scorer, ScorerId, ScorerKind, TaskDetail, TaskScore, TimeBonusScorer, content_hash,
 };

@@ -47,16 +47,70 @@ impl ScoreInput {
     /// move into the input instead of being copied: for a caller done with
     /// the record, such as a re-score reading a season from the ledger.
     pub fn from_record(scenario: &Scenario, record: DrillRecord) -> ScoreInput {
+        ScoreInput::from_terms(record, ScenarioTerms::of(scenario))
+    }
+
+    /// The input a scorer sees for `record` under a scenario with these
+    /// `terms`: what a stored score that keeps only its scenario's terms
+    /// (not a copy of the input) is replayed with.
+    ///
+    /// This is the one way an input is built from a record, so an input
+    /// rebuilt from a stored run is the input its scorer saw.
+    pub fn from_terms(record: DrillRecord, terms: ScenarioTerms) -> ScoreInput {
         ScoreInput {
             elapsed: record.elapsed_secs(),
             version: record.version.to_string(),
-            time_limit: scenario.meta().time_limit.map(|d| d.as_secs() as f64),
-            critical: scenario.critical_tasks().map(str::to_string).collect(),
+            time_limit: terms.time_limit,
+            critical: terms.critical,
             attempt: record.attempt,
             scenario: record.scenario,
             team: record.team,
             tasks: record.tasks,
             penalties: record.penalties,
+        }
+    }
+
+    /// The scenario's part of this input: its time limit and critical tasks.
+    pub fn terms(&self) -> ScenarioTerms {
+        ScenarioTerms {
+            time_limit: self.time_limit,
+            critical: self.critical.clone(),
+        }
+    }
+}
+
+/// What a scenario adds to a run's record to make its scorer's input: the
+/// time limit and the critical tasks.
+///
+/// A stored score keeps these and refers to its stored run, rather than
+/// holding a copy of the whole input: [`ScoreInput::from_terms`] rebuilds
+/// the input from the two.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct ScenarioTerms {
+    /// The scenario's time limit in seconds; absent when it has none.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub time_limit: Option<f64>,
+    /// The critical task ids, in the scenario's order.
+    pub critical: Vec<String>,
+}
+
+impl ScenarioTerms {
+    /// The terms of `scenario`.
+    pub fn of(scenario: &Scenario) -> ScenarioTerms {
+        ScenarioTerms {
+            time_limit: scenario.meta().time_limit.map(|d| d.as_secs() as f64),
+            critical: scenario.critical_tasks().map(str::to_string).collect(),
+        }
+    }
+
+    /// Terms given field by field, as an app that keeps its own scenarios
+    /// would.
+    pub fn new(time_limit: Option<f64>, critical: Vec<String>) -> ScenarioTerms {
+        ScenarioTerms {
+            time_limit,
+            critical,
         }
     }
 }

@@ -50,7 +50,8 @@ fn scored_ledger(db: &std::path::Path, package: &std::path::Path) {
                 scorer: card.scorer.clone(),
                 params: p.params().clone(),
                 runtime: "test".into(),
-                input,
+                input: None,
+                terms: Some(input.terms()),
                 card,
             }),
         ])

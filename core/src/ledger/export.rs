@@ -97,6 +97,9 @@ fn statement_id(e: &Entry, n: usize) -> String {
 
 /// xAPI 1.0.3 statements for training attended (verb `attended`) and scores
 /// (verb `scored`, one statement per member of the run), skipping corrected entries.
+/// A score that keeps its scenario's terms rather than its whole input is
+/// told of through its run, so it needs its run among `entries`; one whose
+/// run is not there is left out.
 ///
 /// Actors are accounts (`homePage` + member id); results carry the score and
 /// the duration as ISO 8601; the timestamp is when the entry was recorded.
@@ -139,11 +142,26 @@ pub fn export_xapi(entries: &[Entry], opts: &XapiOptions) -> Vec<Value> {
             EntryKind::ScoreComputed {
                 run, input, card, ..
             } => {
-                let members: Vec<String> = match runs.get(run).map(|r| &r.kind) {
-                    Some(EntryKind::DrillRun { members, .. }) if !members.is_empty() => {
-                        members.clone()
-                    }
-                    _ => vec![input.team.clone()],
+                let stored_run = match runs.get(run).map(|r| &r.kind) {
+                    Some(EntryKind::DrillRun {
+                        members, record, ..
+                    }) => Some((members, record)),
+                    _ => None,
+                };
+                // A score that keeps only its scenario's terms is told of by its run.
+                let (scenario, version, elapsed, team) = match (input, stored_run) {
+                    (Some(i), _) => (i.scenario.as_str(), i.version.clone(), i.elapsed, &i.team),
+                    (None, Some((_, r))) => (
+                        r.scenario.as_str(),
+                        r.version.to_string(),
+                        r.elapsed_secs(),
+                        &r.team,
+                    ),
+                    (None, None) => continue,
+                };
+                let members: Vec<String> = match stored_run {
+                    Some((members, _)) if !members.is_empty() => members.clone(),
+                    _ => vec![team.clone()],
                 };
                 for (n, m) in members.iter().enumerate() {
                     out.push(json!({
@@ -152,14 +170,14 @@ pub fn export_xapi(entries: &[Entry], opts: &XapiOptions) -> Vec<Value> {
                         "verb": { "id": "http://adlnet.gov/expapi/verbs/scored", "display": { "en-US": "scored" } },
                         "object": {
                             "objectType": "Activity",
-                            "id": format!("{}/scenario/{}@{}", opts.activity_base, input.scenario, input.version),
-                            "definition": { "name": { "en-US": input.scenario }, "type": "http://adlnet.gov/expapi/activities/assessment" }
+                            "id": format!("{}/scenario/{scenario}@{version}", opts.activity_base),
+                            "definition": { "name": { "en-US": scenario }, "type": "http://adlnet.gov/expapi/activities/assessment" }
                         },
                         "result": {
                             "score": { "raw": card.total },
                             "success": card.status == ScoreStatus::Valid,
                             "completion": card.status != ScoreStatus::Dnf,
-                            "duration": duration(input.elapsed)
+                            "duration": duration(elapsed)
                         },
                         "timestamp": e.at.to_rfc3339(),
                         "context": context(e),

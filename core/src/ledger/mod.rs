@@ -64,7 +64,7 @@ use std::sync::Arc;
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use sha2::{Digest, Sha256};
 
-use crate::{DrillRecord, Scenario, ScoreCard, ScoreInput, Scorer, ScorerId};
+use crate::{DrillRecord, Scenario, ScenarioTerms, ScoreCard, ScoreInput, Scorer, ScorerId};
 
 pub use export::{RosterRow, XapiOptions, export_csv, export_jsonl, export_xapi, import_roster};
 pub use project::{
@@ -225,8 +225,19 @@ pub enum EntryKind {
         params: serde_json::Value,
         /// Version of the runtime that ran it (e.g. `rhai 1.27`, `native`).
         runtime: String,
-        /// The exact input the scorer saw.
-        input: ScoreInput,
+        /// The input the scorer saw, in full.
+        ///
+        /// Exactly one of `input` and `terms` is given. Muster writes
+        /// `terms`, and the input is rebuilt from the run's record
+        /// ([`ScoreInput::from_terms`], [`Entry::score_input`]); score entries
+        /// written before it did, and drafts an app gives, may hold the
+        /// input itself.
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        input: Option<Box<ScoreInput>>,
+        /// The scenario's terms (time limit, critical tasks) the input was
+        /// built with from the run's record; see `input`.
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        terms: Option<ScenarioTerms>,
         /// The card it gave.
         card: ScoreCard,
     },
@@ -431,6 +442,7 @@ fn parse_body(body: &str) -> Result<EntryKind, serde_json::Error> {
             params: b.params,
             runtime: b.runtime,
             input: b.input,
+            terms: b.terms,
             card: b.card,
         });
     }
@@ -461,7 +473,10 @@ struct ScoreComputedBody {
     scorer: ScorerId,
     params: serde_json::Value,
     runtime: String,
-    input: ScoreInput,
+    #[serde(default)]
+    input: Option<Box<ScoreInput>>,
+    #[serde(default)]
+    terms: Option<ScenarioTerms>,
     card: ScoreCard,
 }
 
@@ -864,8 +879,45 @@ pub fn check(seq: u64, draft: &Draft, look: &mut dyn Lookup) -> Result<(), Ledge
             }
         }
         EntryKind::ScoreComputed {
-            run, scorer, card, ..
+            run,
+            scorer,
+            input,
+            terms,
+            card,
+            ..
         } => {
+            match (input, terms) {
+                (Some(_), Some(_)) => {
+                    return Err(invalid(
+                        "it gives both `input` and `terms`: give the input the scorer saw, \
+                         or the scenario's terms its input was built with from the run, not both"
+                            .into(),
+                    ));
+                }
+                (None, None) => {
+                    return Err(invalid(
+                        "it gives neither `input` nor `terms`: give the input the scorer saw, \
+                         or the scenario's terms (`time_limit`, `critical`) its input was built \
+                         with from the run"
+                            .into(),
+                    ));
+                }
+                _ => {}
+            }
+            if let Some(terms) = terms {
+                if let Some(t) = terms.time_limit.filter(|t| !t.is_finite() || *t <= 0.0) {
+                    return Err(invalid(format!(
+                        "the terms' time_limit {t} is not a positive number of seconds"
+                    )));
+                }
+                if let Some(empty) = terms.critical.iter().position(|c| c.trim().is_empty()) {
+                    return Err(invalid(format!(
+                        "the terms' critical task id {} is empty; each is a task id of the \
+                         scenario",
+                        empty + 1
+                    )));
+                }
+            }
             let found = entry(look, *run)?;
             if found != "drill_run" {
                 return Err(LedgerError::WrongKind {
@@ -1127,14 +1179,26 @@ pub fn replay(
         };
         let seq = entry.seq;
         if let EntryKind::ScoreComputed {
+            run,
             scorer,
             params,
             input,
+            terms,
             card,
             ..
         } = entry.kind
         {
             report.replayed += 1;
+            let input = match (input, terms) {
+                (Some(input), _) => *input,
+                (None, terms) => match rebuilt_input(store, seq, run, terms) {
+                    Ok(input) => input,
+                    Err(e) => {
+                        err = Some(e);
+                        return false;
+                    }
+                },
+            };
             let resolved = scorers
                 .entry(scorer.clone())
                 .or_insert_with(|| resolve(&scorer))
@@ -1221,6 +1285,49 @@ impl ReplayBatch {
     }
 }
 
+/// The input a stored score's scorer saw, for a score entry numbered `seq`
+/// that keeps its scenario's `terms`: its run's record (entry `run`, read
+/// from `store`) with them.
+fn rebuilt_input(
+    store: &dyn LedgerStore,
+    seq: u64,
+    run: u64,
+    terms: Option<ScenarioTerms>,
+) -> Result<ScoreInput, LedgerError> {
+    let corrupt = |message: String| LedgerError::Corrupt { seq, message };
+    let terms = terms.ok_or_else(|| {
+        corrupt("it holds neither the input its scorer saw nor its scenario's terms".into())
+    })?;
+    let raw = store
+        .get(run)?
+        .ok_or_else(|| corrupt(format!("its run, entry {run}, is not in the ledger")))?;
+    match raw.parse()?.kind {
+        EntryKind::DrillRun { record, .. } => Ok(ScoreInput::from_terms(record, terms)),
+        other => Err(corrupt(format!(
+            "its run, entry {run}, is a {}, not a drill_run",
+            other.name()
+        ))),
+    }
+}
+
+impl Entry {
+    /// The input the scorer of this `score_computed` entry saw: the input it
+    /// holds, or, when it keeps its scenario's terms instead, its run's
+    /// record read from `store` with them ([`ScoreInput::from_terms`]).
+    /// `None` for an entry of another kind.
+    pub fn score_input(&self, store: &dyn LedgerStore) -> Result<Option<ScoreInput>, LedgerError> {
+        match &self.kind {
+            EntryKind::ScoreComputed {
+                input: Some(input), ..
+            } => Ok(Some(ScoreInput::clone(input))),
+            EntryKind::ScoreComputed { run, terms, .. } => {
+                rebuilt_input(store, self.seq, *run, terms.clone()).map(Some)
+            }
+            _ => Ok(None),
+        }
+    }
+}
+
 /// Drill runs handed to one [`Scorer::score_batch`] call by [`rescore`].
 const RESCORE_BATCH: usize = 4096;
 /// How a stored drill run's canonical body begins.
@@ -1300,6 +1407,7 @@ pub fn rescore_with_progress(
     let job = RescoreJob {
         scenario,
         version: scenario.meta().version.to_string(),
+        terms: ScenarioTerms::of(scenario),
         scorer,
         params,
         runtime,
@@ -1481,6 +1589,8 @@ impl<T: Send, R: Send> OrderedPool<T, R> {
 struct RescoreJob<'a> {
     scenario: &'a Scenario,
     version: String,
+    /// What each score entry keeps of its input besides the run.
+    terms: ScenarioTerms,
     scorer: &'a dyn Scorer,
     params: &'a serde_json::Value,
     runtime: &'a str,
@@ -1523,7 +1633,7 @@ impl RescoreJob<'_> {
                 && version == self.version
             {
                 seqs.push(seq);
-                inputs.push(ScoreInput::from_record(self.scenario, record));
+                inputs.push(ScoreInput::from_terms(record, self.terms.clone()));
             }
         }
         let mut batch = RescoredBatch {
@@ -1537,7 +1647,8 @@ impl RescoreJob<'_> {
         let cards = self.scorer.score_batch(&inputs, self.params);
         let given = cards.len();
         let mut cards = cards.into_iter();
-        for (run, input) in seqs.into_iter().zip(inputs) {
+        drop(inputs);
+        for run in seqs {
             let failing =
                 !batch.failed.is_empty() || self.failing.load(std::sync::atomic::Ordering::Relaxed);
             match cards.next() {
@@ -1549,7 +1660,8 @@ impl RescoreJob<'_> {
                         scorer: self.scorer.id().clone(),
                         params: self.params.clone(),
                         runtime: self.runtime.to_string(),
-                        input,
+                        input: None,
+                        terms: Some(self.terms.clone()),
                         card,
                     },
                 )),
@@ -1808,9 +1920,19 @@ mod tests {
             EntryKind::ScoreComputed {
                 run: 7,
                 scorer: ScorerId::new(ScorerKind::Native, "native:time-bonus", b"rule"),
+                params: params.clone(),
+                runtime: "native".into(),
+                input: None,
+                terms: Some(input.terms()),
+                card: card.clone(),
+            },
+            EntryKind::ScoreComputed {
+                run: 7,
+                scorer: ScorerId::new(ScorerKind::Native, "native:time-bonus", b"rule"),
                 params,
                 runtime: "native".into(),
-                input,
+                input: Some(Box::new(input)),
+                terms: None,
                 card,
             },
             EntryKind::Correction {

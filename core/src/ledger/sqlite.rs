@@ -586,6 +586,18 @@ impl LedgerStore for SqliteStore {
         Ok((last > tip).then_some((tip + 1, last)))
     }
 
+    fn get(&self, seq: u64) -> Result<Option<RawEntry>, LedgerError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!("{SELECT_RAW} WHERE seq = ?1"))
+            .map_err(storage)?;
+        let row = stmt
+            .query_row([sql_seq(seq)], row_raw)
+            .optional()
+            .map_err(storage)?;
+        row.map(to_raw).transpose()
+    }
+
     fn scan(&self, from: u64, f: &mut dyn FnMut(RawEntry) -> bool) -> Result<(), LedgerError> {
         let mut stmt = self
             .conn

@@ -117,6 +117,16 @@ pub trait LedgerStore {
     /// Calls `f` with each stored entry from `from` on, in order, until it returns false.
     fn scan(&self, from: u64, f: &mut dyn FnMut(RawEntry) -> bool) -> Result<(), LedgerError>;
 
+    /// The entry numbered `seq`; `None` when there is none.
+    fn get(&self, seq: u64) -> Result<Option<RawEntry>, LedgerError> {
+        let mut found = None;
+        self.scan(seq, &mut |raw| {
+            found = (raw.seq == seq).then_some(raw);
+            false
+        })?;
+        Ok(found)
+    }
+
     /// Calls `f` with each stored entry from `from` on, as the text it is
     /// stored as (hashes as hex), until it returns false. [`verify`] reads
     /// the chain this way; stores that keep text lend it without copying.
@@ -346,6 +356,14 @@ impl LedgerStore for MemoryStore {
             }
         }
         Ok(())
+    }
+
+    fn get(&self, seq: u64) -> Result<Option<RawEntry>, LedgerError> {
+        // Entries are numbered from 1 with no gaps.
+        let found = usize::try_from(seq.wrapping_sub(1))
+            .ok()
+            .and_then(|i| self.raw.get(i));
+        Ok(found.filter(|r| r.seq == seq).cloned())
     }
 
     fn tip(&self) -> Result<Option<(u64, EntryHash)>, LedgerError> {
