@@ -302,6 +302,36 @@ fn file_ledger(dir: &tempfile::TempDir, extra: usize) -> PathBuf {
     path
 }
 
+/// A new ledger file has pages of 32 KiB; a file made with SQLite's 4 KiB
+/// pages keeps them, and both take appends and verify.
+#[test]
+fn a_new_ledger_has_large_pages_and_an_old_one_keeps_its_own() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pragma = |path: &std::path::Path, name: &str| -> i64 {
+        let conn = rusqlite::Connection::open(path).expect("raw open");
+        conn.query_row(&format!("PRAGMA {name}"), [], |r| r.get(0))
+            .expect("pragma")
+    };
+    let new = file_ledger(&dir, 3);
+    assert_eq!(pragma(&new, "page_size"), 32_768);
+    // A file SQLite made with its default pages, before Muster opened it.
+    let old = dir.path().join("old.db");
+    rusqlite::Connection::open(&old)
+        .expect("raw open")
+        .execute_batch("PRAGMA page_size = 4096; CREATE TABLE t (x); DROP TABLE t;")
+        .expect("a 4 KiB file");
+    let mut store = SqliteStore::open(&old).expect("open");
+    store.append(&base()).expect("base");
+    assert_eq!(pragma(&old, "page_size"), 4096);
+    for path in [&new, &old] {
+        let mut store = SqliteStore::open(path).expect("reopen");
+        store
+            .append(&[training("m001", "physical", 1.5, at(9, 8))])
+            .expect("appends");
+        assert!(ledger::verify(&store).expect("verify").problem.is_none());
+    }
+}
+
 /// A large write grows the WAL to its own size; once it is checkpointed,
 /// the next write cuts the file back to the limit, so an app that keeps a
 /// ledger open does not keep a season's WAL on disk beside it.
