@@ -1439,7 +1439,7 @@ fn sqlite_schema_version_and_newer_files() {
     conn.pragma_update(None, "user_version", 99).expect("bump");
     drop(conn);
     let err = SqliteStore::open(&path).expect_err("a newer schema is refused");
-    insta::assert_snapshot!(err.to_string(), @"the ledger has schema version 99; this Muster reads up to 2");
+    insta::assert_snapshot!(err.to_string(), @"the ledger has schema version 99; this Muster reads up to 3");
 }
 
 #[test]
@@ -1601,6 +1601,28 @@ fn an_edited_scorer_source_is_caught() {
     );
 }
 
+/// A ledger file of schema version 2 (before score entries could keep their
+/// scenario's terms) is migrated to 3 on open, entries and tables as they
+/// were, so that a Muster that reads up to version 2 leaves it alone.
+#[test]
+fn a_version_2_ledger_is_migrated_and_keeps_its_scores() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("l.db");
+    let mut setup = base();
+    setup.push(drill_run(&["m001"]));
+    setup.push(score_with_input(5));
+    SqliteStore::open(&path).unwrap().append(&setup).unwrap();
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute_batch("PRAGMA user_version = 2;")
+        .expect("back to version 2");
+    let store = SqliteStore::open(&path).expect("migrates");
+    assert_eq!(store.schema_version().expect("version"), 3);
+    let report = ledger::replay(&store, &native).expect("replay");
+    assert_eq!((report.replayed, report.identical), (1, 1));
+    assert!(ledger::verify(&store).unwrap().problem.is_none());
+}
+
 /// A ledger file of schema version 1 (before scorer sources) is migrated on
 /// open, its entries untouched.
 #[test]
@@ -1617,7 +1639,7 @@ fn a_version_1_ledger_is_migrated() {
         .expect("back to version 1");
     drop(conn);
     let mut store = SqliteStore::open(&path).expect("migrates");
-    assert_eq!(store.schema_version().expect("version"), 2);
+    assert_eq!(store.schema_version().expect("version"), 3);
     let script = b"fn score(record, params) { #{ total: 1.0 } }";
     let id = ScorerId::new(ScorerKind::Rhai, "score.rhai", script);
     store.keep_source(&id, script).expect("kept");

@@ -383,7 +383,7 @@ fn ledger_init_and_keep() {
     let s = ok(&["ledger", "init", "--db", &db]);
     assert_eq!(
         s,
-        format!("{db}: schema version 2, 0 entries, 0 scorer sources\n")
+        format!("{db}: schema version 3, 0 entries, 0 scorer sources\n")
     );
     let script = std::fs::read_to_string(format!("{EXAMPLE}/score.rhai")).unwrap();
     let local = example_with_script(&format!("// kept by hand\n{script}"));
@@ -397,7 +397,7 @@ fn ledger_init_and_keep() {
     let s = ok(&["ledger", "init", "--db", &db]);
     assert_eq!(
         s,
-        format!("{db}: schema version 2, 0 entries, 1 scorer sources\n")
+        format!("{db}: schema version 3, 0 entries, 1 scorer sources\n")
     );
     let missing = path(&dir.path().join("nowhere"));
     let err = fails(1, &["ledger", "keep", "--db", &db, &missing]);

@@ -31,7 +31,7 @@ const PAGE_SIZE: i64 = 32 << 10;
 const CHECKPOINT_BYTES: i64 = 4_096_000;
 
 /// The schema version this Muster writes, kept in `PRAGMA user_version`.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// Migrations: `MIGRATIONS[i]` takes the schema from version `i` to `i + 1`.
 const MIGRATIONS: &[&str] = &[
@@ -75,6 +75,11 @@ BEGIN SELECT RAISE(ABORT, 'scorer sources are kept as they were: they cannot be 
 CREATE TRIGGER scorer_sources_no_delete BEFORE DELETE ON scorer_sources
 BEGIN SELECT RAISE(ABORT, 'scorer sources are kept as they were: they cannot be deleted'); END;
 "#,
+    // Version 3 changes no table: score entries may keep their scenario's
+    // terms and refer to their run instead of holding the whole input, which
+    // a Muster that reads up to version 2 cannot read, so the version tells
+    // it to leave the file alone.
+    "-- score entries may keep their scenario's terms",
 ];
 
 fn storage(e: rusqlite::Error) -> LedgerError {
