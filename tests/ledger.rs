@@ -689,16 +689,23 @@ fn refuses_a_score_with_both_or_neither_input_and_terms_or_bad_terms() {
     insta::assert_snapshot!(refused(&setup, &[empty_id]), @"entry 6 (score_computed): the terms' critical task id 2 is empty; each is a task id of the scenario");
 }
 
+/// A ledger file in `dir` of the base entries, one drill run (entry 5) and
+/// `score` of it (entry 6).
+fn scored_file(dir: &tempfile::TempDir, score: Draft) -> PathBuf {
+    let path = dir.path().join("ledger.db");
+    let mut setup = base();
+    setup.push(drill_run(&["m001"]));
+    setup.push(score);
+    SqliteStore::open(&path).unwrap().append(&setup).unwrap();
+    path
+}
+
 /// A score whose body was edited to name another entry as its run: verify
 /// names the edit, and replay says the run is not a run.
 #[test]
 fn replay_names_a_score_whose_run_is_not_a_run() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("ledger.db");
-    let mut setup = base();
-    setup.push(drill_run(&["m001"]));
-    setup.push(score(5));
-    SqliteStore::open(&path).unwrap().append(&setup).unwrap();
+    let path = scored_file(&dir, score(5));
     {
         let conn = rusqlite::Connection::open(&path).expect("raw open");
         conn.execute_batch(
@@ -1607,11 +1614,7 @@ fn an_edited_scorer_source_is_caught() {
 #[test]
 fn a_version_2_ledger_is_migrated_and_keeps_its_scores() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("l.db");
-    let mut setup = base();
-    setup.push(drill_run(&["m001"]));
-    setup.push(score_with_input(5));
-    SqliteStore::open(&path).unwrap().append(&setup).unwrap();
+    let path = scored_file(&dir, score_with_input(5));
     rusqlite::Connection::open(&path)
         .unwrap()
         .execute_batch("PRAGMA user_version = 2;")
