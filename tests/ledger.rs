@@ -827,6 +827,76 @@ fn replay_names_the_runs_a_scorer_gave_no_result_for() {
 }
 
 /// Re-scores the scenario's stored runs as `m002` on 2021-06-09.
+/// A re-score reads only the runs of its own scenario: a run of another
+/// one is passed over without being read, so an edit deep in such a run
+/// does not stop it (verify names the edit), while its own runs are read
+/// in full.
+#[test]
+fn rescore_passes_over_the_runs_of_other_scenarios_unread() {
+    let other = |d: Draft| -> Draft {
+        let mut d = d;
+        match &mut d.entry {
+            EntryKind::ScenarioRegistered { scenario, .. } => {
+                *scenario = "water-rescue.throw-bag".into()
+            }
+            EntryKind::DrillRun {
+                scenario, record, ..
+            } => {
+                *scenario = "water-rescue.throw-bag".into();
+                record.scenario = "water-rescue.throw-bag".into();
+            }
+            _ => unreachable!("only registrations and runs"),
+        }
+        d
+    };
+    let mut setup = base();
+    setup.push(other(registered())); // 5
+    setup.push(drill_run(&["m001"])); // 6
+    setup.push(other(drill_run(&["m002"]))); // 7
+    setup.push(drill_run(&["m003"])); // 8
+    setup.push(other(drill_run(&["m001"]))); // 9
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("ledger.db");
+    SqliteStore::open(&path).unwrap().append(&setup).unwrap();
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute_batch(
+            "DROP TRIGGER entries_no_update; \
+             UPDATE entries SET body = replace(body, '\"attempt\":1', '\"attempt\":\"one\"') \
+             WHERE seq = 7",
+        )
+        .expect("the attacker's SQL runs");
+    let mut store = SqliteStore::open(&path).unwrap();
+    let params = scenario().scoring().params.clone();
+    let report = rescore_with(&mut store, &TimeBonusScorer::default(), &params).expect("rescore");
+    assert_eq!((report.runs, report.appended), (2, Some((10, 11))));
+    let mut runs = vec![];
+    store
+        .scan(10, &mut |raw| {
+            runs.push(raw.parse().unwrap().kind.reference().unwrap());
+            true
+        })
+        .unwrap();
+    assert_eq!(runs, [6, 8]);
+    assert_eq!(
+        ledger::verify(&store).unwrap().problem,
+        Some(Tamper::Edited { seq: 7 })
+    );
+    // The same edit in a run of its own scenario stops it, writing nothing.
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute_batch(
+            "UPDATE entries SET body = replace(body, '\"attempt\":1', '\"attempt\":\"one\"') \
+             WHERE seq = 8",
+        )
+        .expect("the attacker's SQL runs");
+    let mut store = SqliteStore::open(&path).unwrap();
+    let err = rescore_with(&mut store, &TimeBonusScorer::default(), &params)
+        .expect_err("its own run does not parse");
+    insta::assert_snapshot!(err, @r#"entry 8 cannot be read: bad body: invalid type: string "one", expected u32"#);
+    assert_eq!(store.tip().unwrap().map(|t| t.0), Some(11));
+}
+
 fn rescore_with(
     store: &mut dyn LedgerStore,
     scorer: &dyn Scorer,

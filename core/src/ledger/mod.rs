@@ -1618,6 +1618,12 @@ impl RescoreJob<'_> {
         let mut seqs = Vec::with_capacity(raws.len());
         let mut inputs = Vec::with_capacity(raws.len());
         for raw in raws {
+            // A run of another scenario is passed over unread; one whose
+            // body does not begin as a canonical one is read in full, so
+            // that a body that does not parse is still reported.
+            if run_of(&raw.body).is_some_and(|(s, v)| s != id || v != self.version) {
+                continue;
+            }
             if let Entry {
                 seq,
                 kind:
@@ -1682,6 +1688,17 @@ impl RescoreJob<'_> {
         }
         Ok(batch)
     }
+}
+
+/// The scenario id and version a stored drill run's canonical body begins
+/// with (`{"kind":"drill_run","scenario":…,"version":…`), read without
+/// parsing the body; `None` when it does not begin so or either holds an
+/// escape.
+fn run_of(body: &str) -> Option<(&str, &str)> {
+    let rest = body.strip_prefix(r#"{"kind":"drill_run","scenario":""#)?;
+    let (scenario, rest) = rest.split_once('"')?;
+    let (version, _) = rest.strip_prefix(r#","version":""#)?.split_once('"')?;
+    (!scenario.contains('\\') && !version.contains('\\')).then_some((scenario, version))
 }
 
 /// Runs `work` on each item `feed` hands over, on `threads` threads, while
@@ -1940,6 +1957,21 @@ mod tests {
                 reason: "entered twice".into(),
             },
         ]
+    }
+
+    #[test]
+    fn a_drill_runs_scenario_is_read_off_the_start_of_its_body() {
+        let body = canonical_body(&kinds()[0]);
+        assert_eq!(run_of(&body), Some(("forest-fire.initial-attack", "1.0.0")));
+        for other in [
+            r#"{"kind":"drill_run","scenario":7}"#,
+            r#"{"kind":"drill_run","scenario":"a\"b","version":"1.0.0","#,
+            r#"{"kind":"drill_run","scenario":"a","members":[]}"#,
+            r#"{"kind":"score_computed","run":3}"#,
+            r#"{"kind":"drill_run","scenario":"a"#,
+        ] {
+            assert_eq!(run_of(other), None, "{other}");
+        }
     }
 
     #[test]
