@@ -1653,8 +1653,7 @@ impl RescoreJob<'_> {
         let cards = self.scorer.score_batch(&inputs, self.params);
         let given = cards.len();
         let mut cards = cards.into_iter();
-        drop(inputs);
-        for run in seqs {
+        for (run, input) in seqs.into_iter().zip(inputs) {
             let failing =
                 !batch.failed.is_empty() || self.failing.load(std::sync::atomic::Ordering::Relaxed);
             match cards.next() {
@@ -1667,7 +1666,8 @@ impl RescoreJob<'_> {
                         params: self.params.clone(),
                         runtime: self.runtime.to_string(),
                         input: None,
-                        terms: Some(self.terms.clone()),
+                        // The input's own copy of the terms, moved.
+                        terms: Some(ScenarioTerms::new(input.time_limit, input.critical)),
                         card,
                     },
                 )),
