@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use muster_core::ledger::{
-    self, Alert, Draft, EntryKind, HourQuery, LedgerStore, MemoryStore, Projection, SqliteStore,
-    Tamper, XapiOptions,
+    self, Alert, Draft, EntryKind, HourQuery, LedgerStore, MemoryStore, Projection, RunScore,
+    SqliteStore, Tamper, XapiOptions,
 };
 use muster_core::{
     DrillRecord, Format, Scenario, ScenarioTerms, ScoreCard, ScoreError, ScoreInput, Scorer,
@@ -820,7 +820,8 @@ fn replay_names_the_runs_a_scorer_gave_no_result_for() {
             report.failed,
             vec![(
                 8,
-                "the scorer `native:time-bonus` gave 2 results for a batch of 3 runs".to_string()
+                "drill run 5: the scorer `native:time-bonus` gave 2 results for a batch of 3 runs"
+                    .to_string()
             )]
         );
     }
@@ -869,14 +870,18 @@ fn rescore_passes_over_the_runs_of_other_scenarios_unread() {
     let mut store = SqliteStore::open(&path).unwrap();
     let params = scenario().scoring().params.clone();
     let report = rescore_with(&mut store, &TimeBonusScorer::default(), &params).expect("rescore");
-    assert_eq!((report.runs, report.appended), (2, Some((10, 11))));
-    let mut runs = vec![];
-    store
-        .scan(10, &mut |raw| {
-            runs.push(raw.parse().unwrap().kind.reference().unwrap());
-            true
-        })
-        .unwrap();
+    assert_eq!((report.runs, report.appended), (2, Some((10, 10))));
+    let runs: Vec<u64> = store
+        .get(10)
+        .unwrap()
+        .unwrap()
+        .parse()
+        .unwrap()
+        .scores(&store)
+        .unwrap()
+        .iter()
+        .map(|s| s.0)
+        .collect();
     assert_eq!(runs, [6, 8]);
     assert_eq!(
         ledger::verify(&store).unwrap().problem,
@@ -894,7 +899,7 @@ fn rescore_passes_over_the_runs_of_other_scenarios_unread() {
     let err = rescore_with(&mut store, &TimeBonusScorer::default(), &params)
         .expect_err("its own run does not parse");
     insta::assert_snapshot!(err, @r#"entry 8 cannot be read: bad body: invalid type: string "one", expected u32"#);
-    assert_eq!(store.tip().unwrap().map(|t| t.0), Some(11));
+    assert_eq!(store.tip().unwrap().map(|t| t.0), Some(10));
 }
 
 fn rescore_with(
@@ -914,7 +919,7 @@ fn rescore_with(
 }
 
 #[test]
-fn rescore_appends_one_score_per_run_as_the_scorer_gives_it_alone() {
+fn rescore_appends_each_runs_score_as_the_scorer_gives_it_alone() {
     let mut setup = base();
     for _ in 0..3 {
         setup.push(drill_run(&["m001"]));
@@ -924,20 +929,33 @@ fn rescore_appends_one_score_per_run_as_the_scorer_gives_it_alone() {
         let params = s.scoring().params.clone();
         let rule = TimeBonusScorer::default();
         let report = rescore_with(store.as_mut(), &rule, &params).expect("rescore");
-        assert_eq!((report.runs, report.appended), (3, Some((8, 10))));
+        assert_eq!((report.runs, report.appended), (3, Some((8, 8))));
         assert!(report.failed.is_empty());
         let alone = rule
             .score(&ScoreInput::new(&s, &record(&s)), &params)
             .expect("scores");
-        let mut runs = vec![];
-        for e in store.entries().expect("entries").iter().skip(7) {
-            let EntryKind::ScoreComputed { run, card, .. } = &e.kind else {
-                panic!("entry {} is not a score", e.seq);
-            };
-            assert_eq!(card, &alone);
-            runs.push(*run);
-        }
+        let entries = store.entries().expect("entries");
+        assert_eq!(entries.len(), 8);
+        let EntryKind::ScoresComputed {
+            scorer,
+            params: given,
+            runtime,
+            terms,
+            scores,
+        } = &entries[7].kind
+        else {
+            panic!("entry 8 is not a scores_computed entry");
+        };
+        assert_eq!(
+            (scorer, given, runtime.as_str(), terms),
+            (rule.id(), &params, "native", &ScenarioTerms::of(&s))
+        );
+        let runs: Vec<u64> = scores.iter().map(|s| s.run).collect();
         assert_eq!(runs, vec![5, 6, 7]);
+        for (run, input, card) in entries[7].scores(store.as_ref()).expect("scores") {
+            assert_eq!(card, alone, "run {run}");
+            assert_eq!(input, ScoreInput::new(&s, &record(&s)), "run {run}");
+        }
         let replayed = ledger::replay(store.as_ref(), &native).expect("replay");
         assert_eq!((replayed.replayed, replayed.identical), (3, 3));
     }
@@ -1064,7 +1082,7 @@ fn numbered_runs(n: usize) -> Vec<Draft> {
 #[test]
 fn rescore_keeps_each_score_with_its_run_over_many_batches() {
     // More than two scoring batches of 4,096, so the batches are scored on
-    // several threads, and an append large enough to be sealed on them.
+    // several threads.
     let n = 9000;
     let (_dir, all) = stores_and_file(&numbered_runs(n));
     for mut store in all {
@@ -1072,7 +1090,8 @@ fn rescore_keeps_each_score_with_its_run_over_many_batches() {
         let params = s.scoring().params.clone();
         let report =
             rescore_with(store.as_mut(), &TimeBonusScorer::default(), &params).expect("rescore");
-        let (first, last) = (n as u64 + 5, 2 * n as u64 + 4);
+        // One entry for each scoring batch of 4,096 runs.
+        let (first, last) = (n as u64 + 5, n as u64 + 7);
         assert_eq!(
             (report.runs, report.appended),
             (n as u64, Some((first, last)))
@@ -1080,21 +1099,23 @@ fn rescore_keeps_each_score_with_its_run_over_many_batches() {
         assert!(report.failed.is_empty());
         let entries = store.entries().expect("entries");
         assert_eq!(entries.len() as u64, last);
+        let mut runs = vec![];
         for e in &entries[4 + n..] {
-            let EntryKind::ScoreComputed { run, input, .. } = &e.kind else {
-                panic!("entry {} is not a score", e.seq);
-            };
-            assert_eq!(
-                input, &None,
-                "entry {} keeps the terms, not the input",
-                e.seq
-            );
-            let input = e.score_input(store.as_ref()).unwrap().unwrap();
-            assert_eq!(u64::from(input.attempt), run - 4, "entry {}", e.seq);
-            assert_eq!(*run, e.seq - n as u64, "entry {}", e.seq);
+            for (run, input, _) in e.scores(store.as_ref()).expect("scores") {
+                assert_eq!(u64::from(input.attempt), run - 4, "entry {}", e.seq);
+                runs.push(run);
+            }
         }
-        // Sealed on several threads, each entry is the text sealing it
-        // alone gives, and the chain holds.
+        assert_eq!(runs, (5..n as u64 + 5).collect::<Vec<_>>());
+        let sizes: Vec<usize> = entries[4 + n..]
+            .iter()
+            .map(|e| match &e.kind {
+                EntryKind::ScoresComputed { scores, .. } => scores.len(),
+                _ => panic!("entry {} is not a scores_computed entry", e.seq),
+            })
+            .collect();
+        assert_eq!(sizes, vec![4096, 4096, n - 8192]);
+        // Each entry is the text sealing it alone gives, and the chain holds.
         let mut raws = vec![];
         store
             .scan(first, &mut |raw| {
@@ -1141,7 +1162,7 @@ fn rescore_reports_the_entries_it_has_read() {
             ControlFlow::Continue(())
         })
         .expect("rescore");
-        assert_eq!(report.appended, Some((9005, 18004)));
+        assert_eq!(report.appended, Some((9005, 9007)));
         // Every 4,096 entries, then once at the end.
         assert_eq!(calls, vec![(4096, 9004), (8192, 9004), (9004, 9004)]);
     }
@@ -1503,10 +1524,8 @@ fn sqlite_schema_version_and_newer_files() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("ledger.db");
     let store = SqliteStore::open(&path).expect("open");
-    assert_eq!(
-        store.schema_version().expect("version"),
-        ledger::SCHEMA_VERSION
-    );
+    // A new file holds nothing a Muster of version 2 cannot read.
+    assert_eq!(store.schema_version().expect("version"), 2);
     drop(store);
     let conn = rusqlite::Connection::open(&path).expect("raw open");
     let mode: String = conn
@@ -1516,7 +1535,7 @@ fn sqlite_schema_version_and_newer_files() {
     conn.pragma_update(None, "user_version", 99).expect("bump");
     drop(conn);
     let err = SqliteStore::open(&path).expect_err("a newer schema is refused");
-    insta::assert_snapshot!(err.to_string(), @"the ledger has schema version 99; this Muster reads up to 3");
+    insta::assert_snapshot!(err.to_string(), @"the ledger has schema version 99; this Muster reads up to 4");
 }
 
 #[test]
@@ -1678,21 +1697,33 @@ fn an_edited_scorer_source_is_caught() {
     );
 }
 
-/// A ledger file of schema version 2 (before score entries could keep their
-/// scenario's terms) is migrated to 3 on open, entries and tables as they
-/// were, so that a Muster that reads up to version 2 leaves it alone.
+/// A ledger file keeps schema version 2 (the tables of today) until an entry
+/// that an older Muster cannot read is written into it: a score that keeps
+/// its scenario's terms raises it to 3, a `scores_computed` entry to 4, so
+/// that a Muster that reads up to the version before leaves it alone from
+/// then on, and only then. A write that is refused leaves the version.
 #[test]
-fn a_version_2_ledger_is_migrated_and_keeps_its_scores() {
+fn a_ledger_is_raised_to_the_version_its_entries_need() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = scored_file(&dir, score_with_input(5));
-    rusqlite::Connection::open(&path)
-        .unwrap()
-        .execute_batch("PRAGMA user_version = 2;")
-        .expect("back to version 2");
-    let store = SqliteStore::open(&path).expect("migrates");
-    assert_eq!(store.schema_version().expect("version"), 3);
+    let version = |store: &SqliteStore| store.schema_version().expect("version");
+    let mut store = SqliteStore::open(&path).expect("opens");
+    assert_eq!(version(&store), 2);
     let report = ledger::replay(&store, &native).expect("replay");
     assert_eq!((report.replayed, report.identical), (1, 1));
+    // Refused (entry 2 is no drill run): the version stays.
+    store.append(&[score(2)]).expect_err("refused");
+    assert_eq!(version(&store), 2);
+    store.append(&[score(5)]).expect("a terms score");
+    assert_eq!(version(&store), 3);
+    let params = scenario().scoring().params.clone();
+    rescore_with(&mut store, &TimeBonusScorer::default(), &params).expect("rescore");
+    assert_eq!(version(&store), 4);
+    drop(store);
+    let store = SqliteStore::open(&path).expect("opens");
+    assert_eq!(version(&store), ledger::SCHEMA_VERSION);
+    let report = ledger::replay(&store, &native).expect("replay");
+    assert_eq!((report.replayed, report.identical), (3, 3));
     assert!(ledger::verify(&store).unwrap().problem.is_none());
 }
 
@@ -1712,7 +1743,7 @@ fn a_version_1_ledger_is_migrated() {
         .expect("back to version 1");
     drop(conn);
     let mut store = SqliteStore::open(&path).expect("migrates");
-    assert_eq!(store.schema_version().expect("version"), 3);
+    assert_eq!(store.schema_version().expect("version"), 2);
     let script = b"fn score(record, params) { #{ total: 1.0 } }";
     let id = ScorerId::new(ScorerKind::Rhai, "score.rhai", script);
     store.keep_source(&id, script).expect("kept");
@@ -1721,4 +1752,126 @@ fn a_version_1_ledger_is_migrated() {
         (report.entries, report.sources, report.problem),
         (1, 1, None)
     );
+}
+
+/// A `scores_computed` entry of the native rule's scores of `runs`, keeping
+/// the fixture scenario's terms.
+fn scores(runs: &[u64]) -> Draft {
+    let s = scenario();
+    let input = ScoreInput::new(&s, &record(&s));
+    let params = s.scoring().params.clone();
+    let rule = TimeBonusScorer::default();
+    let card = rule.score(&input, &params).expect("scores");
+    draft(EntryKind::ScoresComputed {
+        scorer: rule.id().clone(),
+        params,
+        runtime: "native".into(),
+        terms: ScenarioTerms::of(&s),
+        scores: runs
+            .iter()
+            .map(|&run| RunScore::new(run, card.clone()))
+            .collect(),
+    })
+}
+
+#[test]
+fn refuses_a_scores_entry_that_is_empty_out_of_order_too_large_or_not_of_runs() {
+    let mut setup = base();
+    setup.push(drill_run(&["m001"])); // 5
+    setup.push(drill_run(&["m002"])); // 6
+    insta::assert_snapshot!(refused(&setup, &[scores(&[])]), @"entry 7 (scores_computed): it holds no scores: give each run scored with its card");
+    insta::assert_snapshot!(refused(&setup, &[scores(&[6, 5])]), @"entry 7 (scores_computed): score 2 is of run 5, which does not come after run 6 of score 1: give each run once, in increasing order");
+    insta::assert_snapshot!(refused(&setup, &[scores(&[5, 5])]), @"entry 7 (scores_computed): score 2 is of run 5, which does not come after run 5 of score 1: give each run once, in increasing order");
+    insta::assert_snapshot!(refused(&setup, &[scores(&[5, 99])]), @"entry 7 (scores_computed): there is no entry 99; the ledger holds entries 1 to 6");
+    insta::assert_snapshot!(refused(&setup, &[scores(&[2, 5])]), @"entry 7 (scores_computed): entry 2 is a member_joined, not a drill_run");
+    let mut infinite = scores(&[5, 6]);
+    let mut too_many = scores(&[5]);
+    let mut bad_terms = scores(&[5]);
+    if let (
+        EntryKind::ScoresComputed { scores: a, .. },
+        EntryKind::ScoresComputed { scores: b, .. },
+        EntryKind::ScoresComputed { terms, .. },
+    ) = (
+        &mut infinite.entry,
+        &mut too_many.entry,
+        &mut bad_terms.entry,
+    ) {
+        a[1].total = f64::INFINITY;
+        *b = vec![b[0].clone(); ledger::MAX_SCORES + 1];
+        *terms = ScenarioTerms::new(Some(0.0), vec![]);
+    }
+    insta::assert_snapshot!(refused(&setup, &[infinite]), @"entry 7 (scores_computed): the total of score 2 (run 6) is not a finite number");
+    insta::assert_snapshot!(refused(&setup, &[too_many]), @"entry 7 (scores_computed): it holds 65537 scores; an entry holds at most 65536: split them over several entries");
+    insta::assert_snapshot!(refused(&setup, &[bad_terms]), @"entry 7 (scores_computed): the terms' time_limit 0 is not a positive number of seconds");
+    // A good one goes in after the refused ones, and reads back as given.
+    for mut store in stores(&setup) {
+        store.append(&[scores(&[5, 6])]).expect("appends");
+        let entry = &store.entries().expect("entries")[6];
+        let read: Vec<u64> = entry
+            .scores(store.as_ref())
+            .expect("scores")
+            .iter()
+            .map(|s| s.0)
+            .collect();
+        assert_eq!(read, [5, 6]);
+        assert_eq!(entry.score_input(store.as_ref()).expect("none"), None);
+    }
+}
+
+#[test]
+fn a_rescored_ledger_replays_and_exports_each_runs_score() {
+    let mut setup = base();
+    setup.push(drill_run(&["m001", "m002"])); // 5
+    setup.push(drill_run(&["m003"])); // 6
+    for mut store in stores(&setup) {
+        let params = scenario().scoring().params.clone();
+        let report =
+            rescore_with(store.as_mut(), &TimeBonusScorer::default(), &params).expect("rescore");
+        assert_eq!(report.appended, Some((7, 7)));
+        // One statement per member of each run, each with an id of its own.
+        let entries = store.entries().expect("entries");
+        let opts = XapiOptions {
+            home_page: "https://brigade.example".into(),
+            activity_base: "https://brigade.example/muster".into(),
+        };
+        let statements = ledger::export_xapi(&entries, &opts);
+        let actors: Vec<&str> = statements
+            .iter()
+            .map(|s| s["actor"]["account"]["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(actors, ["m001", "m002", "m003"]);
+        let ids: std::collections::BTreeSet<&str> = statements
+            .iter()
+            .map(|s| s["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids.len(), 3);
+        assert!(
+            statements
+                .iter()
+                .all(|s| s["verb"]["display"]["en-US"] == "scored")
+        );
+        // Without the runs there is nothing to tell of the scores.
+        assert!(ledger::export_xapi(&entries[6..], &opts).is_empty());
+        // A replay that differs names the entry and each run.
+        let off = |id: &ScorerId| -> Option<Arc<dyn Scorer>> {
+            native(id).map(|_| Arc::new(OffByOneUlp(TimeBonusScorer::default())) as Arc<dyn Scorer>)
+        };
+        let report = ledger::replay(store.as_ref(), &off).expect("replay");
+        assert_eq!((report.replayed, report.identical), (2, 0));
+        let diffs: Vec<(u64, u64, &str)> = report
+            .diffs
+            .iter()
+            .map(|d| (d.seq, d.run, d.field.as_str()))
+            .collect();
+        assert_eq!(diffs, [(7, 5, "total"), (7, 6, "total")]);
+        // A correction of the entry reverses both scores.
+        store
+            .append(&[draft(EntryKind::Correction {
+                reverses: 7,
+                reason: "scored with the wrong params".into(),
+            })])
+            .expect("corrects");
+        let entries = store.entries().expect("entries");
+        assert!(ledger::export_xapi(&entries, &opts).is_empty());
+    }
 }

@@ -19,7 +19,7 @@ use std::time::Instant;
 
 use chrono::DateTime;
 use muster_benches::scoring::{PACKAGE, bench_records, params, rhai_script};
-use muster_core::ledger::{self, Draft, EntryKind, LedgerStore, SqliteStore};
+use muster_core::ledger::{self, Draft, EntryKind, LedgerStore, RunScore, SqliteStore};
 use muster_core::{ScenarioTerms, ScoreCard, ScoreError, ScoreInput, Scorer, content_hash};
 use muster_plugins::{RhaiLimits, RhaiRuntime, WasmLimits, WasmRuntime};
 
@@ -260,31 +260,38 @@ fn main() {
 
     drop(rhai_cards);
 
-    // Append the wasm scores back. Each entry keeps the scenario's terms
-    // and refers to its run, as the library writes it; the cards move into
-    // the entries, as a re-scoring job that is done with them would.
+    // Append the wasm scores back as the library writes them: one
+    // `scores_computed` entry per batch of runs, keeping the scenario's terms
+    // once and referring to each run; the cards move into the entries, as a
+    // re-scoring job that is done with them would.
     drop(runs);
     let terms = ScenarioTerms::of(&scenario);
     let cpu = cpu_secs();
     let t = Instant::now();
     let runtime = "wasmtime 48".to_string();
-    let mut entries = seqs.iter().zip(wasm_cards).map(|(seq, card)| {
-        Draft::new(
-            "m0",
-            at,
-            EntryKind::ScoreComputed {
-                run: *seq,
-                scorer: wasm.id().clone(),
-                params: params.clone(),
-                runtime: runtime.clone(),
-                input: None,
-                terms: Some(terms.clone()),
-                card: card.expect("wasm scores"),
-            },
-        )
-    });
+    let mut scores = seqs
+        .iter()
+        .zip(wasm_cards)
+        .map(|(seq, card)| RunScore::new(*seq, card.expect("wasm scores")));
     loop {
-        let drafts: Vec<Draft> = entries.by_ref().take(APPEND_BATCH).collect();
+        let drafts: Vec<Draft> = std::iter::from_fn(|| {
+            let batch: Vec<RunScore> = scores.by_ref().take(SCORE_BATCH).collect();
+            (!batch.is_empty()).then(|| {
+                Draft::new(
+                    "m0",
+                    at,
+                    EntryKind::ScoresComputed {
+                        scorer: wasm.id().clone(),
+                        params: params.clone(),
+                        runtime: runtime.clone(),
+                        terms: terms.clone(),
+                        scores: batch,
+                    },
+                )
+            })
+        })
+        .take(APPEND_BATCH / SCORE_BATCH)
+        .collect();
         if drafts.is_empty() {
             break;
         }
@@ -293,7 +300,7 @@ fn main() {
     let append = secs(t);
     let append_cpu = cpu.zip(cpu_secs()).map(|(a, b)| b - a);
     println!(
-        "append: {n} score entries in {append:.2} s ({:.0} entries/s), {} s of CPU",
+        "append: {n} scores in {append:.2} s ({:.0} scores/s), {} s of CPU",
         n as f64 / append,
         append_cpu.map_or("?".into(), |c| format!("{c:.2}"))
     );

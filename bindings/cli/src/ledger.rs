@@ -262,8 +262,10 @@ pub fn run(cmd: LedgerCommand) -> Outcome {
             let tip = store.tip().map_err(|e| fail(&db, e))?;
             let sources = store.source_hashes().map_err(|e| fail(&db, e))?.len();
             println!(
-                "{}: schema version {version}, {} entries, {sources} scorer sources",
+                "{}: schema version {version} (this Muster reads up to {}), {} entries, \
+                 {sources} scorer sources",
                 db.display(),
+                muster_core::ledger::SCHEMA_VERSION,
                 tip.map_or(0, |t| t.0)
             );
             Ok(())
@@ -455,9 +457,14 @@ pub fn run(cmd: LedgerCommand) -> Outcome {
                 let scenario = &package.scenario().meta().id;
                 match report.appended {
                     Some((from, to)) => println!(
-                        "re-scored {} runs of {scenario} with {}: entries {from} to {to}",
+                        "re-scored {} runs of {scenario} with {}: {}",
                         report.runs,
-                        scorer.id().name
+                        scorer.id().name,
+                        if from == to {
+                            format!("their scores are entry {from}")
+                        } else {
+                            format!("their scores are entries {from} to {to}")
+                        }
                     ),
                     None if report.failed.is_empty() => {
                         println!("no stored runs of {scenario}: nothing to re-score")

@@ -197,7 +197,7 @@ fn ledger_rescore_appends_the_packages_scores_and_replay_agrees() {
     args.extend(["--at", "2026-12-01T18:00:00+08:00"]);
     let s = ok(&args);
     assert!(
-        s.starts_with("re-scored 3 runs of forest-fire.initial-attack with builtin:forest-fire-initial-attack/score.rhai: entries "),
+        s.starts_with("re-scored 3 runs of forest-fire.initial-attack with builtin:forest-fire-initial-attack/score.rhai: their scores are entry "),
         "{s}"
     );
     let r = ok(&["ledger", "replay", "--db", &db]);
@@ -383,7 +383,9 @@ fn ledger_init_and_keep() {
     let s = ok(&["ledger", "init", "--db", &db]);
     assert_eq!(
         s,
-        format!("{db}: schema version 3, 0 entries, 0 scorer sources\n")
+        format!(
+            "{db}: schema version 2 (this Muster reads up to 4), 0 entries, 0 scorer sources\n"
+        )
     );
     let script = std::fs::read_to_string(format!("{EXAMPLE}/score.rhai")).unwrap();
     let local = example_with_script(&format!("// kept by hand\n{script}"));
@@ -397,7 +399,9 @@ fn ledger_init_and_keep() {
     let s = ok(&["ledger", "init", "--db", &db]);
     assert_eq!(
         s,
-        format!("{db}: schema version 3, 0 entries, 1 scorer sources\n")
+        format!(
+            "{db}: schema version 2 (this Muster reads up to 4), 0 entries, 1 scorer sources\n"
+        )
     );
     let missing = path(&dir.path().join("nowhere"));
     let err = fails(1, &["ledger", "keep", "--db", &db, &missing]);

@@ -581,8 +581,11 @@ pub struct RescoreSummary {
 /// One way a replayed score differs from the stored one.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, uniffi::Record)]
 pub struct ReplayDifference {
-    /// The score_computed entry.
+    /// The score entry: a `score_computed` entry, or a `scores_computed`
+    /// entry of many runs' scores, as a re-score writes them.
     pub entry: u64,
+    /// The drill run whose score differs.
+    pub run: u64,
     /// Which part differs, e.g. `total` or `tasks.pump.points`.
     pub field: String,
     /// What was stored.
@@ -840,6 +843,7 @@ impl Ledger {
                 .into_iter()
                 .map(|d| ReplayDifference {
                     entry: d.seq,
+                    run: d.run,
                     field: d.field,
                     stored: d.stored,
                     replayed: d.replayed,

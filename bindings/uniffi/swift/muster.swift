@@ -2562,9 +2562,14 @@ public func FfiConverterTypePlanSummary_lower(_ value: PlanSummary) -> RustBuffe
  */
 public struct ReplayDifference: Equatable, Hashable {
     /**
-     * The score_computed entry.
+     * The score entry: a `score_computed` entry, or a `scores_computed`
+     * entry of many runs' scores, as a re-score writes them.
      */
     public var entry: UInt64
+    /**
+     * The drill run whose score differs.
+     */
+    public var run: UInt64
     /**
      * Which part differs, e.g. `total` or `tasks.pump.points`.
      */
@@ -2582,8 +2587,12 @@ public struct ReplayDifference: Equatable, Hashable {
     // declare one manually.
     public init(
         /**
-         * The score_computed entry.
+         * The score entry: a `score_computed` entry, or a `scores_computed`
+         * entry of many runs' scores, as a re-score writes them.
          */entry: UInt64, 
+        /**
+         * The drill run whose score differs.
+         */run: UInt64, 
         /**
          * Which part differs, e.g. `total` or `tasks.pump.points`.
          */field: String, 
@@ -2594,6 +2603,7 @@ public struct ReplayDifference: Equatable, Hashable {
          * What the scorer gives now.
          */replayed: String) {
         self.entry = entry
+        self.run = run
         self.field = field
         self.stored = stored
         self.replayed = replayed
@@ -2616,6 +2626,7 @@ public struct FfiConverterTypeReplayDifference: FfiConverterRustBuffer {
         return
             try ReplayDifference(
                 entry: FfiConverterUInt64.read(from: &buf), 
+                run: FfiConverterUInt64.read(from: &buf), 
                 field: FfiConverterString.read(from: &buf), 
                 stored: FfiConverterString.read(from: &buf), 
                 replayed: FfiConverterString.read(from: &buf)
@@ -2624,6 +2635,7 @@ public struct FfiConverterTypeReplayDifference: FfiConverterRustBuffer {
 
     public static func write(_ value: ReplayDifference, into buf: inout [UInt8]) {
         FfiConverterUInt64.write(value.entry, into: &buf)
+        FfiConverterUInt64.write(value.run, into: &buf)
         FfiConverterString.write(value.field, into: &buf)
         FfiConverterString.write(value.stored, into: &buf)
         FfiConverterString.write(value.replayed, into: &buf)

@@ -4,6 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, FixedOffset};
 use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
 
 use super::{Draft, Entry, EntryKind};
 use crate::ScoreStatus;
@@ -77,10 +78,12 @@ fn duration(secs: f64) -> String {
     format!("PT{}S", (secs * 100.0).round() / 100.0)
 }
 
-fn statement_id(e: &Entry, n: usize) -> String {
-    // A name-based id: the entry hash laid out as a UUID (version 8, variant 10),
-    // with the actor index mixed into the last byte so each statement differs.
-    let mut b = e.hash.0;
+fn statement_id(hash: [u8; 32], n: usize) -> String {
+    // A name-based id: the entry hash (for one score of a `scores_computed`
+    // entry, a hash of the entry's hash and the score's place) laid out as a
+    // UUID (version 8, variant 10), with the actor index mixed into the last
+    // byte so each statement differs.
+    let mut b = hash;
     b[15] ^= n as u8;
     b[6] = (b[6] & 0x0f) | 0x80;
     b[8] = (b[8] & 0x3f) | 0x80;
@@ -115,6 +118,57 @@ pub fn export_xapi(entries: &[Entry], opts: &XapiOptions) -> Vec<Value> {
         json!({ "extensions": { format!("{}/ledger/seq", opts.activity_base): e.seq,
                                 format!("{}/ledger/hash", opts.activity_base): e.hash.to_string() } })
     };
+    // The statements of one score of drill run `run`, one per member of the
+    // run; a score without its input is told of through its run.
+    let scored = |out: &mut Vec<Value>,
+                  e: &Entry,
+                  id_base: [u8; 32],
+                  run: u64,
+                  input: Option<(&str, String, f64, &String)>,
+                  total: f64,
+                  status: ScoreStatus| {
+        let stored_run = match runs.get(&run).map(|r| &r.kind) {
+            Some(EntryKind::DrillRun {
+                members, record, ..
+            }) => Some((members, record)),
+            _ => None,
+        };
+        let (scenario, version, elapsed, team) = match (input, stored_run) {
+            (Some(i), _) => i,
+            (None, Some((_, r))) => (
+                r.scenario.as_str(),
+                r.version.to_string(),
+                r.elapsed_secs(),
+                &r.team,
+            ),
+            (None, None) => return,
+        };
+        let members: Vec<String> = match stored_run {
+            Some((members, _)) if !members.is_empty() => members.clone(),
+            _ => vec![team.clone()],
+        };
+        for (n, m) in members.iter().enumerate() {
+            out.push(json!({
+                "id": statement_id(id_base, n),
+                "actor": actor(m),
+                "verb": { "id": "http://adlnet.gov/expapi/verbs/scored", "display": { "en-US": "scored" } },
+                "object": {
+                    "objectType": "Activity",
+                    "id": format!("{}/scenario/{scenario}@{version}", opts.activity_base),
+                    "definition": { "name": { "en-US": scenario }, "type": "http://adlnet.gov/expapi/activities/assessment" }
+                },
+                "result": {
+                    "score": { "raw": total },
+                    "success": status == ScoreStatus::Valid,
+                    "completion": status != ScoreStatus::Dnf,
+                    "duration": duration(elapsed)
+                },
+                "timestamp": e.at.to_rfc3339(),
+                "context": context(e),
+                "version": "1.0.3"
+            }));
+        }
+    };
     let mut out = Vec::new();
     for e in entries.iter().filter(|e| !corrected.contains(&e.seq)) {
         match &e.kind {
@@ -125,7 +179,7 @@ pub fn export_xapi(entries: &[Entry], opts: &XapiOptions) -> Vec<Value> {
                 hours,
                 ..
             } => out.push(json!({
-                "id": statement_id(e, 0),
+                "id": statement_id(e.hash.0, 0),
                 "actor": actor(member),
                 "verb": { "id": "http://adlnet.gov/expapi/verbs/attended", "display": { "en-US": "attended" } },
                 "object": {
@@ -142,47 +196,17 @@ pub fn export_xapi(entries: &[Entry], opts: &XapiOptions) -> Vec<Value> {
             EntryKind::ScoreComputed {
                 run, input, card, ..
             } => {
-                let stored_run = match runs.get(run).map(|r| &r.kind) {
-                    Some(EntryKind::DrillRun {
-                        members, record, ..
-                    }) => Some((members, record)),
-                    _ => None,
-                };
-                // A score that keeps only its scenario's terms is told of by its run.
-                let (scenario, version, elapsed, team) = match (input, stored_run) {
-                    (Some(i), _) => (i.scenario.as_str(), i.version.clone(), i.elapsed, &i.team),
-                    (None, Some((_, r))) => (
-                        r.scenario.as_str(),
-                        r.version.to_string(),
-                        r.elapsed_secs(),
-                        &r.team,
-                    ),
-                    (None, None) => continue,
-                };
-                let members: Vec<String> = match stored_run {
-                    Some((members, _)) if !members.is_empty() => members.clone(),
-                    _ => vec![team.clone()],
-                };
-                for (n, m) in members.iter().enumerate() {
-                    out.push(json!({
-                        "id": statement_id(e, n),
-                        "actor": actor(m),
-                        "verb": { "id": "http://adlnet.gov/expapi/verbs/scored", "display": { "en-US": "scored" } },
-                        "object": {
-                            "objectType": "Activity",
-                            "id": format!("{}/scenario/{scenario}@{version}", opts.activity_base),
-                            "definition": { "name": { "en-US": scenario }, "type": "http://adlnet.gov/expapi/activities/assessment" }
-                        },
-                        "result": {
-                            "score": { "raw": card.total },
-                            "success": card.status == ScoreStatus::Valid,
-                            "completion": card.status != ScoreStatus::Dnf,
-                            "duration": duration(elapsed)
-                        },
-                        "timestamp": e.at.to_rfc3339(),
-                        "context": context(e),
-                        "version": "1.0.3"
-                    }));
+                let input = input.as_deref().map(|i| (i.scenario.as_str(), i.version.clone(), i.elapsed, &i.team));
+                scored(&mut out, e, e.hash.0, *run, input, card.total, card.status);
+            }
+            EntryKind::ScoresComputed { scores, .. } => {
+                for (line, score) in scores.iter().enumerate() {
+                    // Each score's statements get ids of their own.
+                    let mut h = Sha256::new();
+                    h.update(e.hash.0);
+                    h.update((line as u64).to_be_bytes());
+                    let base: [u8; 32] = h.finalize().into();
+                    scored(&mut out, e, base, score.run, None, score.total, score.status);
                 }
             }
             _ => {}

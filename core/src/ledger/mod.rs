@@ -64,7 +64,12 @@ use std::sync::Arc;
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use sha2::{Digest, Sha256};
 
-use crate::{DrillRecord, Scenario, ScenarioTerms, ScoreCard, ScoreInput, Scorer, ScorerId};
+use std::collections::BTreeMap;
+
+use crate::{
+    DrillRecord, Scenario, ScenarioTerms, ScoreCard, ScoreInput, ScoreStatus, Scorer, ScorerId,
+    TaskScore,
+};
 
 pub use export::{RosterRow, XapiOptions, export_csv, export_jsonl, export_xapi, import_roster};
 pub use project::{
@@ -241,6 +246,24 @@ pub enum EntryKind {
         /// The card it gave.
         card: ScoreCard,
     },
+    /// Many drill runs scored by one scorer with the same params and
+    /// terms, as a re-score ([`rescore`]) writes them: the scorer, params,
+    /// runtime and terms once, then each run with its card. Each score is
+    /// read as a `score_computed` entry with those fields would be.
+    ScoresComputed {
+        /// The scorer, with its content hash; every card is its.
+        scorer: ScorerId,
+        /// The `[scoring.params]` it was given.
+        params: serde_json::Value,
+        /// Version of the runtime that ran it.
+        runtime: String,
+        /// The scenario's terms every run's input was built with
+        /// ([`ScoreInput::from_terms`]).
+        terms: ScenarioTerms,
+        /// Each run and its card, runs in increasing order, at most
+        /// [`MAX_SCORES`].
+        scores: Vec<RunScore>,
+    },
     /// Reverses an earlier entry; the entry stays, projections skip it.
     Correction {
         /// Sequence number of the entry reversed.
@@ -278,6 +301,7 @@ impl EntryKind {
             EntryKind::TrainingAttended { .. } => "training_attended",
             EntryKind::DrillRun { .. } => "drill_run",
             EntryKind::ScoreComputed { .. } => "score_computed",
+            EntryKind::ScoresComputed { .. } => "scores_computed",
             EntryKind::Correction { .. } => "correction",
             EntryKind::Extension { .. } => "extension",
         }
@@ -302,6 +326,58 @@ impl EntryKind {
             EntryKind::ScoreComputed { run, .. } => Some(*run),
             EntryKind::Correction { reverses, .. } => Some(*reverses),
             _ => None,
+        }
+    }
+}
+
+/// Most scores one [`EntryKind::ScoresComputed`] entry holds.
+pub const MAX_SCORES: usize = 65_536;
+
+/// One run's score in an [`EntryKind::ScoresComputed`] entry: the run and
+/// the card its scorer gave, less the scorer, which the entry names once.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct RunScore {
+    /// Sequence number of the `drill_run` entry scored.
+    pub run: u64,
+    /// The card's total.
+    pub total: f64,
+    /// The card's status.
+    pub status: ScoreStatus,
+    /// Why the status is DNF or DQ; empty (and not written) when valid.
+    #[serde(skip_serializing_if = "String::is_empty", default)]
+    pub reason: String,
+    /// The scorer's notes, in order.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub notes: Vec<String>,
+    /// The tasks the scorer gave points or a note, by task id.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty", default)]
+    pub tasks: BTreeMap<String, TaskScore>,
+}
+
+impl RunScore {
+    /// The score of `run` by `card`; the card's scorer is the entry's.
+    pub fn new(run: u64, card: ScoreCard) -> RunScore {
+        RunScore {
+            run,
+            total: card.total,
+            status: card.status,
+            reason: card.reason,
+            notes: card.notes,
+            tasks: card.tasks,
+        }
+    }
+
+    /// The card, as made by `scorer` (the entry's).
+    pub fn card(&self, scorer: &ScorerId) -> ScoreCard {
+        ScoreCard {
+            total: self.total,
+            status: self.status,
+            reason: self.reason.clone(),
+            notes: self.notes.clone(),
+            tasks: self.tasks.clone(),
+            scorer: scorer.clone(),
         }
     }
 }
@@ -446,7 +522,32 @@ fn parse_body(body: &str) -> Result<EntryKind, serde_json::Error> {
             card: b.card,
         });
     }
+    if body.starts_with(r#"{"kind":"scores_computed","#)
+        && let Ok(b) = serde_json::from_str::<ScoresComputedBody>(body)
+    {
+        return Ok(EntryKind::ScoresComputed {
+            scorer: b.scorer,
+            params: b.params,
+            runtime: b.runtime,
+            terms: b.terms,
+            scores: b.scores,
+        });
+    }
     serde_json::from_str(body)
+}
+
+/// The fields of [`EntryKind::ScoresComputed`] with its tag, for
+/// [`parse_body`].
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScoresComputedBody {
+    #[serde(rename = "kind")]
+    _kind: serde::de::IgnoredAny,
+    scorer: ScorerId,
+    params: serde_json::Value,
+    runtime: String,
+    terms: ScenarioTerms,
+    scores: Vec<RunScore>,
 }
 
 /// The fields of [`EntryKind::DrillRun`] with its tag, for [`parse_body`].
@@ -712,6 +813,22 @@ pub enum LedgerError {
     },
 }
 
+/// What is wrong with a score's scenario terms, if anything.
+fn check_terms(terms: &ScenarioTerms) -> Result<(), String> {
+    if let Some(t) = terms.time_limit.filter(|t| !t.is_finite() || *t <= 0.0) {
+        return Err(format!(
+            "the terms' time_limit {t} is not a positive number of seconds"
+        ));
+    }
+    if let Some(empty) = terms.critical.iter().position(|c| c.trim().is_empty()) {
+        return Err(format!(
+            "the terms' critical task id {} is empty; each is a task id of the scenario",
+            empty + 1
+        ));
+    }
+    Ok(())
+}
+
 /// Checks a draft against the ledger's current state before it becomes entry `seq`.
 ///
 /// Stores call this inside their write transaction, after reading the tip, so
@@ -754,6 +871,19 @@ pub fn check(seq: u64, draft: &Draft, look: &mut dyn Lookup) -> Result<(), Ledge
                 last: seq - 1,
             }),
         }
+    };
+    let drill_run = |look: &mut dyn Lookup, run: u64| -> Result<(), LedgerError> {
+        let found = entry(look, run)?;
+        if found != "drill_run" {
+            return Err(LedgerError::WrongKind {
+                seq,
+                kind,
+                target: run,
+                found,
+                expected: "drill_run",
+            });
+        }
+        Ok(())
     };
     let level = |level: u8| {
         if (1..=3).contains(&level) {
@@ -905,29 +1035,9 @@ pub fn check(seq: u64, draft: &Draft, look: &mut dyn Lookup) -> Result<(), Ledge
                 _ => {}
             }
             if let Some(terms) = terms {
-                if let Some(t) = terms.time_limit.filter(|t| !t.is_finite() || *t <= 0.0) {
-                    return Err(invalid(format!(
-                        "the terms' time_limit {t} is not a positive number of seconds"
-                    )));
-                }
-                if let Some(empty) = terms.critical.iter().position(|c| c.trim().is_empty()) {
-                    return Err(invalid(format!(
-                        "the terms' critical task id {} is empty; each is a task id of the \
-                         scenario",
-                        empty + 1
-                    )));
-                }
+                check_terms(terms).map_err(invalid)?;
             }
-            let found = entry(look, *run)?;
-            if found != "drill_run" {
-                return Err(LedgerError::WrongKind {
-                    seq,
-                    kind,
-                    target: *run,
-                    found,
-                    expected: "drill_run",
-                });
-            }
+            drill_run(look, *run)?;
             if card.scorer != *scorer {
                 return Err(invalid(format!(
                     "the card was made by `{}` ({}), not by the scorer named, `{}` ({})",
@@ -936,6 +1046,41 @@ pub fn check(seq: u64, draft: &Draft, look: &mut dyn Lookup) -> Result<(), Ledge
             }
             if !card.total.is_finite() {
                 return Err(invalid("the card's total is not a finite number".into()));
+            }
+        }
+        EntryKind::ScoresComputed { terms, scores, .. } => {
+            check_terms(terms).map_err(invalid)?;
+            if scores.is_empty() {
+                return Err(invalid(
+                    "it holds no scores: give each run scored with its card".into(),
+                ));
+            }
+            if scores.len() > MAX_SCORES {
+                return Err(invalid(format!(
+                    "it holds {} scores; an entry holds at most {MAX_SCORES}: split them over \
+                     several entries",
+                    scores.len()
+                )));
+            }
+            let mut before: Option<u64> = None;
+            for (i, score) in scores.iter().enumerate() {
+                if let Some(p) = before.filter(|&p| score.run <= p) {
+                    return Err(invalid(format!(
+                        "score {} is of run {}, which does not come after run {p} of score {i}: \
+                         give each run once, in increasing order",
+                        i + 1,
+                        score.run
+                    )));
+                }
+                before = Some(score.run);
+                drill_run(look, score.run)?;
+                if !score.total.is_finite() {
+                    return Err(invalid(format!(
+                        "the total of score {} (run {}) is not a finite number",
+                        i + 1,
+                        score.run
+                    )));
+                }
             }
         }
         EntryKind::Correction { reverses, reason } => {
@@ -1120,8 +1265,10 @@ pub type ScorerResolver<'a> = dyn Fn(&ScorerId) -> Option<Arc<dyn Scorer>> + 'a;
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct ReplayDiff {
-    /// The score_computed entry.
+    /// The `score_computed` or `scores_computed` entry.
     pub seq: u64,
+    /// The drill run whose score differs.
+    pub run: u64,
     /// Which part differs, e.g. `total` or `tasks.pump.points`.
     pub field: String,
     /// What was stored.
@@ -1151,7 +1298,8 @@ pub struct ReplayReport {
 const REPLAY_BATCH: usize = 1024;
 
 /// Re-runs every stored score with the scorer `resolve` gives for its id and
-/// reports every difference, comparing numbers by their bits.
+/// reports every difference, comparing numbers by their bits. Each score of
+/// a `scores_computed` entry counts as one score.
 ///
 /// `resolve` is asked once per distinct scorer (a wasm module or a script is
 /// loaded once, not once per score), and consecutive scores by the same
@@ -1161,85 +1309,129 @@ pub fn replay(
     store: &dyn LedgerStore,
     resolve: &ScorerResolver<'_>,
 ) -> Result<ReplayReport, LedgerError> {
-    let mut report = ReplayReport::default();
-    let mut scorers: std::collections::HashMap<ScorerId, Option<Arc<dyn Scorer>>> =
-        std::collections::HashMap::new();
-    let mut batch: Option<ReplayBatch> = None;
+    let mut queue = ReplayQueue {
+        report: ReplayReport::default(),
+        scorers: std::collections::HashMap::new(),
+        batch: None,
+        resolve,
+    };
     let mut err = None;
     store.scan(1, &mut |raw| {
-        if !raw.body.starts_with("{\"kind\":\"score_computed\"") {
+        if !raw.body.starts_with("{\"kind\":\"score_computed\"")
+            && !raw.body.starts_with("{\"kind\":\"scores_computed\"")
+        {
             return true;
         }
-        let entry = match raw.parse() {
-            Ok(e) => e,
+        match raw.parse().and_then(|entry| queue.take(store, entry)) {
+            Ok(()) => true,
             Err(e) => {
                 err = Some(e);
-                return false;
-            }
-        };
-        let seq = entry.seq;
-        if let EntryKind::ScoreComputed {
-            run,
-            scorer,
-            params,
-            input,
-            terms,
-            card,
-            ..
-        } = entry.kind
-        {
-            report.replayed += 1;
-            let input = match (input, terms) {
-                (Some(input), _) => *input,
-                (None, terms) => match rebuilt_input(store, seq, run, terms) {
-                    Ok(input) => input,
-                    Err(e) => {
-                        err = Some(e);
-                        return false;
-                    }
-                },
-            };
-            let resolved = scorers
-                .entry(scorer.clone())
-                .or_insert_with(|| resolve(&scorer))
-                .clone();
-            let Some(s) = resolved else {
-                report.unresolved.push((seq, scorer));
-                return true;
-            };
-            if batch
-                .as_ref()
-                .is_some_and(|b| b.id != scorer || b.params != params)
-                && let Some(full) = batch.take()
-            {
-                full.run(&mut report);
-            }
-            let b = batch.get_or_insert_with(|| ReplayBatch {
-                id: scorer,
-                scorer: s,
-                params,
-                seqs: Vec::new(),
-                inputs: Vec::new(),
-                cards: Vec::new(),
-            });
-            b.seqs.push(seq);
-            b.inputs.push(input);
-            b.cards.push(card);
-            if b.seqs.len() >= REPLAY_BATCH
-                && let Some(full) = batch.take()
-            {
-                full.run(&mut report);
+                false
             }
         }
-        true
     })?;
     if let Some(e) = err {
         return Err(e);
     }
-    if let Some(rest) = batch {
-        rest.run(&mut report);
+    if let Some(rest) = queue.batch.take() {
+        rest.run(&mut queue.report);
     }
-    Ok(report)
+    Ok(queue.report)
+}
+
+/// What [`replay`] has gathered so far: the report, the scorers resolved,
+/// and the scores waiting to be re-run together.
+struct ReplayQueue<'a, 'r> {
+    report: ReplayReport,
+    scorers: std::collections::HashMap<ScorerId, Option<Arc<dyn Scorer>>>,
+    batch: Option<ReplayBatch>,
+    resolve: &'a ScorerResolver<'r>,
+}
+
+impl ReplayQueue<'_, '_> {
+    /// Queues the scores of one stored entry; other kinds are passed over.
+    fn take(&mut self, store: &dyn LedgerStore, entry: Entry) -> Result<(), LedgerError> {
+        let seq = entry.seq;
+        match entry.kind {
+            EntryKind::ScoreComputed {
+                run,
+                scorer,
+                params,
+                input,
+                terms,
+                card,
+                ..
+            } => {
+                let input = match input {
+                    Some(input) => *input,
+                    None => rebuilt_input(store, seq, run, terms)?,
+                };
+                self.push(seq, run, &scorer, &params, input, card);
+            }
+            EntryKind::ScoresComputed {
+                scorer,
+                params,
+                terms,
+                scores,
+                ..
+            } => {
+                for score in scores {
+                    let input = rebuilt_input(store, seq, score.run, Some(terms.clone()))?;
+                    let card = score.card(&scorer);
+                    self.push(seq, score.run, &scorer, &params, input, card);
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Queues one score of entry `seq`, of drill run `run`.
+    fn push(
+        &mut self,
+        seq: u64,
+        run: u64,
+        scorer: &ScorerId,
+        params: &serde_json::Value,
+        input: ScoreInput,
+        card: ScoreCard,
+    ) {
+        self.report.replayed += 1;
+        let resolve = self.resolve;
+        let resolved = self
+            .scorers
+            .entry(scorer.clone())
+            .or_insert_with(|| resolve(scorer))
+            .clone();
+        let Some(s) = resolved else {
+            self.report.unresolved.push((seq, scorer.clone()));
+            return;
+        };
+        if self
+            .batch
+            .as_ref()
+            .is_some_and(|b| b.id != *scorer || b.params != *params)
+            && let Some(full) = self.batch.take()
+        {
+            full.run(&mut self.report);
+        }
+        let b = self.batch.get_or_insert_with(|| ReplayBatch {
+            id: scorer.clone(),
+            scorer: s,
+            params: params.clone(),
+            scores: Vec::new(),
+            inputs: Vec::new(),
+            cards: Vec::new(),
+        });
+        b.scores.push((seq, run));
+        b.inputs.push(input);
+        b.cards.push(card);
+        if b.scores.len() >= REPLAY_BATCH
+            && let Some(full) = self.batch.take()
+        {
+            full.run(&mut self.report);
+        }
+    }
 }
 
 /// Stored scores waiting to be re-run by one scorer with one set of params.
@@ -1247,7 +1439,8 @@ struct ReplayBatch {
     id: ScorerId,
     scorer: Arc<dyn Scorer>,
     params: serde_json::Value,
-    seqs: Vec<u64>,
+    /// Each score's entry and drill run.
+    scores: Vec<(u64, u64)>,
     inputs: Vec<ScoreInput>,
     cards: Vec<ScoreCard>,
 }
@@ -1259,14 +1452,14 @@ impl ReplayBatch {
             .score_batch(&self.inputs, &self.params)
             .into_iter();
         let given = now.len();
-        for (seq, stored) in self.seqs.iter().copied().zip(&self.cards) {
+        for ((seq, run), stored) in self.scores.iter().copied().zip(&self.cards) {
             let Some(now) = now.next() else {
                 report.failed.push((
                     seq,
                     format!(
-                        "the scorer `{}` gave {given} results for a batch of {} runs",
+                        "drill run {run}: the scorer `{}` gave {given} results for a batch of {} runs",
                         self.id.name,
-                        self.seqs.len()
+                        self.scores.len()
                     ),
                 ));
                 continue;
@@ -1274,12 +1467,12 @@ impl ReplayBatch {
             match now {
                 Ok(now) => {
                     let before = report.diffs.len();
-                    diff_cards(seq, stored, &now, &mut report.diffs);
+                    diff_cards(seq, run, stored, &now, &mut report.diffs);
                     if report.diffs.len() == before {
                         report.identical += 1;
                     }
                 }
-                Err(e) => report.failed.push((seq, e.to_string())),
+                Err(e) => report.failed.push((seq, format!("drill run {run}: {e}"))),
             }
         }
     }
@@ -1314,7 +1507,8 @@ impl Entry {
     /// The input the scorer of this `score_computed` entry saw: the input it
     /// holds, or, when it keeps its scenario's terms instead, its run's
     /// record read from `store` with them ([`ScoreInput::from_terms`]).
-    /// `None` for an entry of another kind.
+    /// `None` for an entry of another kind; a `scores_computed` entry gives
+    /// its inputs through [`Entry::scores`].
     pub fn score_input(&self, store: &dyn LedgerStore) -> Result<Option<ScoreInput>, LedgerError> {
         match &self.kind {
             EntryKind::ScoreComputed {
@@ -1324,6 +1518,37 @@ impl Entry {
                 rebuilt_input(store, self.seq, *run, terms.clone()).map(Some)
             }
             _ => Ok(None),
+        }
+    }
+
+    /// Each score this entry holds, as the drill run scored, the input its
+    /// scorer saw and the card it gave: one for a `score_computed` entry
+    /// ([`Entry::score_input`]), one per run for a `scores_computed` entry
+    /// (each run's record read from `store` with the entry's terms), none
+    /// for an entry of another kind.
+    pub fn scores(
+        &self,
+        store: &dyn LedgerStore,
+    ) -> Result<Vec<(u64, ScoreInput, ScoreCard)>, LedgerError> {
+        match &self.kind {
+            EntryKind::ScoreComputed { run, card, .. } => Ok(self
+                .score_input(store)?
+                .map(|input| (*run, input, card.clone()))
+                .into_iter()
+                .collect()),
+            EntryKind::ScoresComputed {
+                scorer,
+                terms,
+                scores,
+                ..
+            } => scores
+                .iter()
+                .map(|s| {
+                    let input = rebuilt_input(store, self.seq, s.run, Some(terms.clone()))?;
+                    Ok((s.run, input, s.card(scorer)))
+                })
+                .collect(),
+            _ => Ok(Vec::new()),
         }
     }
 }
@@ -1339,8 +1564,8 @@ const DRILL_RUN_BODY: &str = "{\"kind\":\"drill_run\"";
 pub struct RescoreReport {
     /// Stored drill runs of the scenario (its id and version).
     pub runs: u64,
-    /// The first and last sequence numbers of the score entries appended;
-    /// `None` when none were.
+    /// The first and last sequence numbers of the `scores_computed` entries
+    /// appended; `None` when none were.
     pub appended: Option<(u64, u64)>,
     /// Runs the scorer could not score, by the drill run's sequence number,
     /// with the error. When there are any, nothing was appended.
@@ -1348,8 +1573,10 @@ pub struct RescoreReport {
 }
 
 /// Re-scores every stored drill run of `scenario` (its id and version) with
-/// `scorer` and its `params`, and appends a `score_computed` entry for each,
-/// by `author` at `at`, recording `runtime` (e.g. `wasmtime 48`).
+/// `scorer` and its `params`, and appends the scores by `author` at `at`,
+/// recording `runtime` (e.g. `wasmtime 48`): one
+/// [`EntryKind::ScoresComputed`] entry for each batch of up to 4,096 runs,
+/// the runs in the order they are stored.
 ///
 /// The whole re-score is one all-or-none write
 /// ([`LedgerStore::scan_append`]): the stored entries are read on the
@@ -1589,7 +1816,7 @@ impl<T: Send, R: Send> OrderedPool<T, R> {
 struct RescoreJob<'a> {
     scenario: &'a Scenario,
     version: String,
-    /// What each score entry keeps of its input besides the run.
+    /// The scenario's terms, kept once in each entry written.
     terms: ScenarioTerms,
     scorer: &'a dyn Scorer,
     params: &'a serde_json::Value,
@@ -1604,7 +1831,8 @@ struct RescoreJob<'a> {
 struct RescoredBatch {
     /// The batch's drill runs of the scenario.
     runs: u64,
-    /// A score entry for each run, in order; empty when any failed.
+    /// One `scores_computed` entry for the batch's runs, in order; none when
+    /// any run of this batch or another failed.
     drafts: Vec<Draft>,
     /// The runs the scorer failed on, with the error.
     failed: Vec<(u64, String)>,
@@ -1644,33 +1872,22 @@ impl RescoreJob<'_> {
         }
         let mut batch = RescoredBatch {
             runs: seqs.len() as u64,
-            drafts: Vec::with_capacity(seqs.len()),
+            drafts: Vec::with_capacity(1),
             failed: Vec::new(),
         };
         if inputs.is_empty() {
             return Ok(batch);
         }
         let cards = self.scorer.score_batch(&inputs, self.params);
+        drop(inputs);
         let given = cards.len();
         let mut cards = cards.into_iter();
-        for (run, input) in seqs.into_iter().zip(inputs) {
+        let mut scores = Vec::with_capacity(seqs.len());
+        for run in seqs {
             let failing =
                 !batch.failed.is_empty() || self.failing.load(std::sync::atomic::Ordering::Relaxed);
             match cards.next() {
-                Some(Ok(card)) if !failing => batch.drafts.push(Draft::new(
-                    self.author,
-                    self.at,
-                    EntryKind::ScoreComputed {
-                        run,
-                        scorer: self.scorer.id().clone(),
-                        params: self.params.clone(),
-                        runtime: self.runtime.to_string(),
-                        input: None,
-                        // The input's own copy of the terms, moved.
-                        terms: Some(ScenarioTerms::new(input.time_limit, input.critical)),
-                        card,
-                    },
-                )),
+                Some(Ok(card)) if !failing => scores.push(RunScore::new(run, card)),
                 Some(Ok(_)) => {}
                 Some(Err(e)) => batch.failed.push((run, e.to_string())),
                 None => batch.failed.push((
@@ -1683,8 +1900,21 @@ impl RescoreJob<'_> {
                 )),
             }
         }
-        if !batch.failed.is_empty() {
-            batch.drafts = Vec::new();
+        if batch.failed.is_empty()
+            && !scores.is_empty()
+            && !self.failing.load(std::sync::atomic::Ordering::Relaxed)
+        {
+            batch.drafts.push(Draft::new(
+                self.author,
+                self.at,
+                EntryKind::ScoresComputed {
+                    scorer: self.scorer.id().clone(),
+                    params: self.params.clone(),
+                    runtime: self.runtime.to_string(),
+                    terms: self.terms.clone(),
+                    scores,
+                },
+            ));
         }
         Ok(batch)
     }
@@ -1763,11 +1993,12 @@ fn opt_num(x: Option<f64>) -> String {
     x.map_or_else(|| "none".into(), num)
 }
 
-fn diff_cards(seq: u64, a: &ScoreCard, b: &ScoreCard, out: &mut Vec<ReplayDiff>) {
+fn diff_cards(seq: u64, run: u64, a: &ScoreCard, b: &ScoreCard, out: &mut Vec<ReplayDiff>) {
     let mut push = |field: String, stored: String, replayed: String| {
         if stored != replayed {
             out.push(ReplayDiff {
                 seq,
+                run,
                 field,
                 stored,
                 replayed,
@@ -1946,11 +2177,31 @@ mod tests {
             EntryKind::ScoreComputed {
                 run: 7,
                 scorer: ScorerId::new(ScorerKind::Native, "native:time-bonus", b"rule"),
+                params: params.clone(),
+                runtime: "native".into(),
+                input: Some(Box::new(input.clone())),
+                terms: None,
+                card: card.clone(),
+            },
+            EntryKind::ScoresComputed {
+                scorer: ScorerId::new(ScorerKind::Native, "native:time-bonus", b"rule"),
                 params,
                 runtime: "native".into(),
-                input: Some(Box::new(input)),
-                terms: None,
-                card,
+                terms: input.terms(),
+                scores: vec![
+                    RunScore::new(7, card.clone()),
+                    RunScore::new(
+                        9,
+                        ScoreCard {
+                            total: 0.0,
+                            status: crate::ScoreStatus::Dq,
+                            reason: "critical task knockdown not done".into(),
+                            notes: Vec::new(),
+                            tasks: BTreeMap::new(),
+                            scorer: card.scorer,
+                        },
+                    ),
+                ],
             },
             EntryKind::Correction {
                 reverses: 3,

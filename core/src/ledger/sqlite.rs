@@ -30,11 +30,22 @@ const PAGE_SIZE: i64 = 32 << 10;
 /// WAL bytes at which SQLite checkpoints it into the file.
 const CHECKPOINT_BYTES: i64 = 4_096_000;
 
-/// The schema version this Muster writes, kept in `PRAGMA user_version`.
-pub const SCHEMA_VERSION: i64 = 3;
+/// The newest schema version this Muster reads and writes, kept in
+/// `PRAGMA user_version`.
+///
+/// Versions 1 and 2 made the tables ([`TABLES`]); a file is brought up to 2
+/// when it is opened. Versions above mark entries that a Muster reading up
+/// to the version before cannot read, and a file is raised to one only
+/// when such an entry is written into it ([`needed_version`]), so that an
+/// older Muster can go on reading a ledger this one has only opened:
+///
+/// - 3: a `score_computed` entry keeps its scenario's terms and refers to
+///   its run instead of holding the whole input;
+/// - 4: a `scores_computed` entry holds many runs' scores.
+pub const SCHEMA_VERSION: i64 = 4;
 
-/// Migrations: `MIGRATIONS[i]` takes the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[
+/// Table migrations: `TABLES[i]` takes the tables from version `i` to `i + 1`.
+const TABLES: &[&str] = &[
     r#"
 CREATE TABLE entries (
     seq      INTEGER PRIMARY KEY,
@@ -75,12 +86,16 @@ BEGIN SELECT RAISE(ABORT, 'scorer sources are kept as they were: they cannot be 
 CREATE TRIGGER scorer_sources_no_delete BEFORE DELETE ON scorer_sources
 BEGIN SELECT RAISE(ABORT, 'scorer sources are kept as they were: they cannot be deleted'); END;
 "#,
-    // Version 3 changes no table: score entries may keep their scenario's
-    // terms and refer to their run instead of holding the whole input, which
-    // a Muster that reads up to version 2 cannot read, so the version tells
-    // it to leave the file alone.
-    "-- score entries may keep their scenario's terms",
 ];
+
+/// The schema version a file must have to hold `kind` (see [`SCHEMA_VERSION`]).
+fn needed_version(kind: &EntryKind) -> i64 {
+    match kind {
+        EntryKind::ScoresComputed { .. } => 4,
+        EntryKind::ScoreComputed { terms: Some(_), .. } => 3,
+        _ => TABLES.len() as i64,
+    }
+}
 
 fn storage(e: rusqlite::Error) -> LedgerError {
     LedgerError::Storage(e.to_string())
@@ -164,7 +179,7 @@ impl SqliteStore {
                 supported: SCHEMA_VERSION,
             });
         }
-        for (from, sql) in MIGRATIONS.iter().enumerate().skip(found.max(0) as usize) {
+        for (from, sql) in TABLES.iter().enumerate().skip(found.max(0) as usize) {
             tx.execute_batch(sql).map_err(storage)?;
             tx.pragma_update(None, "user_version", from as i64 + 1)
                 .map_err(storage)?;
@@ -381,6 +396,9 @@ fn tip_of(tx: &Connection) -> Result<(u64, EntryHash), LedgerError> {
 struct Writer<'t> {
     insert: rusqlite::CachedStatement<'t>,
     look: SqlLookup<'t>,
+    /// The file's schema version, raised inside the write when a draft
+    /// needs it ([`needed_version`]).
+    version: i64,
     /// The last entry written or found.
     seq: u64,
     prev: EntryHash,
@@ -391,6 +409,9 @@ impl<'t> Writer<'t> {
         Ok(Writer {
             insert: tx.prepare_cached(INSERT_ENTRY).map_err(storage)?,
             look: SqlLookup::new(tx),
+            version: tx
+                .query_row("PRAGMA user_version", [], |r| r.get(0))
+                .map_err(storage)?,
             seq,
             prev,
         })
@@ -408,6 +429,15 @@ impl<'t> Writer<'t> {
             self.look.written(&d.entry);
             let raw = RawEntry::seal_text(seq, self.prev, &d.author, at, body);
             let k = &d.entry;
+            let needs = needed_version(k);
+            if needs > self.version {
+                // In the write: abandoned, the file keeps its version.
+                self.look
+                    .conn
+                    .pragma_update(None, "user_version", needs)
+                    .map_err(storage)?;
+                self.version = needs;
+            }
             let scenario = match k {
                 EntryKind::ScenarioRegistered {
                     scenario, version, ..

@@ -3640,9 +3640,15 @@ public object FfiConverterTypePlanSummary: FfiConverterRustBuffer<PlanSummary> {
  */
 data class ReplayDifference (
     /**
-     * The score_computed entry.
+     * The score entry: a `score_computed` entry, or a `scores_computed`
+     * entry of many runs' scores, as a re-score writes them.
      */
     var `entry`: kotlin.ULong
+    , 
+    /**
+     * The drill run whose score differs.
+     */
+    var `run`: kotlin.ULong
     , 
     /**
      * Which part differs, e.g. `total` or `tasks.pump.points`.
@@ -3675,6 +3681,7 @@ public object FfiConverterTypeReplayDifference: FfiConverterRustBuffer<ReplayDif
     override fun read(buf: ByteBuffer): ReplayDifference {
         return ReplayDifference(
             FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
             FfiConverterString.read(buf),
             FfiConverterString.read(buf),
             FfiConverterString.read(buf),
@@ -3683,6 +3690,7 @@ public object FfiConverterTypeReplayDifference: FfiConverterRustBuffer<ReplayDif
 
     override fun allocationSize(value: ReplayDifference) = (
             FfiConverterULong.allocationSize(value.`entry`) +
+            FfiConverterULong.allocationSize(value.`run`) +
             FfiConverterString.allocationSize(value.`field`) +
             FfiConverterString.allocationSize(value.`stored`) +
             FfiConverterString.allocationSize(value.`replayed`)
@@ -3690,6 +3698,7 @@ public object FfiConverterTypeReplayDifference: FfiConverterRustBuffer<ReplayDif
 
     override fun write(value: ReplayDifference, buf: ByteBuffer) {
             FfiConverterULong.write(value.`entry`, buf)
+            FfiConverterULong.write(value.`run`, buf)
             FfiConverterString.write(value.`field`, buf)
             FfiConverterString.write(value.`stored`, buf)
             FfiConverterString.write(value.`replayed`, buf)
