@@ -84,15 +84,40 @@ pub use store::{LedgerStore, Lookup, MemoryStore, StoredText};
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct EntryHash(pub [u8; 32]);
 
+/// The value of each byte as a hex digit, `0xff` for a byte that is none.
+const HEX_VALUE: [u8; 256] = {
+    let mut t = [0xffu8; 256];
+    let mut c = 0;
+    while c < 256 {
+        t[c] = match c as u8 {
+            b @ b'0'..=b'9' => b - b'0',
+            b @ b'a'..=b'f' => b - b'a' + 10,
+            b @ b'A'..=b'F' => b - b'A' + 10,
+            _ => 0xff,
+        };
+        c += 1;
+    }
+    t
+};
+
 impl EntryHash {
     /// The `prev` hash of the first entry: all zeros.
     pub const GENESIS: EntryHash = EntryHash([0; 32]);
 
-    /// Parses 64 hex digits.
+    /// Parses 64 hex digits, in either case.
     pub fn from_hex(s: &str) -> Option<EntryHash> {
+        // Every stored entry's two hashes are read this way, so by table and
+        // without a branch per digit: a digit that is not hex has its high
+        // bits set, and one check at the end finds it.
+        let digits: &[u8; 64] = s.as_bytes().try_into().ok()?;
         let mut out = [0u8; 32];
-        hex::decode_to_slice(s, &mut out).ok()?;
-        Some(EntryHash(out))
+        let mut bad = 0u8;
+        for (o, pair) in out.iter_mut().zip(digits.chunks_exact(2)) {
+            let (hi, lo) = (HEX_VALUE[pair[0] as usize], HEX_VALUE[pair[1] as usize]);
+            bad |= hi | lo;
+            *o = (hi << 4) | lo;
+        }
+        (bad & 0xf0 == 0).then_some(EntryHash(out))
     }
 
     /// The 64 lower-case hex digits, without allocating.
@@ -286,6 +311,31 @@ pub enum EntryKind {
         /// The module's data.
         payload: serde_json::Value,
     },
+}
+
+/// Every kind name [`EntryKind::name`] gives.
+const KIND_NAMES: [&str; 12] = [
+    "member_joined",
+    "member_left",
+    "scenario_registered",
+    "qualification_granted",
+    "qualification_renewed",
+    "qualification_revoked",
+    "training_attended",
+    "drill_run",
+    "score_computed",
+    "scores_computed",
+    "correction",
+    "extension",
+];
+
+/// A stored kind name as the `'static` one [`EntryKind::name`] gives;
+/// another name is kept as read.
+pub(crate) fn stored_kind(name: &str) -> std::borrow::Cow<'static, str> {
+    KIND_NAMES
+        .iter()
+        .find(|k| **k == name)
+        .map_or_else(|| name.to_string().into(), |k| (*k).into())
 }
 
 impl EntryKind {
@@ -861,7 +911,9 @@ pub fn check(seq: u64, draft: &Draft, look: &mut dyn Lookup) -> Result<(), Ledge
             Some(MemberState::Active(_)) => Ok(()),
         }
     };
-    let entry = |look: &mut dyn Lookup, target: u64| -> Result<String, LedgerError> {
+    let entry = |look: &mut dyn Lookup,
+                 target: u64|
+     -> Result<std::borrow::Cow<'static, str>, LedgerError> {
         match look.kind_of(target)? {
             Some(k) if target < seq => Ok(k),
             _ => Err(LedgerError::UnknownEntry {
@@ -879,7 +931,7 @@ pub fn check(seq: u64, draft: &Draft, look: &mut dyn Lookup) -> Result<(), Ledge
                 seq,
                 kind,
                 target: run,
-                found,
+                found: found.into_owned(),
                 expected: "drill_run",
             });
         }
@@ -2223,6 +2275,35 @@ mod tests {
         ] {
             assert_eq!(run_of(other), None, "{other}");
         }
+    }
+
+    #[test]
+    fn a_hash_is_read_from_hex_digits_of_either_case_and_nothing_else() {
+        let h = EntryHash(std::array::from_fn(|i| (i * 37 + 11) as u8));
+        let lower = h.to_string();
+        assert_eq!(EntryHash::from_hex(&lower), Some(h));
+        assert_eq!(EntryHash::from_hex(&lower.to_uppercase()), Some(h));
+        assert_eq!(EntryHash::from_hex(&lower[..63]), None);
+        assert_eq!(EntryHash::from_hex(&format!("{lower}0")), None);
+        for i in 0..64 {
+            for bad in ['g', 'G', ' ', '/', ':', '@', '`', '\u{e9}'] {
+                let mut s = lower.clone();
+                s.replace_range(i..i + 1, &bad.to_string());
+                assert_eq!(EntryHash::from_hex(&s), None, "{bad:?} at {i}");
+            }
+        }
+    }
+
+    #[test]
+    fn every_kind_name_is_known_when_read_back() {
+        for kind in kinds() {
+            assert!(matches!(
+                stored_kind(kind.name()),
+                std::borrow::Cow::Borrowed(k) if k == kind.name()
+            ));
+        }
+        assert!(KIND_NAMES.contains(&"extension") && KIND_NAMES.contains(&"member_joined"));
+        assert_eq!(stored_kind("from_the_future"), "from_the_future");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! `BEGIN IMMEDIATE` transaction that takes the write lock first, then reads
 //! the tip and checks the drafts, so the chain stays one chain.
 
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 use std::time::Duration;
@@ -15,7 +16,7 @@ use super::project::{HourLine, HourQuery, hour_lines};
 use super::store::{kept_source, source_to_keep};
 use super::{
     Draft, Entry, EntryHash, EntryKind, LedgerError, LedgerStore, Lookup, MemberState, RawEntry,
-    StoredText, check, seal_texts,
+    StoredText, check, seal_texts, stored_kind,
 };
 use crate::score::{ScorerId, ScorerKind};
 
@@ -205,7 +206,7 @@ struct SqlLookup<'a> {
     members: HashMap<String, Option<MemberState>>,
     /// The kinds of stored entries a scan inside this write has just read,
     /// so that drafts naming them need not look them up again.
-    read: HashMap<u64, String>,
+    read: HashMap<u64, Cow<'static, str>>,
 }
 
 /// Most entry kinds [`SqlLookup`] keeps from a scan before it starts over.
@@ -221,7 +222,7 @@ impl<'a> SqlLookup<'a> {
     }
 
     /// Remembers the kind of stored entry `seq`, just read.
-    fn was_read(&mut self, seq: u64, kind: String) {
+    fn was_read(&mut self, seq: u64, kind: Cow<'static, str>) {
         if self.read.len() >= READ_KINDS {
             self.read.clear();
         }
@@ -313,13 +314,18 @@ impl Lookup for SqlLookup<'_> {
         }
     }
 
-    fn kind_of(&mut self, seq: u64) -> Result<Option<String>, LedgerError> {
+    fn kind_of(&mut self, seq: u64) -> Result<Option<Cow<'static, str>>, LedgerError> {
         if let Some(kind) = self.read.get(&seq) {
             return Ok(Some(kind.clone()));
         }
         self.conn
             .prepare_cached("SELECT kind FROM entries WHERE seq = ?1")
-            .and_then(|mut s| s.query_row([sql_seq(seq)], |r| r.get(0)).optional())
+            .and_then(|mut s| {
+                s.query_row([sql_seq(seq)], |r| {
+                    r.get_ref(0)?.as_str().map(stored_kind).map_err(Into::into)
+                })
+                .optional()
+            })
             .map_err(storage)
     }
 
@@ -488,8 +494,11 @@ const SELECT_RANGE: &str = "SELECT seq, prev, hash, at, author, body, kind FROM 
      WHERE seq >= ?1 AND seq <= ?2 ORDER BY seq";
 
 /// A row of [`SELECT_RANGE`]: the entry and its kind.
-fn range_row(r: &rusqlite::Row<'_>) -> Result<(RawEntry, String), LedgerError> {
-    let kind = r.get(6).map_err(storage)?;
+fn range_row(r: &rusqlite::Row<'_>) -> Result<(RawEntry, Cow<'static, str>), LedgerError> {
+    let kind = r
+        .get_ref(6)
+        .and_then(|v| v.as_str().map(stored_kind).map_err(Into::into))
+        .map_err(storage)?;
     Ok((to_raw(row_raw(r).map_err(storage)?)?, kind))
 }
 
@@ -499,7 +508,7 @@ fn read_range(
     conn: &Connection,
     from: u64,
     tip: u64,
-    take: &mut dyn FnMut((RawEntry, String)) -> Result<bool, LedgerError>,
+    take: &mut dyn FnMut((RawEntry, Cow<'static, str>)) -> Result<bool, LedgerError>,
 ) -> Result<bool, LedgerError> {
     let mut select = conn.prepare(SELECT_RANGE).map_err(storage)?;
     let mut rows = select
@@ -522,11 +531,11 @@ fn read_aside(
     path: &str,
     from: u64,
     tip: u64,
-    take: &mut dyn FnMut((RawEntry, String)) -> Result<bool, LedgerError>,
+    take: &mut dyn FnMut((RawEntry, Cow<'static, str>)) -> Result<bool, LedgerError>,
 ) -> Result<bool, LedgerError> {
     std::thread::scope(|s| {
         let (rows, got) =
-            std::sync::mpsc::sync_channel::<Result<Vec<(RawEntry, String)>, LedgerError>>(8);
+            std::sync::mpsc::sync_channel::<Result<Vec<(RawEntry, Cow<'static, str>)>, LedgerError>>(8);
         s.spawn(move || {
             let read = || -> Result<(), LedgerError> {
                 let conn = Connection::open_with_flags(
@@ -614,7 +623,7 @@ impl LedgerStore for SqliteStore {
             // writer's time; another thread does it.
             let (bin, garbage) = std::sync::mpsc::sync_channel::<Vec<Draft>>(4);
             s.spawn(move || garbage.into_iter().for_each(drop));
-            let mut take = |read: Option<(RawEntry, String)>| -> Result<bool, LedgerError> {
+            let mut take = |read: Option<(RawEntry, Cow<'static, str>)>| -> Result<bool, LedgerError> {
                 let raw = read.map(|(raw, kind)| {
                     writer.look.was_read(raw.seq, kind);
                     raw

@@ -1,5 +1,6 @@
 //! The storage contract and the in-memory store.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::project::{HourLine, HourQuery, hour_lines};
@@ -19,7 +20,7 @@ pub trait Lookup {
         version: &str,
     ) -> Result<Option<(u64, String)>, LedgerError>;
     /// The kind name of entry `seq`, if it exists.
-    fn kind_of(&mut self, seq: u64) -> Result<Option<String>, LedgerError>;
+    fn kind_of(&mut self, seq: u64) -> Result<Option<Cow<'static, str>>, LedgerError>;
     /// The correction that reversed entry `seq`, if any.
     fn corrected_by(&mut self, seq: u64) -> Result<Option<u64>, LedgerError>;
 }
@@ -298,10 +299,9 @@ impl Lookup for SliceLookup<'_> {
         Ok(None)
     }
 
-    fn kind_of(&mut self, seq: u64) -> Result<Option<String>, LedgerError> {
+    fn kind_of(&mut self, seq: u64) -> Result<Option<Cow<'static, str>>, LedgerError> {
         let i = seq.checked_sub(1).and_then(|i| usize::try_from(i).ok());
-        Ok(i.and_then(|i| self.0.get(i))
-            .map(|e| e.kind.name().to_string()))
+        Ok(i.and_then(|i| self.0.get(i)).map(|e| e.kind.name().into()))
     }
 
     fn corrected_by(&mut self, seq: u64) -> Result<Option<u64>, LedgerError> {
