@@ -186,21 +186,27 @@ fn main() {
         let stored = store.tip().expect("tip").map_or(0, |t| t.0);
         drop_peak();
         let before = status_mib("VmRSS:");
+        let cpu = cpu_secs();
         let t = Instant::now();
         let report = ledger::rescore(&mut store, &scenario, scorer, &params, name, "m0", at)
             .expect("rescore");
         let took = secs(t);
+        let cpu = cpu.zip(cpu_secs()).map(|(a, b)| b - a);
         let peak = status_mib("VmHWM:");
         assert_eq!(report.runs, n as u64);
         assert!(report.failed.is_empty() && report.appended.is_some());
         let mib = |m: Option<f64>| m.map_or("?".into(), |m| format!("{m:.0} MiB"));
         println!(
-            "ledger::rescore with {name}: {took:.2} s over a ledger of {stored} entries, \
-             resident {} before, {} at the peak",
+            "ledger::rescore with {name}: {took:.2} s ({} s of CPU) over a ledger of {stored} \
+             entries, resident {} before, {} at the peak",
+            cpu.map_or("?".into(), |c| format!("{c:.2}")),
             mib(before),
             mib(peak)
         );
         library.insert(format!("library_{name}_s"), took.into());
+        if let Some(cpu) = cpu {
+            library.insert(format!("library_{name}_cpu_s"), cpu.into());
+        }
         library.insert(format!("library_{name}_entries"), stored.into());
         if let (Some(before), Some(peak)) = (before, peak) {
             library.insert(format!("library_{name}_rss_before_mib"), before.into());

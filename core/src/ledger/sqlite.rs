@@ -337,35 +337,27 @@ impl Lookup for SqlLookup<'_> {
     }
 }
 
-fn row_raw(
-    r: &rusqlite::Row<'_>,
-) -> rusqlite::Result<(u64, String, String, String, String, String)> {
-    Ok((
-        seq_of(r, 0)?,
-        r.get(1)?,
-        r.get(2)?,
-        r.get(3)?,
-        r.get(4)?,
-        r.get(5)?,
-    ))
-}
-
-fn to_raw(
-    (seq, prev, hash, at, author, body): (u64, String, String, String, String, String),
-) -> Result<RawEntry, LedgerError> {
-    let hex = |s: &str, what: &str| {
-        EntryHash::from_hex(s).ok_or_else(|| LedgerError::Corrupt {
+/// A row of [`SELECT_RAW`] as a [`RawEntry`]; its hashes are decoded from
+/// the row's text in place.
+fn raw_of(r: &rusqlite::Row<'_>) -> Result<RawEntry, LedgerError> {
+    let seq = seq_of(r, 0).map_err(storage)?;
+    let hash = |i: usize, what: &str| -> Result<EntryHash, LedgerError> {
+        let text = r
+            .get_ref(i)
+            .and_then(|v| v.as_str().map_err(Into::into))
+            .map_err(storage)?;
+        EntryHash::from_hex(text).ok_or_else(|| LedgerError::Corrupt {
             seq,
-            message: format!("the {what} hash `{s}` is not 64 hex digits"),
+            message: format!("the {what} hash `{text}` is not 64 hex digits"),
         })
     };
     Ok(RawEntry {
         seq,
-        prev: hex(&prev, "previous")?,
-        hash: hex(&hash, "entry")?,
-        at,
-        author,
-        body,
+        prev: hash(1, "previous")?,
+        hash: hash(2, "entry")?,
+        at: r.get(3).map_err(storage)?,
+        author: r.get(4).map_err(storage)?,
+        body: r.get(5).map_err(storage)?,
     })
 }
 
@@ -499,7 +491,7 @@ fn range_row(r: &rusqlite::Row<'_>) -> Result<(RawEntry, Cow<'static, str>), Led
         .get_ref(6)
         .and_then(|v| v.as_str().map(stored_kind).map_err(Into::into))
         .map_err(storage)?;
-    Ok((to_raw(row_raw(r).map_err(storage)?)?, kind))
+    Ok((raw_of(r)?, kind))
 }
 
 /// Hands `take` the entries from `from` to `tip`, read on `conn`, until it
@@ -534,8 +526,9 @@ fn read_aside(
     take: &mut dyn FnMut((RawEntry, Cow<'static, str>)) -> Result<bool, LedgerError>,
 ) -> Result<bool, LedgerError> {
     std::thread::scope(|s| {
-        let (rows, got) =
-            std::sync::mpsc::sync_channel::<Result<Vec<(RawEntry, Cow<'static, str>)>, LedgerError>>(8);
+        let (rows, got) = std::sync::mpsc::sync_channel::<
+            Result<Vec<(RawEntry, Cow<'static, str>)>, LedgerError>,
+        >(8);
         s.spawn(move || {
             let read = || -> Result<(), LedgerError> {
                 let conn = Connection::open_with_flags(
@@ -623,21 +616,22 @@ impl LedgerStore for SqliteStore {
             // writer's time; another thread does it.
             let (bin, garbage) = std::sync::mpsc::sync_channel::<Vec<Draft>>(4);
             s.spawn(move || garbage.into_iter().for_each(drop));
-            let mut take = |read: Option<(RawEntry, Cow<'static, str>)>| -> Result<bool, LedgerError> {
-                let raw = read.map(|(raw, kind)| {
-                    writer.look.was_read(raw.seq, kind);
-                    raw
-                });
-                let Some(drafts) = f(raw) else {
-                    return Ok(false);
+            let mut take =
+                |read: Option<(RawEntry, Cow<'static, str>)>| -> Result<bool, LedgerError> {
+                    let raw = read.map(|(raw, kind)| {
+                        writer.look.was_read(raw.seq, kind);
+                        raw
+                    });
+                    let Some(drafts) = f(raw) else {
+                        return Ok(false);
+                    };
+                    if !drafts.is_empty() {
+                        writer.write(&drafts, &mut drop)?;
+                        // Fails only when the other thread is gone; then they go here.
+                        let _ = bin.send(drafts);
+                    }
+                    Ok(true)
                 };
-                if !drafts.is_empty() {
-                    writer.write(&drafts, &mut drop)?;
-                    // Fails only when the other thread is gone; then they go here.
-                    let _ = bin.send(drafts);
-                }
-                Ok(true)
-            };
             let done = match &file {
                 Some(path) => read_aside(path, from, tip, &mut |row| take(Some(row)))?,
                 None => read_range(&tx, from, tip, &mut |row| take(Some(row)))?,
@@ -659,11 +653,8 @@ impl LedgerStore for SqliteStore {
             .conn
             .prepare_cached(&format!("{SELECT_RAW} WHERE seq = ?1"))
             .map_err(storage)?;
-        let row = stmt
-            .query_row([sql_seq(seq)], row_raw)
-            .optional()
-            .map_err(storage)?;
-        row.map(to_raw).transpose()
+        let mut rows = stmt.query([sql_seq(seq)]).map_err(storage)?;
+        rows.next().map_err(storage)?.map(raw_of).transpose()
     }
 
     fn scan(&self, from: u64, f: &mut dyn FnMut(RawEntry) -> bool) -> Result<(), LedgerError> {
@@ -673,7 +664,7 @@ impl LedgerStore for SqliteStore {
             .map_err(storage)?;
         let mut rows = stmt.query([sql_seq(from)]).map_err(storage)?;
         while let Some(r) = rows.next().map_err(storage)? {
-            if !f(to_raw(row_raw(r).map_err(storage)?)?) {
+            if !f(raw_of(r)?) {
                 break;
             }
         }
@@ -741,10 +732,10 @@ impl LedgerStore for SqliteStore {
             .conn
             .prepare_cached(&format!("{SELECT_RAW} WHERE subject = ?1 ORDER BY seq"))
             .map_err(storage)?;
-        let rows = stmt.query_map([member], row_raw).map_err(storage)?;
+        let mut rows = stmt.query([member]).map_err(storage)?;
         let mut out = Vec::new();
-        for r in rows {
-            out.push(to_raw(r.map_err(storage)?)?.parse()?);
+        while let Some(r) = rows.next().map_err(storage)? {
+            out.push(raw_of(r)?.parse()?);
         }
         Ok(out)
     }
