@@ -434,6 +434,9 @@ def scoring(rep):
                 if peak is not None and before is not None
                 else ""
             )
+            call_cpu = lib.get(f"library_{rt}_cpu_s")
+            if call_cpu is not None:
+                memory = f" ({call_cpu:.2f} s of CPU){memory}"
             rep.row(
                 f"re-score a season from the ledger and back: `ledger::rescore` "
                 f"(`muster ledger rescore`), {rt}, {n:,} records, every core",
