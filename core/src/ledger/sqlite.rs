@@ -34,10 +34,10 @@ const CHECKPOINT_BYTES: i64 = 4_096_000;
 /// The newest schema version this Muster reads and writes, kept in
 /// `PRAGMA user_version`.
 ///
-/// Versions 1 and 2 made the tables ([`TABLES`]); a file is brought up to 2
+/// Versions 1 and 2 made the tables; a file is brought up to 2
 /// when it is opened. Versions above mark entries that a Muster reading up
 /// to the version before cannot read, and a file is raised to one only
-/// when such an entry is written into it ([`needed_version`]), so that an
+/// when such an entry is written into it, so that an
 /// older Muster can go on reading a ledger this one has only opened:
 ///
 /// - 3: a `score_computed` entry keeps its scenario's terms and refers to
