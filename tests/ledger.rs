@@ -1850,6 +1850,17 @@ fn a_rescored_ledger_replays_and_exports_each_runs_score() {
                 .iter()
                 .all(|s| s["verb"]["display"]["en-US"] == "scored")
         );
+        // Each tells of its entry and its run.
+        let of = |s: &serde_json::Value, what: &str| {
+            s["context"]["extensions"][format!("https://brigade.example/muster/ledger/{what}")]
+                .as_u64()
+                .expect("a number")
+        };
+        let told: Vec<(u64, u64)> = statements
+            .iter()
+            .map(|s| (of(s, "seq"), of(s, "run")))
+            .collect();
+        assert_eq!(told, [(7, 5), (7, 5), (7, 6)]);
         // Without the runs there is nothing to tell of the scores.
         assert!(ledger::export_xapi(&entries[6..], &opts).is_empty());
         // A replay that differs names the entry and each run.

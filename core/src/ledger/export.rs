@@ -106,6 +106,9 @@ fn statement_id(hash: [u8; 32], n: usize) -> String {
 ///
 /// Actors are accounts (`homePage` + member id); results carry the score and
 /// the duration as ISO 8601; the timestamp is when the entry was recorded.
+/// The context's extensions name the ledger entry (`…/ledger/seq`,
+/// `…/ledger/hash`) and, for a score, its drill run (`…/ledger/run`), as a
+/// `scores_computed` entry holds the scores of many.
 pub fn export_xapi(entries: &[Entry], opts: &XapiOptions) -> Vec<Value> {
     let corrected: BTreeSet<u64> = corrections(entries).into_keys().collect();
     let runs: BTreeMap<u64, &Entry> = entries
@@ -147,6 +150,9 @@ pub fn export_xapi(entries: &[Entry], opts: &XapiOptions) -> Vec<Value> {
             Some((members, _)) if !members.is_empty() => members.clone(),
             _ => vec![team.clone()],
         };
+        // The entry, and the drill run the score is of.
+        let mut ctx = context(e);
+        ctx["extensions"][format!("{}/ledger/run", opts.activity_base)] = json!(run);
         for (n, m) in members.iter().enumerate() {
             out.push(json!({
                 "id": statement_id(id_base, n),
@@ -164,7 +170,7 @@ pub fn export_xapi(entries: &[Entry], opts: &XapiOptions) -> Vec<Value> {
                     "duration": duration(elapsed)
                 },
                 "timestamp": e.at.to_rfc3339(),
-                "context": context(e),
+                "context": ctx.clone(),
                 "version": "1.0.3"
             }));
         }
