@@ -421,12 +421,17 @@ impl RunScore {
 
     /// The card, as made by `scorer` (the entry's).
     pub fn card(&self, scorer: &ScorerId) -> ScoreCard {
+        self.clone().into_card(scorer)
+    }
+
+    /// [`RunScore::card`], taking the score apart.
+    fn into_card(self, scorer: &ScorerId) -> ScoreCard {
         ScoreCard {
             total: self.total,
             status: self.status,
-            reason: self.reason.clone(),
-            notes: self.notes.clone(),
-            tasks: self.tasks.clone(),
+            reason: self.reason,
+            notes: self.notes,
+            tasks: self.tasks,
             scorer: scorer.clone(),
         }
     }
@@ -1398,36 +1403,10 @@ impl ReplayQueue<'_, '_> {
     /// Queues the scores of one stored entry; other kinds are passed over.
     fn take(&mut self, store: &dyn LedgerStore, entry: Entry) -> Result<(), LedgerError> {
         let seq = entry.seq;
-        match entry.kind {
-            EntryKind::ScoreComputed {
-                run,
-                scorer,
-                params,
-                input,
-                terms,
-                card,
-                ..
-            } => {
-                let input = match input {
-                    Some(input) => *input,
-                    None => rebuilt_input(store, seq, run, terms)?,
-                };
-                self.push(seq, run, &scorer, &params, input, card);
+        if let Some(held) = held_scores(entry, store)? {
+            for (run, input, card) in held.scores {
+                self.push(seq, run, &held.scorer, &held.params, input, card);
             }
-            EntryKind::ScoresComputed {
-                scorer,
-                params,
-                terms,
-                scores,
-                ..
-            } => {
-                for score in scores {
-                    let input = rebuilt_input(store, seq, score.run, Some(terms.clone()))?;
-                    let card = score.card(&scorer);
-                    self.push(seq, score.run, &scorer, &params, input, card);
-                }
-            }
-            _ => {}
         }
         Ok(())
     }
@@ -1556,47 +1535,80 @@ impl Entry {
     /// `None` for an entry of another kind; a `scores_computed` entry gives
     /// its inputs through [`Entry::scores`].
     pub fn score_input(&self, store: &dyn LedgerStore) -> Result<Option<ScoreInput>, LedgerError> {
-        match &self.kind {
-            EntryKind::ScoreComputed {
-                input: Some(input), ..
-            } => Ok(Some(ScoreInput::clone(input))),
-            EntryKind::ScoreComputed { run, terms, .. } => {
-                rebuilt_input(store, self.seq, *run, terms.clone()).map(Some)
-            }
-            _ => Ok(None),
+        if !matches!(self.kind, EntryKind::ScoreComputed { .. }) {
+            return Ok(None);
         }
+        Ok(self.scores(store)?.pop().map(|(_, input, _)| input))
     }
 
     /// Each score this entry holds, as the drill run scored, the input its
-    /// scorer saw and the card it gave: one for a `score_computed` entry
-    /// ([`Entry::score_input`]), one per run for a `scores_computed` entry
+    /// scorer saw and the card it gave: one for a `score_computed` entry, one
+    /// per run for a `scores_computed` entry
     /// (each run's record read from `store` with the entry's terms), none
     /// for an entry of another kind.
     pub fn scores(
         &self,
         store: &dyn LedgerStore,
     ) -> Result<Vec<(u64, ScoreInput, ScoreCard)>, LedgerError> {
-        match &self.kind {
-            EntryKind::ScoreComputed { run, card, .. } => Ok(self
-                .score_input(store)?
-                .map(|input| (*run, input, card.clone()))
-                .into_iter()
-                .collect()),
-            EntryKind::ScoresComputed {
-                scorer,
-                terms,
-                scores,
-                ..
-            } => scores
-                .iter()
-                .map(|s| {
-                    let input = rebuilt_input(store, self.seq, s.run, Some(terms.clone()))?;
-                    Ok((s.run, input, s.card(scorer)))
-                })
-                .collect(),
-            _ => Ok(Vec::new()),
-        }
+        Ok(held_scores(self.clone(), store)?.map_or_else(Vec::new, |h| h.scores))
     }
+}
+
+/// The scores a score entry holds, by one scorer with one set of params.
+struct HeldScores {
+    scorer: ScorerId,
+    params: serde_json::Value,
+    /// Each score's drill run, the input its scorer saw and its card.
+    scores: Vec<(u64, ScoreInput, ScoreCard)>,
+}
+
+/// The scores `entry` holds, taken apart: its own input for a
+/// `score_computed` entry that holds one, else each run's record read from
+/// `store` with the entry's terms; `None` for an entry of another kind.
+fn held_scores(entry: Entry, store: &dyn LedgerStore) -> Result<Option<HeldScores>, LedgerError> {
+    let seq = entry.seq;
+    Ok(Some(match entry.kind {
+        EntryKind::ScoreComputed {
+            run,
+            scorer,
+            params,
+            input,
+            terms,
+            card,
+            ..
+        } => {
+            let input = match input {
+                Some(input) => *input,
+                None => rebuilt_input(store, seq, run, terms)?,
+            };
+            HeldScores {
+                scorer,
+                params,
+                scores: vec![(run, input, card)],
+            }
+        }
+        EntryKind::ScoresComputed {
+            scorer,
+            params,
+            terms,
+            scores,
+            ..
+        } => {
+            let scores = scores
+                .into_iter()
+                .map(|s| {
+                    let input = rebuilt_input(store, seq, s.run, Some(terms.clone()))?;
+                    Ok((s.run, input, s.into_card(&scorer)))
+                })
+                .collect::<Result<_, LedgerError>>()?;
+            HeldScores {
+                scorer,
+                params,
+                scores,
+            }
+        }
+        _ => return Ok(None),
+    }))
 }
 
 /// Drill runs handed to one [`Scorer::score_batch`] call by [`rescore`].
