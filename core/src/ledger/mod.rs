@@ -1704,14 +1704,15 @@ pub fn rescore_with_progress(
     let mut report = RescoreReport::default();
     let mut corrupt = None;
     let mut cancelled = None;
-    let score = |raws: Vec<RawEntry>| job.score(raws);
+    let score = |runs: RunBatch| job.score(runs);
+    let id = &scenario.meta().id;
     let appended = std::thread::scope(|s| {
         let mut pool = OrderedPool::start(s, threads, &score);
-        let mut batch = Vec::with_capacity(RESCORE_BATCH);
-        let appended = store.scan_append(1, &mut |raw| {
-            let end = raw.is_none();
-            let read = match &raw {
-                Some(r) if r.seq % RESCORE_PROGRESS == 0 => Some(r.seq.min(stored)),
+        let mut batch = RunBatch::default();
+        let appended = store.scan_append(1, &mut |entry| {
+            let end = entry.is_none();
+            let read = match &entry {
+                Some(e) if e.seq % RESCORE_PROGRESS == 0 => Some(e.seq.min(stored)),
                 None => Some(stored),
                 _ => None,
             };
@@ -1721,16 +1722,17 @@ pub fn rescore_with_progress(
                 cancelled = Some(LedgerError::Cancelled { read, stored });
                 return None;
             }
-            if let Some(raw) = raw
-                && raw.body.starts_with(DRILL_RUN_BODY)
+            // A run of another scenario is passed over unread; one whose
+            // body does not begin as a canonical one is read in full, so
+            // that a body that does not parse is still reported.
+            if let Some(e) = entry
+                && e.body.starts_with(DRILL_RUN_BODY)
+                && run_of(e.body).is_none_or(|(s, v)| s == id && v == job.version)
             {
-                batch.push(raw);
+                batch.push(e.seq, e.body);
             }
-            if batch.len() == RESCORE_BATCH || (end && !batch.is_empty()) {
-                pool.hand(std::mem::replace(
-                    &mut batch,
-                    Vec::with_capacity(RESCORE_BATCH),
-                ));
+            if batch.runs.len() == RESCORE_BATCH || (end && !batch.runs.is_empty()) {
+                pool.hand(std::mem::take(&mut batch));
             }
             // Take what has come back, in order; at the end, all of it.
             let mut drafts = Vec::new();
@@ -1896,38 +1898,119 @@ struct RescoredBatch {
     failed: Vec<(u64, String)>,
 }
 
-impl RescoreJob<'_> {
-    /// Parses `raws` (stored drill runs), keeps those of the scenario and
-    /// scores them as one batch.
-    fn score(&self, raws: Vec<RawEntry>) -> Result<RescoredBatch, LedgerError> {
-        let id = &self.scenario.meta().id;
-        let mut seqs = Vec::with_capacity(raws.len());
-        let mut inputs = Vec::with_capacity(raws.len());
-        for raw in raws {
-            // A run of another scenario is passed over unread; one whose
-            // body does not begin as a canonical one is read in full, so
-            // that a body that does not parse is still reported.
-            if run_of(&raw.body).is_some_and(|(s, v)| s != id || v != self.version) {
-                continue;
+/// Stored drill runs for one [`RescoreJob::score`] call, their bodies
+/// copied into one buffer as they are read.
+#[derive(Default)]
+struct RunBatch {
+    /// The runs' bodies, one after another.
+    text: String,
+    /// Each run's number and where its body ends in `text`.
+    runs: Vec<(u64, usize)>,
+}
+
+impl RunBatch {
+    fn push(&mut self, seq: u64, body: &str) {
+        if self.runs.is_empty() {
+            self.text.reserve(RESCORE_BATCH * body.len());
+            self.runs.reserve(RESCORE_BATCH);
+        }
+        self.text.push_str(body);
+        self.runs.push((seq, self.text.len()));
+    }
+
+    /// Each run's number and body, in order.
+    fn iter(&self) -> impl Iterator<Item = (u64, &str)> {
+        let mut start = 0;
+        self.runs.iter().map(move |&(seq, end)| {
+            let body = self.text.get(start..end).unwrap_or_default();
+            start = end;
+            (seq, body)
+        })
+    }
+}
+
+/// A stored drill run's body as a re-score reads it: the fields of
+/// [`DrillRunBody`], with the same names and what each takes, but its
+/// scenario and version borrowed from the body and the package hash and
+/// members checked and let go of, so that reading a run allocates only for
+/// what its scorer is given.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RunToScore<'a> {
+    #[serde(rename = "kind")]
+    _kind: serde::de::IgnoredAny,
+    #[serde(borrow)]
+    scenario: std::borrow::Cow<'a, str>,
+    #[serde(borrow)]
+    version: std::borrow::Cow<'a, str>,
+    #[serde(rename = "package_hash")]
+    _package_hash: AnyText,
+    #[serde(rename = "members")]
+    _members: Vec<AnyText>,
+    record: DrillRecord,
+}
+
+/// A JSON string, read and let go of.
+struct AnyText;
+
+impl<'de> serde::Deserialize<'de> for AnyText {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<AnyText, D::Error> {
+        struct Text;
+        impl serde::de::Visitor<'_> for Text {
+            type Value = AnyText;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
             }
-            if let Entry {
-                seq,
-                kind:
-                    EntryKind::DrillRun {
-                        scenario,
-                        version,
-                        record,
-                        ..
-                    },
-                ..
-            } = raw.parse()?
-                && scenario == *id
-                && version == self.version
-            {
+            fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<AnyText, E> {
+                Ok(AnyText)
+            }
+        }
+        d.deserialize_str(Text)
+    }
+}
+
+/// The record of a stored drill run of `scenario` at `version`, read from
+/// its body as [`RunToScore`] reads it; `None` for a run of another
+/// scenario or version. A body that way refuses is read in full, which
+/// gives the error (or the run, for one the full read takes).
+fn run_to_score(
+    seq: u64,
+    body: &str,
+    scenario: &str,
+    version: &str,
+) -> Result<Option<DrillRecord>, LedgerError> {
+    if let Ok(run) = serde_json::from_str::<RunToScore<'_>>(body) {
+        return Ok((run.scenario == scenario && run.version == version).then_some(run.record));
+    }
+    match parse_body(body) {
+        Ok(EntryKind::DrillRun {
+            scenario: s,
+            version: v,
+            record,
+            ..
+        }) => Ok((s == scenario && v == version).then_some(record)),
+        Ok(_) => Ok(None),
+        Err(e) => Err(LedgerError::Corrupt {
+            seq,
+            message: format!("bad body: {e}"),
+        }),
+    }
+}
+
+impl RescoreJob<'_> {
+    /// Reads `batch` (stored drill runs), keeps those of the scenario and
+    /// scores them as one batch.
+    fn score(&self, batch: RunBatch) -> Result<RescoredBatch, LedgerError> {
+        let id = &self.scenario.meta().id;
+        let mut seqs = Vec::with_capacity(batch.runs.len());
+        let mut inputs = Vec::with_capacity(batch.runs.len());
+        for (seq, body) in batch.iter() {
+            if let Some(record) = run_to_score(seq, body, id, &self.version)? {
                 seqs.push(seq);
                 inputs.push(ScoreInput::from_terms(record, self.terms.clone()));
             }
         }
+        drop(batch);
         let mut batch = RescoredBatch {
             runs: seqs.len() as u64,
             drafts: Vec::with_capacity(1),
@@ -2346,5 +2429,68 @@ mod tests {
             missing.to_string().contains("missing field `package_hash`"),
             "{missing}"
         );
+    }
+
+    /// What the re-score's read of a drill run gives for `body`, beside
+    /// what reading the whole entry gives.
+    fn read_both(
+        body: &str,
+    ) -> (
+        Result<Option<DrillRecord>, String>,
+        Result<EntryKind, String>,
+    ) {
+        let quick = run_to_score(9, body, "forest-fire.initial-attack", "1.0.0");
+        (
+            quick.map_err(|e| e.to_string()),
+            parse_body(body).map_err(|e| format!("entry 9 cannot be read: bad body: {e}")),
+        )
+    }
+
+    #[test]
+    fn a_rescore_reads_a_run_as_the_whole_entry_is_read() {
+        let body = canonical_body(&kinds()[0]);
+        let escaped = body.replacen("initial-attack", r"initial\u002dattack", 1);
+        for good in [&body, &escaped] {
+            let (quick, whole) = read_both(good);
+            let Ok(EntryKind::DrillRun { record, .. }) = whole else {
+                panic!("the whole entry reads: {whole:?}");
+            };
+            assert_eq!(quick, Ok(Some(record)), "for {good}");
+        }
+        // A run of another scenario or version is no run to score.
+        let other = body.replacen(r#""version":"1.0.0""#, r#""version":"1.1.0""#, 1);
+        assert!(matches!(
+            read_both(&other),
+            (Ok(None), Ok(EntryKind::DrillRun { .. }))
+        ));
+        // Whatever the whole read refuses, the re-score's read refuses with
+        // the same words, the fields it lets go of included.
+        let bad = [
+            body.replacen(r#""package_hash":"sha256:00""#, r#""package_hash":7"#, 1),
+            body.replacen(r#""members":["m001","m002"]"#, r#""members":["m001",2]"#, 1),
+            body.replacen(r#""members":["m001","m002"]"#, r#""members":"m001""#, 1),
+            body.replacen(
+                r#""kind":"drill_run","#,
+                r#""kind":"drill_run","rating":1,"#,
+                1,
+            ),
+            body.replacen(
+                r#""version":"1.0.0","team""#,
+                r#""version":"one","team""#,
+                1,
+            ),
+            body.replacen(
+                r#""started_at":"2026-12-01T09:00:00+08:00""#,
+                r#""started_at":"noon""#,
+                1,
+            ),
+            body.replacen(r#""attempt":2"#, r#""attempt":-2"#, 1),
+        ];
+        for b in &bad {
+            assert_ne!(b, &body, "the case edits the body");
+            let (quick, whole) = read_both(b);
+            let whole = whole.expect_err("the whole read refuses");
+            assert_eq!(quick, Err(whole), "for {b}");
+        }
     }
 }

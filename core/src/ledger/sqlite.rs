@@ -478,21 +478,49 @@ impl<'t> Writer<'t> {
 }
 
 /// Rows a [`read_aside`] thread hands over at a time.
-const READ_ASIDE_CHUNK: usize = 256;
+const READ_ASIDE_CHUNK: usize = 1024;
 
 /// The entries from `from` to `tip`, bounded so that a scan inside a write
 /// never meets what the write adds.
 const SELECT_RANGE: &str = "SELECT seq, prev, hash, at, author, body, kind FROM entries \
      WHERE seq >= ?1 AND seq <= ?2 ORDER BY seq";
 
-/// A row of [`SELECT_RANGE`]: the entry and its kind.
-fn range_row(r: &rusqlite::Row<'_>) -> Result<(RawEntry, Cow<'static, str>), LedgerError> {
-    let kind = r
-        .get_ref(6)
-        .and_then(|v| v.as_str().map(stored_kind).map_err(Into::into))
-        .map_err(storage)?;
-    Ok((raw_of(r)?, kind))
+/// A row of [`SELECT_RANGE`], borrowed from the row: the entry's text and
+/// its kind. Its hashes are checked to be 64 hex digits.
+fn range_row<'r>(
+    r: &'r rusqlite::Row<'_>,
+) -> Result<(StoredText<'r>, Cow<'static, str>), LedgerError> {
+    let seq = seq_of(r, 0).map_err(storage)?;
+    let text = |i: usize| -> Result<&'r str, LedgerError> {
+        r.get_ref(i)
+            .and_then(|v| v.as_str().map_err(Into::into))
+            .map_err(storage)
+    };
+    let hash = |i: usize, what: &str| -> Result<&'r str, LedgerError> {
+        let hex = text(i)?;
+        match EntryHash::from_hex(hex) {
+            Some(_) => Ok(hex),
+            None => Err(LedgerError::Corrupt {
+                seq,
+                message: format!("the {what} hash `{hex}` is not 64 hex digits"),
+            }),
+        }
+    };
+    let entry = StoredText {
+        seq,
+        prev: hash(1, "previous")?,
+        hash: hash(2, "entry")?,
+        at: text(3)?,
+        author: text(4)?,
+        body: text(5)?,
+    };
+    Ok((entry, stored_kind(text(6)?)))
 }
+
+/// Takes a row read by a scan inside a write (the entry's text, lent for
+/// the call, and its kind); false to stop.
+type TakeRow<'f> =
+    dyn FnMut(StoredText<'_>, Cow<'static, str>) -> Result<bool, LedgerError> + 'f;
 
 /// Hands `take` the entries from `from` to `tip`, read on `conn`, until it
 /// returns false; returns whether every entry went.
@@ -500,18 +528,85 @@ fn read_range(
     conn: &Connection,
     from: u64,
     tip: u64,
-    take: &mut dyn FnMut((RawEntry, Cow<'static, str>)) -> Result<bool, LedgerError>,
+    take: &mut TakeRow<'_>,
 ) -> Result<bool, LedgerError> {
     let mut select = conn.prepare(SELECT_RANGE).map_err(storage)?;
     let mut rows = select
         .query([sql_seq(from), sql_seq(tip)])
         .map_err(storage)?;
     while let Some(r) = rows.next().map_err(storage)? {
-        if !take(range_row(r)?)? {
+        let (entry, kind) = range_row(r)?;
+        if !take(entry, kind)? {
             return Ok(false);
         }
     }
     Ok(true)
+}
+
+/// Rows read by a [`read_aside`] thread, their text kept in one buffer so
+/// that a row costs no allocation of its own: the reading thread fills a
+/// chunk, the writer's thread lends its rows out and sends it back to be
+/// filled again.
+#[derive(Default)]
+struct TextChunk {
+    /// The rows' columns, one after another.
+    text: String,
+    /// Each row: its number, its kind and where its columns end in `text`
+    /// (prev, hash, at, author, body).
+    rows: Vec<(u64, Cow<'static, str>, [u32; 5])>,
+}
+
+impl TextChunk {
+    /// Adds a row, copying its text. Fails only for a chunk past 4 GiB,
+    /// which [`READ_ASIDE_CHUNK`] rows of a ledger cannot reach.
+    fn push(&mut self, row: StoredText<'_>, kind: Cow<'static, str>) -> Result<(), LedgerError> {
+        let mut ends = [0u32; 5];
+        for (end, column) in ends
+            .iter_mut()
+            .zip([row.prev, row.hash, row.at, row.author, row.body])
+        {
+            self.text.push_str(column);
+            *end = u32::try_from(self.text.len()).map_err(|_| LedgerError::Corrupt {
+                seq: row.seq,
+                message: "the rows read at once pass 4 GiB".into(),
+            })?;
+        }
+        self.rows.push((row.seq, kind, ends));
+        Ok(())
+    }
+
+    /// Lends each row in turn to `take`, until it returns false.
+    fn lend(
+        &self,
+        take: &mut TakeRow<'_>,
+    ) -> Result<bool, LedgerError> {
+        let mut start = 0;
+        for (seq, kind, ends) in &self.rows {
+            let mut columns = ends.iter().map(|&end| {
+                let column = &self.text[start..end as usize];
+                start = end as usize;
+                column
+            });
+            let mut next = || columns.next().unwrap_or_default();
+            let entry = StoredText {
+                seq: *seq,
+                prev: next(),
+                hash: next(),
+                at: next(),
+                author: next(),
+                body: next(),
+            };
+            if !take(entry, kind.clone())? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    fn clear(&mut self) {
+        self.text.clear();
+        self.rows.clear();
+    }
 }
 
 /// [`read_range`] on another thread, through a read-only connection of the
@@ -523,12 +618,14 @@ fn read_aside(
     path: &str,
     from: u64,
     tip: u64,
-    take: &mut dyn FnMut((RawEntry, Cow<'static, str>)) -> Result<bool, LedgerError>,
+    take: &mut TakeRow<'_>,
 ) -> Result<bool, LedgerError> {
+    /// Chunks in flight between the two threads.
+    const CHUNKS: usize = 8;
     std::thread::scope(|s| {
-        let (rows, got) = std::sync::mpsc::sync_channel::<
-            Result<Vec<(RawEntry, Cow<'static, str>)>, LedgerError>,
-        >(8);
+        let (rows, got) = std::sync::mpsc::sync_channel::<Result<TextChunk, LedgerError>>(CHUNKS);
+        // Chunks taken go back to be filled again, keeping their buffers.
+        let (used, empty) = std::sync::mpsc::sync_channel::<TextChunk>(CHUNKS + 1);
         s.spawn(move || {
             let read = || -> Result<(), LedgerError> {
                 let conn = Connection::open_with_flags(
@@ -539,17 +636,19 @@ fn read_aside(
                 .map_err(storage)?;
                 conn.execute_batch("PRAGMA mmap_size=268435456")
                     .map_err(storage)?;
-                let mut chunk = Vec::with_capacity(READ_ASIDE_CHUNK);
-                read_range(&conn, from, tip, &mut |row| {
-                    chunk.push(row);
-                    if chunk.len() < READ_ASIDE_CHUNK {
+                let mut chunk = TextChunk::default();
+                read_range(&conn, from, tip, &mut |row, kind| {
+                    chunk.push(row, kind)?;
+                    if chunk.rows.len() < READ_ASIDE_CHUNK {
                         return Ok(true);
                     }
-                    let full = std::mem::replace(&mut chunk, Vec::with_capacity(READ_ASIDE_CHUNK));
+                    let mut next = empty.try_recv().unwrap_or_default();
+                    next.clear();
+                    let full = std::mem::replace(&mut chunk, next);
                     // Fails when the writer has stopped taking rows.
                     Ok(rows.send(Ok(full)).is_ok())
                 })?;
-                if !chunk.is_empty() {
+                if !chunk.rows.is_empty() {
                     let _ = rows.send(Ok(chunk));
                 }
                 Ok(())
@@ -560,11 +659,12 @@ fn read_aside(
         });
         // Returning drops `got`, which stops the reading thread.
         for chunk in &got {
-            for row in chunk? {
-                if !take(row)? {
-                    return Ok(false);
-                }
+            let chunk = chunk?;
+            if !chunk.lend(take)? {
+                return Ok(false);
             }
+            // Fails when the reading thread is done; the chunk goes here.
+            let _ = used.try_send(chunk);
         }
         Ok(true)
     })
@@ -596,7 +696,7 @@ impl LedgerStore for SqliteStore {
     fn scan_append(
         &mut self,
         from: u64,
-        f: &mut dyn FnMut(Option<RawEntry>) -> Option<Vec<Draft>>,
+        f: &mut dyn FnMut(Option<StoredText<'_>>) -> Option<Vec<Draft>>,
     ) -> Result<Option<(u64, u64)>, LedgerError> {
         // A file is read on a connection of its own; an in-memory ledger
         // has no other connection to read it.
@@ -616,25 +716,26 @@ impl LedgerStore for SqliteStore {
             // writer's time; another thread does it.
             let (bin, garbage) = std::sync::mpsc::sync_channel::<Vec<Draft>>(4);
             s.spawn(move || garbage.into_iter().for_each(drop));
-            let mut take =
-                |read: Option<(RawEntry, Cow<'static, str>)>| -> Result<bool, LedgerError> {
-                    let raw = read.map(|(raw, kind)| {
-                        writer.look.was_read(raw.seq, kind);
-                        raw
-                    });
-                    let Some(drafts) = f(raw) else {
-                        return Ok(false);
-                    };
-                    if !drafts.is_empty() {
-                        writer.write(&drafts, &mut drop)?;
-                        // Fails only when the other thread is gone; then they go here.
-                        let _ = bin.send(drafts);
-                    }
-                    Ok(true)
+            let mut take = |read: Option<(StoredText<'_>, Cow<'static, str>)>| {
+                let entry = read.map(|(entry, kind)| {
+                    writer.look.was_read(entry.seq, kind);
+                    entry
+                });
+                let Some(drafts) = f(entry) else {
+                    return Ok(false);
                 };
+                if !drafts.is_empty() {
+                    writer.write(&drafts, &mut drop)?;
+                    // Fails only when the other thread is gone; then they go here.
+                    let _ = bin.send(drafts);
+                }
+                Ok(true)
+            };
             let done = match &file {
-                Some(path) => read_aside(path, from, tip, &mut |row| take(Some(row)))?,
-                None => read_range(&tx, from, tip, &mut |row| take(Some(row)))?,
+                Some(path) => {
+                    read_aside(path, from, tip, &mut |row, kind| take(Some((row, kind))))?
+                }
+                None => read_range(&tx, from, tip, &mut |row, kind| take(Some((row, kind))))?,
             };
             Ok(done && take(None)?)
         })?;

@@ -26,7 +26,7 @@ pub trait Lookup {
 }
 
 /// One stored entry as text, borrowed from the store for one call of the
-/// [`LedgerStore::scan_text`] callback.
+/// [`LedgerStore::scan_text`] or [`LedgerStore::scan_append`] callback.
 #[derive(Debug, Clone, Copy)]
 #[non_exhaustive]
 pub struct StoredText<'a> {
@@ -42,6 +42,19 @@ pub struct StoredText<'a> {
     pub author: &'a str,
     /// The canonical body.
     pub body: &'a str,
+}
+
+/// Lends `raw` to `f` as the text it is stored as; what `f` returns.
+fn lend_text(raw: &RawEntry, f: &mut dyn FnMut(StoredText<'_>) -> bool) -> bool {
+    let (prev, hash) = (raw.prev.hex_bytes(), raw.hash.hex_bytes());
+    f(StoredText {
+        seq: raw.seq,
+        prev: std::str::from_utf8(&prev).unwrap_or_default(),
+        hash: std::str::from_utf8(&hash).unwrap_or_default(),
+        at: &raw.at,
+        author: &raw.author,
+        body: &raw.body,
+    })
 }
 
 /// Where ledger entries live. Appends are all-or-nothing and checked with
@@ -66,7 +79,8 @@ pub trait LedgerStore {
     ) -> Result<Vec<RawEntry>, LedgerError>;
 
     /// Reads and writes in one all-or-none write: calls `f` with each entry
-    /// stored when it starts, from `from` on, in order, then once with
+    /// stored when it starts, from `from` on, in order, as the text it is
+    /// stored as ([`StoredText`], lent for the one call), then once with
     /// `None`, and appends the drafts `f` returns as it goes, checked as
     /// [`append`](LedgerStore::append) checks them. When `f` returns `None`
     /// the write is abandoned; when a draft is refused or the store fails,
@@ -81,16 +95,16 @@ pub trait LedgerStore {
     fn scan_append(
         &mut self,
         from: u64,
-        f: &mut dyn FnMut(Option<RawEntry>) -> Option<Vec<Draft>>,
+        f: &mut dyn FnMut(Option<StoredText<'_>>) -> Option<Vec<Draft>>,
     ) -> Result<Option<(u64, u64)>, LedgerError> {
         let tip = self.tip()?.map_or(0, |(seq, _)| seq);
         let mut drafts = Vec::new();
         let mut abandoned = false;
-        self.scan(from, &mut |raw| {
-            if raw.seq > tip {
+        self.scan_text(from, &mut |entry| {
+            if entry.seq > tip {
                 return false;
             }
-            match f(Some(raw)) {
+            match f(Some(entry)) {
                 Some(more) => {
                     drafts.extend(more);
                     true
@@ -138,17 +152,7 @@ pub trait LedgerStore {
         from: u64,
         f: &mut dyn FnMut(StoredText<'_>) -> bool,
     ) -> Result<(), LedgerError> {
-        self.scan(from, &mut |raw| {
-            let (prev, hash) = (raw.prev.hex_bytes(), raw.hash.hex_bytes());
-            f(StoredText {
-                seq: raw.seq,
-                prev: std::str::from_utf8(&prev).unwrap_or_default(),
-                hash: std::str::from_utf8(&hash).unwrap_or_default(),
-                at: &raw.at,
-                author: &raw.author,
-                body: &raw.body,
-            })
-        })
+        self.scan(from, &mut |raw| lend_text(&raw, f))
     }
 
     /// The last entry's number and hash; `None` when empty.
@@ -352,6 +356,19 @@ impl LedgerStore for MemoryStore {
     fn scan(&self, from: u64, f: &mut dyn FnMut(RawEntry) -> bool) -> Result<(), LedgerError> {
         for r in self.raw.iter().filter(|r| r.seq >= from) {
             if !f(r.clone()) {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    fn scan_text(
+        &self,
+        from: u64,
+        f: &mut dyn FnMut(StoredText<'_>) -> bool,
+    ) -> Result<(), LedgerError> {
+        for r in self.raw.iter().filter(|r| r.seq >= from) {
+            if !lend_text(r, f) {
                 break;
             }
         }
