@@ -126,22 +126,21 @@ impl DrillRecord {
 
     /// Seconds from the earliest task start to the latest task end.
     pub fn elapsed_secs(&self) -> f64 {
-        let start = self
-            .tasks
-            .values()
-            .map(|t| t.start)
-            .fold(f64::INFINITY, f64::min);
-        let end = self
-            .tasks
-            .values()
-            .map(|t| t.end)
-            .fold(f64::NEG_INFINITY, f64::max);
-        if self.tasks.is_empty() {
-            0.0
-        } else {
-            end - start
-        }
+        elapsed_of(&self.tasks)
     }
+}
+
+/// Seconds from the earliest start to the latest end of `tasks`; 0 for none.
+pub(crate) fn elapsed_of(tasks: &BTreeMap<String, TaskRun>) -> f64 {
+    let start = tasks
+        .values()
+        .map(|t| t.start)
+        .fold(f64::INFINITY, f64::min);
+    let end = tasks
+        .values()
+        .map(|t| t.end)
+        .fold(f64::NEG_INFINITY, f64::max);
+    if tasks.is_empty() { 0.0 } else { end - start }
 }
 
 /// The ids of `scenario`'s tasks, in file order.

@@ -53,6 +53,7 @@
 
 mod export;
 mod project;
+mod reread;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 mod store;
@@ -1704,7 +1705,9 @@ pub fn rescore_with_progress(
     let mut report = RescoreReport::default();
     let mut corrupt = None;
     let mut cancelled = None;
-    let score = |runs: RunBatch| job.score(runs);
+    let score = |slots: &mut Vec<ScoreInput>, runs: RunBatch| job.score(slots, runs);
+    // Batches back from the workers, whose buffers the next ones fill.
+    let mut spent: Vec<RunBatch> = Vec::new();
     let id = &scenario.meta().id;
     let appended = std::thread::scope(|s| {
         let mut pool = OrderedPool::start(s, threads, &score);
@@ -1731,14 +1734,22 @@ pub fn rescore_with_progress(
             {
                 batch.push(e.seq, e.body);
             }
-            if batch.runs.len() == RESCORE_BATCH || (end && !batch.runs.is_empty()) {
-                pool.hand(std::mem::take(&mut batch));
+            let handed = batch.runs.len() == RESCORE_BATCH || (end && !batch.runs.is_empty());
+            if handed {
+                let next = spent.pop().unwrap_or_default();
+                pool.hand(std::mem::replace(&mut batch, next));
             }
-            // Take what has come back, in order; at the end, all of it.
+            // Take what has come back, in order, once a batch has gone (as
+            // many as there are workers wait); at the end, all of it.
             let mut drafts = Vec::new();
-            while let Some(scored) = if end { pool.wait() } else { pool.ready() } {
+            while let Some(scored) = match (end, handed) {
+                (true, _) => pool.wait(),
+                (false, true) => pool.ready(),
+                (false, false) => None,
+            } {
                 match scored {
                     Ok(b) => {
+                        spent.push(b.spent);
                         report.runs += b.runs;
                         if !b.failed.is_empty() {
                             job.failing.store(true, Ordering::Relaxed);
@@ -1774,8 +1785,10 @@ pub fn rescore_with_progress(
     Ok(report)
 }
 
-/// Worker threads of a scope that run `work` on the items handed to them
-/// and give the results back in the order the items were handed over.
+/// Worker threads of a scope that run `work` on the items handed to them,
+/// each with a state of its own that it keeps from one item to the next
+/// (made with `Default`), and give the results back in the order the items
+/// were handed over.
 struct OrderedPool<T, R> {
     /// Where items go; `None` once nothing more will be handed over.
     work: Option<std::sync::mpsc::SyncSender<(usize, T)>>,
@@ -1792,10 +1805,10 @@ impl<T: Send, R: Send> OrderedPool<T, R> {
     /// Starts `threads` workers (at least one) in `scope`. At most
     /// `threads` items wait for a worker; [`OrderedPool::hand`] waits while
     /// the queue is full.
-    fn start<'scope>(
+    fn start<'scope, S: Default>(
         scope: &'scope std::thread::Scope<'scope, '_>,
         threads: usize,
-        work: &'scope (dyn Fn(T) -> R + Sync),
+        work: &'scope (dyn Fn(&mut S, T) -> R + Sync),
     ) -> OrderedPool<T, R>
     where
         T: 'scope,
@@ -1808,6 +1821,7 @@ impl<T: Send, R: Send> OrderedPool<T, R> {
         for _ in 0..threads {
             let (jobs, done) = (Arc::clone(&jobs), done.clone());
             scope.spawn(move || {
+                let mut state = S::default();
                 loop {
                     // The lock is held only while waiting for an item, so a
                     // panicking worker cannot poison it.
@@ -1816,7 +1830,7 @@ impl<T: Send, R: Send> OrderedPool<T, R> {
                         Err(_) => break,
                     };
                     let Ok((i, item)) = next else { break };
-                    if done.send((i, work(item))).is_err() {
+                    if done.send((i, work(&mut state, item))).is_err() {
                         break;
                     }
                 }
@@ -1896,6 +1910,8 @@ struct RescoredBatch {
     drafts: Vec<Draft>,
     /// The runs the scorer failed on, with the error.
     failed: Vec<(u64, String)>,
+    /// The batch read, emptied, for its buffers to be filled again.
+    spent: RunBatch,
 }
 
 /// Stored drill runs for one [`RescoreJob::score`] call, their bodies
@@ -1918,6 +1934,11 @@ impl RunBatch {
         self.runs.push((seq, self.text.len()));
     }
 
+    fn clear(&mut self) {
+        self.text.clear();
+        self.runs.clear();
+    }
+
     /// Each run's number and body, in order.
     fn iter(&self) -> impl Iterator<Item = (u64, &str)> {
         let mut start = 0;
@@ -1929,98 +1950,78 @@ impl RunBatch {
     }
 }
 
-/// A stored drill run's body as a re-score reads it: the fields of
-/// [`DrillRunBody`], with the same names and what each takes, but its
-/// scenario and version borrowed from the body and the package hash and
-/// members checked and let go of, so that reading a run allocates only for
-/// what its scorer is given.
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RunToScore<'a> {
-    #[serde(rename = "kind")]
-    _kind: serde::de::IgnoredAny,
-    #[serde(borrow)]
-    scenario: std::borrow::Cow<'a, str>,
-    #[serde(borrow)]
-    version: std::borrow::Cow<'a, str>,
-    #[serde(rename = "package_hash")]
-    _package_hash: AnyText,
-    #[serde(rename = "members")]
-    _members: Vec<AnyText>,
-    record: DrillRecord,
-}
-
-/// A JSON string, read and let go of.
-struct AnyText;
-
-impl<'de> serde::Deserialize<'de> for AnyText {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<AnyText, D::Error> {
-        struct Text;
-        impl serde::de::Visitor<'_> for Text {
-            type Value = AnyText;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<AnyText, E> {
-                Ok(AnyText)
-            }
-        }
-        d.deserialize_str(Text)
-    }
-}
-
-/// The record of a stored drill run of `scenario` at `version`, read from
-/// its body as [`RunToScore`] reads it; `None` for a run of another
-/// scenario or version. A body that way refuses is read in full, which
-/// gives the error (or the run, for one the full read takes).
-fn run_to_score(
+/// Reads stored drill run `seq` over `slot` (see [`reread`]) and says
+/// whether it is a run of `scenario` at `version`; for one, `slot` is then
+/// its scorer's input with `terms`. A body the read over `slot` does not
+/// take is read in full, which gives the error (or the run, for one the
+/// full read takes).
+fn read_run(
     seq: u64,
     body: &str,
-    scenario: &str,
-    version: &str,
-) -> Result<Option<DrillRecord>, LedgerError> {
-    if let Ok(run) = serde_json::from_str::<RunToScore<'_>>(body) {
-        return Ok((run.scenario == scenario && run.version == version).then_some(run.record));
+    slot: &mut ScoreInput,
+    (scenario, version): (&str, &str),
+    terms: &ScenarioTerms,
+) -> Result<bool, LedgerError> {
+    let ours = match reread::read_run_into(body, slot, scenario, version) {
+        Ok(ours) => ours,
+        Err(_) => match parse_body(body) {
+            Ok(EntryKind::DrillRun {
+                scenario: s,
+                version: v,
+                record,
+                ..
+            }) if s == scenario && v == version => {
+                *slot = ScoreInput::from_terms(record, terms.clone());
+                true
+            }
+            Ok(_) => false,
+            Err(e) => {
+                return Err(LedgerError::Corrupt {
+                    seq,
+                    message: format!("bad body: {e}"),
+                });
+            }
+        },
+    };
+    if ours {
+        slot.time_limit = terms.time_limit;
+        slot.critical.clone_from(&terms.critical);
     }
-    match parse_body(body) {
-        Ok(EntryKind::DrillRun {
-            scenario: s,
-            version: v,
-            record,
-            ..
-        }) => Ok((s == scenario && v == version).then_some(record)),
-        Ok(_) => Ok(None),
-        Err(e) => Err(LedgerError::Corrupt {
-            seq,
-            message: format!("bad body: {e}"),
-        }),
-    }
+    Ok(ours)
 }
 
 impl RescoreJob<'_> {
-    /// Reads `batch` (stored drill runs), keeps those of the scenario and
-    /// scores them as one batch.
-    fn score(&self, batch: RunBatch) -> Result<RescoredBatch, LedgerError> {
+    /// Reads `batch` (stored drill runs) over the inputs in `slots`, keeps
+    /// those of the scenario and scores them as one batch. The inputs stay
+    /// in `slots` for the worker's next batch to be read over.
+    fn score(
+        &self,
+        slots: &mut Vec<ScoreInput>,
+        mut batch: RunBatch,
+    ) -> Result<RescoredBatch, LedgerError> {
         let id = &self.scenario.meta().id;
         let mut seqs = Vec::with_capacity(batch.runs.len());
-        let mut inputs = Vec::with_capacity(batch.runs.len());
         for (seq, body) in batch.iter() {
-            if let Some(record) = run_to_score(seq, body, id, &self.version)? {
+            if seqs.len() == slots.len() {
+                slots.push(reread::empty_input());
+            }
+            let slot = &mut slots[seqs.len()];
+            if read_run(seq, body, slot, (id, &self.version), &self.terms)? {
                 seqs.push(seq);
-                inputs.push(ScoreInput::from_terms(record, self.terms.clone()));
             }
         }
-        drop(batch);
+        let inputs = &slots[..seqs.len()];
+        batch.clear();
         let mut batch = RescoredBatch {
             runs: seqs.len() as u64,
             drafts: Vec::with_capacity(1),
             failed: Vec::new(),
+            spent: batch,
         };
         if inputs.is_empty() {
             return Ok(batch);
         }
-        let cards = self.scorer.score_batch(&inputs, self.params);
-        drop(inputs);
+        let cards = self.scorer.score_batch(inputs, self.params);
         let given = cards.len();
         let mut cards = cards.into_iter();
         let mut scores = Vec::with_capacity(seqs.len());
@@ -2086,6 +2087,7 @@ pub(crate) fn pipeline<T: Send, R: Send, E>(
         feed(&mut |item| out.push(work(item)))?;
         return Ok(out);
     }
+    let work = |_: &mut (), item: T| work(item);
     std::thread::scope(|s| {
         let mut pool = OrderedPool::start(s, threads, &work);
         let fed = feed(&mut |item| pool.hand(item));
@@ -2431,40 +2433,99 @@ mod tests {
         );
     }
 
-    /// What the re-score's read of a drill run gives for `body`, beside
-    /// what reading the whole entry gives.
-    fn read_both(
-        body: &str,
-    ) -> (
-        Result<Option<DrillRecord>, String>,
-        Result<EntryKind, String>,
-    ) {
-        let quick = run_to_score(9, body, "forest-fire.initial-attack", "1.0.0");
-        (
-            quick.map_err(|e| e.to_string()),
-            parse_body(body).map_err(|e| format!("entry 9 cannot be read: bad body: {e}")),
-        )
+    /// The input a scorer is given for the drill run `body` holds, read in
+    /// full; `None` when it is not a run of the initial attack at 1.0.0.
+    fn input_of(body: &str, terms: &ScenarioTerms) -> Result<Option<ScoreInput>, String> {
+        match parse_body(body) {
+            Ok(EntryKind::DrillRun {
+                scenario,
+                version,
+                record,
+                ..
+            }) => Ok(
+                (scenario == "forest-fire.initial-attack" && version == "1.0.0")
+                    .then(|| ScoreInput::from_terms(record, terms.clone())),
+            ),
+            Ok(_) => Ok(None),
+            Err(e) => Err(format!("entry 9 cannot be read: bad body: {e}")),
+        }
+    }
+
+    const RUN: (&str, &str) = ("forest-fire.initial-attack", "1.0.0");
+
+    /// Bodies of drill runs that read, from `body`.
+    fn runs_that_read(body: &str) -> Vec<String> {
+        let tasks = r#""tasks":{"knockdown":{"start":234.0,"end":1453.5,"status":"done","rating":"P"},"muster":{"start":0.0,"end":234.0,"status":"done"}}"#;
+        assert!(body.contains(tasks), "{body}");
+        let penalties = r#","penalties":[{"code":"late-report","task":"muster","count":2}]"#;
+        assert!(body.contains(penalties), "{body}");
+        vec![
+            body.to_string(),
+            body.replacen("initial-attack", r"initial\u002dattack", 1),
+            body.replacen("nantang", r"nan\ttang", 1),
+            // Another task, one fewer, other ids, out of order, given twice.
+            body.replacen(tasks, r#""tasks":{"a":{"start":1.0,"end":2.0,"status":"failed"},"knockdown":{"start":2.0,"end":9.0,"status":"done"},"muster":{"start":0.0,"end":234.0,"status":"done"}}"#, 1),
+            body.replacen(tasks, r#""tasks":{"muster":{"start":0.0,"end":4.0,"status":"done"}}"#, 1),
+            body.replacen(tasks, r#""tasks":{"z":{"start":0.0,"end":4.0,"status":"skipped"},"b":{"start":1.0,"end":3.0,"status":"done"}}"#, 1),
+            body.replacen(tasks, r#""tasks":{"muster":{"start":0.0,"end":4.0,"status":"done"},"muster":{"start":1.0,"end":5.0,"status":"failed"}}"#, 1),
+            body.replacen(tasks, r#""tasks":{}"#, 1),
+            // No penalties, more of them, one with no task and one with a null one.
+            body.replacen(penalties, "", 1),
+            body.replacen(penalties, r#","penalties":[{"code":"a","count":1},{"code":"b","task":null,"count":3},{"count":4,"code":"c","task":"x"}]"#, 1),
+            body.replacen(r#","started_at":"2026-12-01T09:00:00+08:00""#, "", 1),
+            body.replacen(r#""version":"1.0.0","team""#, r#""version":"1.0.0-rc.1+b7","team""#, 1),
+        ]
     }
 
     #[test]
-    fn a_rescore_reads_a_run_as_the_whole_entry_is_read() {
+    fn a_run_read_over_another_gives_what_reading_it_in_full_gives() {
+        let terms = ScenarioTerms {
+            time_limit: Some(3000.0),
+            critical: vec!["knockdown".into()],
+        };
         let body = canonical_body(&kinds()[0]);
-        let escaped = body.replacen("initial-attack", r"initial\u002dattack", 1);
-        for good in [&body, &escaped] {
-            let (quick, whole) = read_both(good);
-            let Ok(EntryKind::DrillRun { record, .. }) = whole else {
-                panic!("the whole entry reads: {whole:?}");
-            };
-            assert_eq!(quick, Ok(Some(record)), "for {good}");
+        let runs = runs_that_read(&body);
+        for (i, run) in runs.iter().enumerate() {
+            let full = input_of(run, &terms)
+                .expect("reads")
+                .expect("a run to score");
+            // Over an empty input, and over the input of each other run.
+            for before in std::iter::once(None).chain(runs.iter().map(Some)) {
+                let mut slot = reread::empty_input();
+                if let Some(b) = before {
+                    assert!(read_run(1, b, &mut slot, RUN, &terms).expect("reads"));
+                }
+                assert_eq!(
+                    reread::read_run_into(run, &mut slot, RUN.0, RUN.1).map_err(|e| e.to_string()),
+                    Ok(true),
+                    "case {i}: {run}"
+                );
+                assert!(read_run(1, run, &mut slot, RUN, &terms).expect("reads"));
+                assert_eq!(slot, full, "case {i} over {before:?}");
+            }
         }
         // A run of another scenario or version is no run to score.
         let other = body.replacen(r#""version":"1.0.0""#, r#""version":"1.1.0""#, 1);
-        assert!(matches!(
-            read_both(&other),
-            (Ok(None), Ok(EntryKind::DrillRun { .. }))
-        ));
-        // Whatever the whole read refuses, the re-score's read refuses with
-        // the same words, the fields it lets go of included.
+        let mut slot = reread::empty_input();
+        assert!(!read_run(1, &other, &mut slot, RUN, &terms).expect("reads"));
+        assert_eq!(
+            reread::read_run_into(&other, &mut slot, RUN.0, RUN.1).ok(),
+            Some(false)
+        );
+        // A field the full read lets go of is read there.
+        let extra = body.replacen(r#""team":"#, r#""crew":4,"team":"#, 1);
+        assert!(reread::read_run_into(&extra, &mut slot, RUN.0, RUN.1).is_err());
+        assert!(read_run(1, &extra, &mut slot, RUN, &terms).expect("reads"));
+        assert_eq!(Some(slot), input_of(&extra, &terms).expect("reads"));
+    }
+
+    #[test]
+    fn a_run_the_full_read_refuses_is_refused_with_its_words() {
+        let terms = ScenarioTerms {
+            time_limit: None,
+            critical: vec![],
+        };
+        let body = canonical_body(&kinds()[0]);
         let bad = [
             body.replacen(r#""package_hash":"sha256:00""#, r#""package_hash":7"#, 1),
             body.replacen(r#""members":["m001","m002"]"#, r#""members":["m001",2]"#, 1),
@@ -2475,8 +2536,19 @@ mod tests {
                 1,
             ),
             body.replacen(
+                r#""kind":"drill_run","#,
+                r#""kind":"drill_run","members":[],"#,
+                1,
+            ),
+            body.replacen(r#""package_hash":"sha256:00","#, "", 1),
+            body.replacen(
                 r#""version":"1.0.0","team""#,
                 r#""version":"one","team""#,
+                1,
+            ),
+            body.replacen(
+                r#""version":"1.0.0","team""#,
+                r#""version":" 1.0.0","team""#,
                 1,
             ),
             body.replacen(
@@ -2485,11 +2557,29 @@ mod tests {
                 1,
             ),
             body.replacen(r#""attempt":2"#, r#""attempt":-2"#, 1),
+            body.replacen(r#""attempt":2,"#, "", 1),
+            body.replacen(
+                r#""team":"nantang","#,
+                r#""team":"nantang","team":"wuyun","#,
+                1,
+            ),
+            body.replacen(r#""status":"done""#, r#""status":"finished""#, 1),
+            body.replacen(r#""start":0.0,"#, "", 1),
+            body.replacen(r#""count":2"#, r#""count":2.5"#, 1),
+            body.replacen(r#""code":"late-report","#, "", 1),
+            body.replacen(r#""task":"muster","count""#, r#""task":3,"count""#, 1),
+            format!("{body} x"),
+            body[..body.len() - 2].to_string(),
         ];
         for b in &bad {
             assert_ne!(b, &body, "the case edits the body");
-            let (quick, whole) = read_both(b);
-            let whole = whole.expect_err("the whole read refuses");
+            let whole = input_of(b, &terms).expect_err("the full read refuses");
+            let mut slot = reread::empty_input();
+            assert!(
+                reread::read_run_into(b, &mut slot, RUN.0, RUN.1).is_err(),
+                "{b}"
+            );
+            let quick = read_run(9, b, &mut slot, RUN, &terms).map_err(|e| e.to_string());
             assert_eq!(quick, Err(whole), "for {b}");
         }
     }

@@ -204,12 +204,16 @@ impl SqliteStore {
 struct SqlLookup<'a> {
     conn: &'a Connection,
     members: HashMap<String, Option<MemberState>>,
-    /// The kinds of stored entries a scan inside this write has just read,
-    /// so that drafts naming them need not look them up again.
-    read: HashMap<u64, Cow<'static, str>>,
+    /// The kinds of the stored entries a scan inside this write has just
+    /// read, from entry `read_from` on, so that drafts naming them need not
+    /// look them up again. A scan reads entries in order, so the kinds of
+    /// the entries it has read are a run of numbers.
+    read: Vec<Cow<'static, str>>,
+    read_from: u64,
 }
 
-/// Most entry kinds [`SqlLookup`] keeps from a scan before it starts over.
+/// Most entry kinds [`SqlLookup`] keeps from a scan; then it keeps the
+/// newer half.
 const READ_KINDS: usize = 1 << 16;
 
 impl<'a> SqlLookup<'a> {
@@ -217,16 +221,22 @@ impl<'a> SqlLookup<'a> {
         SqlLookup {
             conn,
             members: HashMap::new(),
-            read: HashMap::new(),
+            read: Vec::new(),
+            read_from: 0,
         }
     }
 
     /// Remembers the kind of stored entry `seq`, just read.
     fn was_read(&mut self, seq: u64, kind: Cow<'static, str>) {
-        if self.read.len() >= READ_KINDS {
+        if self.read_from + self.read.len() as u64 != seq {
             self.read.clear();
+            self.read_from = seq;
+        } else if self.read.len() >= READ_KINDS {
+            // The older half goes; drafts name the runs read last.
+            self.read.drain(..READ_KINDS / 2);
+            self.read_from += (READ_KINDS / 2) as u64;
         }
-        self.read.insert(seq, kind);
+        self.read.push(kind);
     }
 
     /// Forgets remembered member states if `kind` can change them.
@@ -315,7 +325,11 @@ impl Lookup for SqlLookup<'_> {
     }
 
     fn kind_of(&mut self, seq: u64) -> Result<Option<Cow<'static, str>>, LedgerError> {
-        if let Some(kind) = self.read.get(&seq) {
+        let read = seq
+            .checked_sub(self.read_from)
+            .and_then(|i| usize::try_from(i).ok())
+            .and_then(|i| self.read.get(i));
+        if let Some(kind) = read {
             return Ok(Some(kind.clone()));
         }
         self.conn
@@ -519,8 +533,7 @@ fn range_row<'r>(
 
 /// Takes a row read by a scan inside a write (the entry's text, lent for
 /// the call, and its kind); false to stop.
-type TakeRow<'f> =
-    dyn FnMut(StoredText<'_>, Cow<'static, str>) -> Result<bool, LedgerError> + 'f;
+type TakeRow<'f> = dyn FnMut(StoredText<'_>, Cow<'static, str>) -> Result<bool, LedgerError> + 'f;
 
 /// Hands `take` the entries from `from` to `tip`, read on `conn`, until it
 /// returns false; returns whether every entry went.
@@ -576,10 +589,7 @@ impl TextChunk {
     }
 
     /// Lends each row in turn to `take`, until it returns false.
-    fn lend(
-        &self,
-        take: &mut TakeRow<'_>,
-    ) -> Result<bool, LedgerError> {
+    fn lend(&self, take: &mut TakeRow<'_>) -> Result<bool, LedgerError> {
         let mut start = 0;
         for (seq, kind, ends) in &self.rows {
             let mut columns = ends.iter().map(|&end| {
@@ -945,5 +955,38 @@ impl LedgerStore for SqliteStore {
             .collect();
         lines.sort_by(|a, b| a.category.cmp(&b.category));
         Ok(lines)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_scans_kinds_are_kept_for_the_entries_read_last() {
+        let conn = Connection::open_in_memory().expect("open");
+        // What a kind not kept is looked up in: every entry reads as `asked`.
+        conn.execute_batch(
+            "CREATE TABLE entries (seq INTEGER PRIMARY KEY, kind TEXT);
+             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 90000)
+             INSERT INTO entries SELECT i, 'asked' FROM n;",
+        )
+        .expect("table");
+        let mut look = SqlLookup::new(&conn);
+        let kind = |look: &mut SqlLookup<'_>, seq| look.kind_of(seq).expect("kind").expect("kept");
+        for seq in 1..=70_000 {
+            look.was_read(seq, "drill_run".into());
+        }
+        // The newer half of the first 65,536 and all read after them.
+        for seq in [32_769, 40_000, 65_536, 70_000] {
+            assert_eq!(kind(&mut look, seq), "drill_run", "entry {seq}");
+        }
+        for seq in [1, 32_768, 70_001] {
+            assert_eq!(kind(&mut look, seq), "asked", "entry {seq}");
+        }
+        // A scan that starts again elsewhere keeps from there.
+        look.was_read(80_000, "scores_computed".into());
+        assert_eq!(kind(&mut look, 80_000), "scores_computed");
+        assert_eq!(kind(&mut look, 69_999), "asked");
     }
 }
