@@ -147,6 +147,23 @@ fn time_bonus_guest_rules_and_errors() {
     assert_eq!(batch[2].as_ref().unwrap(), batch[0].as_ref().unwrap());
 }
 
+#[test]
+fn each_call_is_sent_the_params_it_is_given() {
+    // The params' JSON is kept from one call to the next while they are the
+    // same; other params must reach the guest as given.
+    let scorer = time_bonus();
+    let (input, params) = example();
+    let mut more = params.clone();
+    more["base"] = serde_json::json!(params["base"].as_f64().unwrap() + 10.0);
+    let total = |p: &serde_json::Value| scorer.score(&input, p).unwrap().total;
+    let (a, b, again) = (total(&params), total(&more), total(&params));
+    assert_eq!(b - a, 10.0);
+    assert_eq!(again.to_bits(), a.to_bits());
+    let batch = scorer.score_batch(std::slice::from_ref(&input), &more);
+    assert_eq!(batch[0].as_ref().unwrap().total.to_bits(), b.to_bits());
+    assert_eq!(total(&params).to_bits(), a.to_bits());
+}
+
 /// The SDK hands the same input buffer out again for the next record of a
 /// batch: records that grow past it, shrink and grow again must each score
 /// as they do alone, and the notes must be those of the native rule.

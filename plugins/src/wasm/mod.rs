@@ -278,6 +278,7 @@ impl WasmRuntime {
             id,
             shared: Arc::clone(&self.shared),
             loaded,
+            last_params: Mutex::new(None),
         })
     }
 
@@ -451,6 +452,10 @@ pub struct WasmScorer {
     id: ScorerId,
     shared: Arc<Shared>,
     loaded: Arc<Loaded>,
+    /// The params last encoded, with their JSON: a scorer is called with
+    /// the same params run after run, and a fresh instance is sent them
+    /// each time.
+    last_params: Mutex<Option<(serde_json::Value, Arc<[u8]>)>>,
 }
 
 impl std::fmt::Debug for WasmScorer {
@@ -709,9 +714,20 @@ impl WasmScorer {
 
     /// The params as JSON: under ABI v2 sent with an instance's first record
     /// only; under v1 the whole input is JSON and this is not used.
-    fn encode_params(&self, params: &serde_json::Value) -> Result<Vec<u8>, ScoreError> {
-        serde_json::to_vec(params)
-            .map_err(|e| runtime_error(self.name(), format!("cannot encode the params: {e}")))
+    fn encode_params(&self, params: &serde_json::Value) -> Result<Arc<[u8]>, ScoreError> {
+        if let Ok(last) = self.last_params.lock()
+            && let Some((last, json)) = &*last
+            && last == params
+        {
+            return Ok(Arc::clone(json));
+        }
+        let json: Arc<[u8]> = serde_json::to_vec(params)
+            .map_err(|e| runtime_error(self.name(), format!("cannot encode the params: {e}")))?
+            .into();
+        if let Ok(mut last) = self.last_params.lock() {
+            *last = Some((params.clone(), Arc::clone(&json)));
+        }
+        Ok(json)
     }
 
     /// One `score` input into `buf`: JSON under ABI v1, the binary layout
