@@ -1644,6 +1644,12 @@ pub struct RescoreReport {
 /// appended as it comes back, so that only the batches in hand are held.
 /// When the scorer fails on any run the write is abandoned, nothing is
 /// appended, and the report names each failure.
+///
+/// A run is read for what its scorer is given: a stored run of the
+/// scenario whose body does not read, or a row whose hashes are not hex,
+/// stops the re-score with [`LedgerError::Corrupt`] and nothing is
+/// written; an entry's author and time are not read, and the runs of other
+/// scenarios are passed over unread ([`verify`] checks every entry whole).
 pub fn rescore(
     store: &mut dyn LedgerStore,
     scenario: &Scenario,
