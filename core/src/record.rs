@@ -82,8 +82,8 @@ pub struct DrillRecord {
     pub penalties: Vec<Penalty>,
 }
 
-/// Keys allowed at the top of a record.
-const RECORD_KEYS: &[&str] = &[
+/// Keys allowed at the top of a record, in the order they are written.
+pub(crate) const RECORD_KEYS: &[&str] = &[
     "scenario",
     "version",
     "team",
@@ -93,7 +93,8 @@ const RECORD_KEYS: &[&str] = &[
     "penalties",
 ];
 const TASK_RUN_KEYS: &[&str] = &["start", "end", "status", "rating"];
-const PENALTY_KEYS: &[&str] = &["code", "task", "count"];
+/// Keys of a penalty, in the order they are written.
+pub(crate) const PENALTY_KEYS: &[&str] = &["code", "task", "count"];
 
 impl DrillRecord {
     /// Parses a record (JSON, or the same shape in TOML) and checks it against

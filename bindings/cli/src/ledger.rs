@@ -106,8 +106,8 @@ pub enum LedgerCommand {
         json: bool,
     },
     /// Re-score every stored run of a package's scenario with the package's
-    /// scorer and append the scores: all runs scored first, nothing written
-    /// if any fails.
+    /// scorer and append the scores in one write: nothing written if any
+    /// run fails.
     Rescore {
         #[command(flatten)]
         db: Db,

@@ -19,7 +19,7 @@ use std::ops::Bound;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use crate::ScoreInput;
-use crate::record::{Penalty, TaskRun, elapsed_of};
+use crate::record::{PENALTY_KEYS, Penalty, RECORD_KEYS, TaskRun, elapsed_of};
 
 /// Reads a stored drill run's `body` over `slot`, and says whether it is a
 /// run of `scenario` at `version`. On success every field of `slot` that a
@@ -91,22 +91,63 @@ enum PenaltyField {
     Count,
 }
 
-/// Marks `field` seen; a field given twice is refused, as the full read
-/// refuses it.
-fn first<E: de::Error>(seen: &mut u8, bit: u8, name: &'static str) -> Result<(), E> {
-    if *seen & (1 << bit) != 0 {
-        return Err(E::duplicate_field(name));
+/// Reads the fields of a map one by one (named, by their enum's order, in
+/// `names`), handing each to `each` to read its value, and returns the
+/// fields seen, one bit each. As the full read does, it refuses a field
+/// given twice and a map without every field of the `required` bits.
+fn read_fields<'de, A, F>(
+    map: &mut A,
+    names: &[&'static str],
+    required: u8,
+    bit: fn(F) -> u8,
+    mut each: impl FnMut(&mut A, F) -> Result<(), A::Error>,
+) -> Result<u8, A::Error>
+where
+    A: MapAccess<'de>,
+    F: serde::Deserialize<'de> + Copy,
+{
+    let mut seen = 0u8;
+    while let Some(field) = map.next_key::<F>()? {
+        let b = bit(field);
+        let name = names.get(usize::from(b)).copied().unwrap_or("?");
+        if seen & (1 << b) != 0 {
+            return Err(de::Error::duplicate_field(name));
+        }
+        seen |= 1 << b;
+        each(map, field)?;
     }
-    *seen |= 1 << bit;
-    Ok(())
+    match (0..8).find(|b| required & !seen & (1 << b) != 0) {
+        Some(b) => Err(de::Error::missing_field(
+            names.get(b).copied().unwrap_or("?"),
+        )),
+        None => Ok(seen),
+    }
 }
 
-/// Refuses a map that lacks any of `required` (by bit, with its name).
-fn all_there<E: de::Error>(seen: u8, required: &[(u8, &'static str)]) -> Result<(), E> {
-    match required.iter().find(|(bit, _)| seen & (1 << bit) == 0) {
-        Some((_, name)) => Err(E::missing_field(name)),
-        None => Ok(()),
-    }
+/// Seeds that read themselves with their own visitor, through the named
+/// `Deserializer` method.
+macro_rules! seeds {
+    ($($ty:ident $(<$lt:lifetime>)? => $how:ident,)*) => {$(
+        impl<'de> DeserializeSeed<'de> for $ty$(<$lt>)? {
+            type Value = <Self as Visitor<'de>>::Value;
+            fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+                d.$how(self)
+            }
+        }
+    )*};
+}
+
+seeds! {
+    Same<'_> => deserialize_str,
+    AnyText => deserialize_str,
+    Texts => deserialize_seq,
+    StrInto<'_> => deserialize_str,
+    VersionInto<'_> => deserialize_str,
+    RecordInto<'_> => deserialize_map,
+    TasksInto<'_> => deserialize_map,
+    PenaltiesInto<'_> => deserialize_seq,
+    PenaltyInto<'_> => deserialize_map,
+    OptionInto<'_> => deserialize_option,
 }
 
 struct Run<'s> {
@@ -123,7 +164,7 @@ impl<'de> Visitor<'de> for Run<'_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
-        const NAMES: [&str; 6] = [
+        const NAMES: &[&str] = &[
             "kind",
             "scenario",
             "version",
@@ -131,31 +172,28 @@ impl<'de> Visitor<'de> for Run<'_> {
             "members",
             "record",
         ];
-        let (mut seen, mut ours) = (0u8, true);
-        while let Some(field) = map.next_key::<RunField>()? {
-            let bit = field as u8;
-            first::<A::Error>(&mut seen, bit, NAMES[bit as usize])?;
-            match field {
-                RunField::Kind => {
-                    map.next_value::<IgnoredAny>()?;
+        let mut ours = true;
+        let (scenario, version, slot) = (self.scenario, self.version, self.slot);
+        read_fields(
+            &mut map,
+            NAMES,
+            0b11_1111,
+            |f: RunField| f as u8,
+            |map, field| {
+                match field {
+                    RunField::Kind => {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                    RunField::Scenario => ours &= map.next_value_seed(Same(scenario))?,
+                    RunField::Version => ours &= map.next_value_seed(Same(version))?,
+                    RunField::PackageHash => {
+                        map.next_value_seed(AnyText)?;
+                    }
+                    RunField::Members => map.next_value_seed(Texts)?,
+                    RunField::Record => map.next_value_seed(RecordInto(&mut *slot))?,
                 }
-                RunField::Scenario => ours &= map.next_value_seed(Same(self.scenario))?,
-                RunField::Version => ours &= map.next_value_seed(Same(self.version))?,
-                RunField::PackageHash => map.next_value_seed(AnyText)?,
-                RunField::Members => map.next_value_seed(Texts)?,
-                RunField::Record => map.next_value_seed(RecordInto(&mut *self.slot))?,
-            }
-        }
-        all_there::<A::Error>(
-            seen,
-            &[
-                (0, NAMES[0]),
-                (1, NAMES[1]),
-                (2, NAMES[2]),
-                (3, NAMES[3]),
-                (4, NAMES[4]),
-                (5, NAMES[5]),
-            ],
+                Ok(())
+            },
         )?;
         Ok(ours)
     }
@@ -163,13 +201,6 @@ impl<'de> Visitor<'de> for Run<'_> {
 
 /// A string compared with the one expected.
 struct Same<'a>(&'a str);
-
-impl<'de> DeserializeSeed<'de> for Same<'_> {
-    type Value = bool;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
-        d.deserialize_str(self)
-    }
-}
 
 impl Visitor<'_> for Same<'_> {
     type Value = bool;
@@ -190,13 +221,6 @@ impl<'de> serde::Deserialize<'de> for AnyText {
     }
 }
 
-impl<'de> DeserializeSeed<'de> for AnyText {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_str(AnyText).map(|_| ())
-    }
-}
-
 impl Visitor<'_> for AnyText {
     type Value = AnyText;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -209,13 +233,6 @@ impl Visitor<'_> for AnyText {
 
 /// A list of strings, read and let go of.
 struct Texts;
-
-impl<'de> DeserializeSeed<'de> for Texts {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_seq(self)
-    }
-}
 
 impl<'de> Visitor<'de> for Texts {
     type Value = ();
@@ -230,13 +247,6 @@ impl<'de> Visitor<'de> for Texts {
 
 /// A string written over `0`, keeping its buffer.
 struct StrInto<'s>(&'s mut String);
-
-impl<'de> DeserializeSeed<'de> for StrInto<'_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_str(self)
-    }
-}
 
 impl Visitor<'_> for StrInto<'_> {
     type Value = ();
@@ -254,13 +264,6 @@ impl Visitor<'_> for StrInto<'_> {
 /// writes it ([`semver::Version`]'s text).
 struct VersionInto<'s>(&'s mut String);
 
-impl<'de> DeserializeSeed<'de> for VersionInto<'_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_str(self)
-    }
-}
-
 impl Visitor<'_> for VersionInto<'_> {
     type Value = ();
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -277,13 +280,6 @@ impl Visitor<'_> for VersionInto<'_> {
 /// A record ([`crate::DrillRecord`]) read over an input.
 struct RecordInto<'s>(&'s mut ScoreInput);
 
-impl<'de> DeserializeSeed<'de> for RecordInto<'_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
 impl<'de> Visitor<'de> for RecordInto<'_> {
     type Value = ();
 
@@ -292,43 +288,30 @@ impl<'de> Visitor<'de> for RecordInto<'_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        const NAMES: [&str; 7] = [
-            "scenario",
-            "version",
-            "team",
-            "attempt",
-            "started_at",
-            "tasks",
-            "penalties",
-        ];
         let slot = self.0;
-        let mut seen = 0u8;
-        while let Some(field) = map.next_key::<RecordField>()? {
-            let bit = field as u8;
-            first::<A::Error>(&mut seen, bit, NAMES[bit as usize])?;
-            match field {
-                RecordField::Scenario => map.next_value_seed(StrInto(&mut slot.scenario))?,
-                RecordField::Version => map.next_value_seed(VersionInto(&mut slot.version))?,
-                RecordField::Team => map.next_value_seed(StrInto(&mut slot.team))?,
-                RecordField::Attempt => slot.attempt = map.next_value()?,
-                RecordField::StartedAt => {
-                    map.next_value::<Option<chrono::DateTime<chrono::FixedOffset>>>()?;
+        // All but started_at and penalties.
+        let required = 0b010_1111;
+        let seen = read_fields(
+            &mut map,
+            RECORD_KEYS,
+            required,
+            |f: RecordField| f as u8,
+            |map, field| {
+                match field {
+                    RecordField::Scenario => map.next_value_seed(StrInto(&mut slot.scenario))?,
+                    RecordField::Version => map.next_value_seed(VersionInto(&mut slot.version))?,
+                    RecordField::Team => map.next_value_seed(StrInto(&mut slot.team))?,
+                    RecordField::Attempt => slot.attempt = map.next_value()?,
+                    RecordField::StartedAt => {
+                        map.next_value::<Option<chrono::DateTime<chrono::FixedOffset>>>()?;
+                    }
+                    RecordField::Tasks => map.next_value_seed(TasksInto(&mut slot.tasks))?,
+                    RecordField::Penalties => {
+                        map.next_value_seed(PenaltiesInto(&mut slot.penalties))?
+                    }
                 }
-                RecordField::Tasks => map.next_value_seed(TasksInto(&mut slot.tasks))?,
-                RecordField::Penalties => {
-                    map.next_value_seed(PenaltiesInto(&mut slot.penalties))?
-                }
-            }
-        }
-        all_there::<A::Error>(
-            seen,
-            &[
-                (0, NAMES[0]),
-                (1, NAMES[1]),
-                (2, NAMES[2]),
-                (3, NAMES[3]),
-                (5, NAMES[5]),
-            ],
+                Ok(())
+            },
         )?;
         if seen & (1 << RecordField::Penalties as u8) == 0 {
             slot.penalties.clear();
@@ -365,13 +348,6 @@ impl<'de> serde::Deserialize<'de> for Key<'de> {
 /// not, the rest of the old map goes and the ids are inserted. A later
 /// value of an id given twice wins, as in the full read.
 struct TasksInto<'s>(&'s mut BTreeMap<String, TaskRun>);
-
-impl<'de> DeserializeSeed<'de> for TasksInto<'_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_map(self)
-    }
-}
 
 impl<'de> Visitor<'de> for TasksInto<'_> {
     type Value = ();
@@ -429,13 +405,6 @@ impl<'de> Visitor<'de> for TasksInto<'_> {
 /// The penalties, read over a list of them.
 struct PenaltiesInto<'s>(&'s mut Vec<Penalty>);
 
-impl<'de> DeserializeSeed<'de> for PenaltiesInto<'_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_seq(self)
-    }
-}
-
 impl<'de> Visitor<'de> for PenaltiesInto<'_> {
     type Value = ();
 
@@ -467,13 +436,6 @@ impl<'de> Visitor<'de> for PenaltiesInto<'_> {
 /// One penalty read over another.
 struct PenaltyInto<'s>(&'s mut Penalty);
 
-impl<'de> DeserializeSeed<'de> for PenaltyInto<'_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
 impl<'de> Visitor<'de> for PenaltyInto<'_> {
     type Value = ();
 
@@ -482,19 +444,22 @@ impl<'de> Visitor<'de> for PenaltyInto<'_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        const NAMES: [&str; 3] = ["code", "task", "count"];
         let p = self.0;
-        let mut seen = 0u8;
-        while let Some(field) = map.next_key::<PenaltyField>()? {
-            let bit = field as u8;
-            first::<A::Error>(&mut seen, bit, NAMES[bit as usize])?;
-            match field {
-                PenaltyField::Code => map.next_value_seed(StrInto(&mut p.code))?,
-                PenaltyField::Task => map.next_value_seed(OptionInto(&mut p.task))?,
-                PenaltyField::Count => p.count = map.next_value()?,
-            }
-        }
-        all_there::<A::Error>(seen, &[(0, NAMES[0]), (2, NAMES[2])])?;
+        // The code and the count.
+        let seen = read_fields(
+            &mut map,
+            PENALTY_KEYS,
+            0b101,
+            |f: PenaltyField| f as u8,
+            |map, field| {
+                match field {
+                    PenaltyField::Code => map.next_value_seed(StrInto(&mut p.code))?,
+                    PenaltyField::Task => map.next_value_seed(OptionInto(&mut p.task))?,
+                    PenaltyField::Count => p.count = map.next_value()?,
+                }
+                Ok(())
+            },
+        )?;
         if seen & (1 << PenaltyField::Task as u8) == 0 {
             p.task = None;
         }
@@ -504,13 +469,6 @@ impl<'de> Visitor<'de> for PenaltyInto<'_> {
 
 /// An optional string written over another.
 struct OptionInto<'s>(&'s mut Option<String>);
-
-impl<'de> DeserializeSeed<'de> for OptionInto<'_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_option(self)
-    }
-}
 
 impl<'de> Visitor<'de> for OptionInto<'_> {
     type Value = ();
