@@ -50,11 +50,13 @@
 //! ```
 #![deny(missing_docs)]
 
+mod cache;
 mod package;
 mod rhai;
 mod stats;
 mod wasm;
 
+pub use cache::CACHED_SOURCES;
 pub use package::{Package, PackageError, PackageOptions, PluginRun, Scored};
 pub use rhai::{RhaiLimits, RhaiRun, RhaiRuntime, RhaiScorer};
 pub use stats::{PluginScorer, RunStats};

@@ -22,8 +22,7 @@
 //! [`ScoreCard::from_output`], which names what is wrong.
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::{Arc, LazyLock};
 use std::time::{Duration, Instant};
 
 use ::rhai::packages::{
@@ -38,6 +37,7 @@ use muster_core::{
     Limit, ScoreCard, ScoreError, ScoreInput, Scorer, ScorerId, ScorerKind, TaskStatus,
 };
 
+use crate::cache::Compiled;
 use crate::stats::{PluginScorer, RunStats};
 
 /// The sandbox limits of the rhai runtime. [`Default`] gives the documented
@@ -158,11 +158,12 @@ fn progress(ops: u64) -> Option<Dynamic> {
 }
 
 /// Loads rhai scoring scripts into one sandboxed engine and caches their
-/// compiled form by content hash.
+/// compiled form by content hash (the [`CACHED_SOURCES`](crate::CACHED_SOURCES) loaded most
+/// recently).
 pub struct RhaiRuntime {
     engine: Arc<Engine>,
     limits: RhaiLimits,
-    cache: Mutex<HashMap<String, Arc<AST>>>,
+    cache: Compiled<AST>,
 }
 
 impl std::fmt::Debug for RhaiRuntime {
@@ -221,7 +222,7 @@ impl RhaiRuntime {
         RhaiRuntime {
             engine: Arc::new(e),
             limits,
-            cache: Mutex::new(HashMap::new()),
+            cache: Compiled::new(),
         }
     }
 
@@ -230,9 +231,10 @@ impl RhaiRuntime {
         &self.limits
     }
 
-    /// How many distinct scripts (by content hash) are compiled and cached.
+    /// How many distinct scripts (by content hash) are compiled and cached:
+    /// at most [`CACHED_SOURCES`](crate::CACHED_SOURCES).
     pub fn cached_scripts(&self) -> usize {
-        self.cache.lock().map_or(0, |c| c.len())
+        self.cache.len()
     }
 
     /// Compiles a script (or takes it from the cache by content hash).
@@ -259,21 +261,9 @@ impl RhaiRuntime {
                 ),
             });
         }
-        let cached = self
+        let ast = self
             .cache
-            .lock()
-            .ok()
-            .and_then(|c| c.get(&id.hash).cloned());
-        let ast = match cached {
-            Some(ast) => ast,
-            None => {
-                let ast = Arc::new(self.compile(name, source)?);
-                if let Ok(mut c) = self.cache.lock() {
-                    c.insert(id.hash.clone(), Arc::clone(&ast));
-                }
-                ast
-            }
-        };
+            .get_or_compile(&id.hash, || self.compile(name, source))?;
         let has = |f: &str, n: usize| {
             ast.iter_functions()
                 .any(|m| m.name == f && m.params.len() == n)

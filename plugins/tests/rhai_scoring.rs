@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use muster_core::{
     DrillRecord, Format, Limit, Scenario, ScoreError, ScoreInput, ScoreStatus, Scorer,
 };
-use muster_plugins::{PluginScorer, RhaiLimits, RhaiRuntime};
+use muster_plugins::{CACHED_SOURCES, PluginScorer, RhaiLimits, RhaiRuntime};
 
 const EXAMPLE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -109,6 +109,25 @@ fn ast_is_compiled_once_per_content() {
     assert_eq!(rt.cached_scripts(), 1);
     rt.load("c.rhai", &format!("{source}\n// changed")).unwrap();
     assert_eq!(rt.cached_scripts(), 2);
+}
+
+#[test]
+fn the_script_cache_keeps_the_most_recently_loaded() {
+    let rt = RhaiRuntime::default();
+    let (scenario, input, source) = example();
+    let params = &scenario.scoring().params;
+    let version = |n: usize| format!("{source}\n// version {n}");
+    let first = rt.load("v0.rhai", &version(0)).unwrap();
+    for n in 1..=CACHED_SOURCES {
+        rt.load(&format!("v{n}.rhai"), &version(n)).unwrap();
+    }
+    assert_eq!(rt.cached_scripts(), CACHED_SOURCES);
+    // The first script fell out of the cache; its scorer still holds it.
+    let total = |card: muster_core::ScoreCard| format!("{:.2}", card.total);
+    assert_eq!(total(first.score(&input, params).unwrap()), "109.83");
+    let again = rt.load("v0.rhai", &version(0)).unwrap();
+    assert_eq!(total(again.score(&input, params).unwrap()), "109.83");
+    assert_eq!(rt.cached_scripts(), CACHED_SOURCES);
 }
 
 #[test]

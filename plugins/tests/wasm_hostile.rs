@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use muster_core::{
     DrillRecord, Format, Limit, Scenario, ScoreError, ScoreInput, ScoreStatus, Scorer,
 };
-use muster_plugins::{PluginScorer, RunStats, WasmLimits, WasmRuntime, WasmScorer};
+use muster_plugins::{CACHED_SOURCES, PluginScorer, RunStats, WasmLimits, WasmRuntime, WasmScorer};
 
 /// Most wall time any hostile case may take.
 const BUDGET: Duration = Duration::from_secs(2);
@@ -110,6 +110,35 @@ fn good_guest_scores_and_logs() {
     let again = load(&rt, "good.wat");
     assert_eq!(again.id(), good.id());
     assert!(good.id().hash.starts_with("sha256:"));
+}
+
+/// `module` with a custom section holding `tag`: other bytes, the same code.
+fn tagged(module: &[u8], tag: usize) -> Vec<u8> {
+    let tag = tag.to_le_bytes();
+    let mut bytes = module.to_vec();
+    // Section 0 (custom), its size, then the name `t` and the payload.
+    bytes.extend_from_slice(&[0, 2 + tag.len() as u8, 1, b't']);
+    bytes.extend_from_slice(&tag);
+    bytes
+}
+
+#[test]
+fn the_module_cache_keeps_the_most_recently_loaded() {
+    let rt = runtime();
+    let good = wat("good.wat");
+    let first = rt.load("good-0.wasm", &tagged(&good, 0)).unwrap();
+    for tag in 1..=CACHED_SOURCES {
+        let scorer = rt.load(&format!("good-{tag}.wasm"), &tagged(&good, tag));
+        assert_ne!(scorer.unwrap().id().hash, first.id().hash);
+    }
+    assert_eq!(rt.cached_modules(), CACHED_SOURCES);
+    // The first module fell out of the cache; its scorer still holds it.
+    let (input, params) = example();
+    assert_eq!(first.score(&input, &params).unwrap().total, 42.5);
+    let again = rt.load("good-0.wasm", &tagged(&good, 0)).unwrap();
+    assert_eq!(again.id(), first.id());
+    assert_eq!(again.score(&input, &params).unwrap().total, 42.5);
+    assert_eq!(rt.cached_modules(), CACHED_SOURCES);
 }
 
 #[test]

@@ -9,7 +9,6 @@
 mod check;
 mod wire;
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -21,6 +20,7 @@ use wasmtime::{
     Memory, Module, PoolingAllocationConfig, ResourceLimiter, Store, Trap, TypedFunc, ValType,
 };
 
+use crate::cache::Compiled;
 use crate::stats::{PluginScorer, RunStats};
 use check::Abi;
 use muster_guest::wire::Writer;
@@ -126,7 +126,7 @@ struct Shared {
     linker: Linker<Host>,
     limits: WasmLimits,
     deadline_ticks: u64,
-    cache: Mutex<HashMap<String, Arc<Loaded>>>,
+    cache: Compiled<Loaded>,
     _ticker: Ticker,
 }
 
@@ -138,7 +138,7 @@ struct Loaded {
 }
 
 /// The wasm runtime: one engine, its limits, and a cache of compiled modules
-/// by content hash.
+/// by content hash (the [`CACHED_SOURCES`](crate::CACHED_SOURCES) loaded most recently).
 ///
 /// ```
 /// use muster_plugins::{WasmLimits, WasmRuntime};
@@ -239,7 +239,7 @@ impl WasmRuntime {
                 linker,
                 limits,
                 deadline_ticks,
-                cache: Mutex::new(HashMap::new()),
+                cache: Compiled::new(),
                 _ticker: ticker,
             }),
         })
@@ -250,6 +250,12 @@ impl WasmRuntime {
         &self.shared.limits
     }
 
+    /// How many distinct modules (by content hash) are compiled and cached:
+    /// at most [`CACHED_SOURCES`](crate::CACHED_SOURCES).
+    pub fn cached_modules(&self) -> usize {
+        self.shared.cache.len()
+    }
+
     /// Checks, compiles (or finds in the cache) and pre-links a module.
     ///
     /// Before compiling it checks that the bytes are a core module, that the
@@ -258,22 +264,10 @@ impl WasmRuntime {
     /// with the ABI's types. `name` is used in every error.
     pub fn load(&self, name: &str, bytes: &[u8]) -> Result<WasmScorer, ScoreError> {
         let id = ScorerId::new(ScorerKind::Wasm, name, bytes);
-        let cached = self
+        let loaded = self
             .shared
             .cache
-            .lock()
-            .ok()
-            .and_then(|c| c.get(&id.hash).cloned());
-        let loaded = match cached {
-            Some(l) => l,
-            None => {
-                let l = Arc::new(self.compile(name, bytes)?);
-                if let Ok(mut c) = self.shared.cache.lock() {
-                    c.insert(id.hash.clone(), Arc::clone(&l));
-                }
-                l
-            }
-        };
+            .get_or_compile(&id.hash, || self.compile(name, bytes))?;
         Ok(WasmScorer {
             id,
             shared: Arc::clone(&self.shared),
