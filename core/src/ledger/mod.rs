@@ -2510,6 +2510,28 @@ mod tests {
                 assert_eq!(slot, full, "case {i} over {before:?}");
             }
         }
+        // Each run as the ledger writes it is read by the canonical scan,
+        // over any other, to what the full read gives; one with an escape by
+        // the serde read.
+        for (i, run) in runs.iter().enumerate() {
+            let full = input_of(run, &terms).expect("reads").expect("a run");
+            let canonical = canonical_body(&parse_body(run).expect("reads"));
+            for before in std::iter::once(&body).chain(&runs) {
+                let mut slot = reread::empty_input();
+                assert!(read_run(1, before, &mut slot, RUN, &terms).expect("reads"));
+                let scanned = reread::scan_canonical(&canonical, &mut slot, RUN.0, RUN.1);
+                // A string that needs an escape is left to the serde read.
+                if canonical.contains('\\') {
+                    assert_eq!(scanned, None, "case {i}: {canonical}");
+                    assert!(read_run(1, &canonical, &mut slot, RUN, &terms).expect("reads"));
+                } else {
+                    assert_eq!(scanned, Some(true), "case {i}: {canonical}");
+                }
+                slot.time_limit = terms.time_limit;
+                slot.critical.clone_from(&terms.critical);
+                assert_eq!(slot, full, "case {i} over {before}");
+            }
+        }
         // A run of another scenario or version is no run to score.
         let other = body.replacen(r#""version":"1.0.0""#, r#""version":"1.1.0""#, 1);
         let mut slot = reread::empty_input();
@@ -2523,6 +2545,83 @@ mod tests {
         assert!(reread::read_run_into(&extra, &mut slot, RUN.0, RUN.1).is_err());
         assert!(read_run(1, &extra, &mut slot, RUN, &terms).expect("reads"));
         assert_eq!(Some(slot), input_of(&extra, &terms).expect("reads"));
+    }
+
+    #[test]
+    fn the_canonical_scan_reads_times_and_counts_as_the_full_read_does() {
+        let terms = ScenarioTerms {
+            time_limit: None,
+            critical: vec![],
+        };
+        let body = canonical_body(&kinds()[0]);
+        let at = r#""start":234.0,"#;
+        assert!(body.contains(at), "{body}");
+        let times = [
+            "0.0",
+            "-0.0",
+            "1e-7",
+            "1.5E+300",
+            "123456789.123456789",
+            "5e-324",
+            "1e21",
+            "0.30000000000000004",
+            "-2.5e3",
+            "17976931348623157e292",
+        ];
+        for t in times {
+            let run = body.replacen(at, &format!(r#""start":{t},"#), 1);
+            let full = input_of(&run, &terms).expect("reads").expect("a run");
+            let mut slot = reread::empty_input();
+            assert_eq!(
+                reread::scan_canonical(&run, &mut slot, RUN.0, RUN.1),
+                Some(true),
+                "{t}"
+            );
+            let start = |i: &ScoreInput| i.tasks["knockdown"].start.to_bits();
+            assert_eq!(start(&slot), start(&full), "{t}");
+            assert_eq!(slot.elapsed.to_bits(), full.elapsed.to_bits(), "{t}");
+        }
+        // What the serde read takes and the scan leaves to it: whole-number
+        // times, white space, escapes, a number out of range, counts past a
+        // u32, leading zeros, ids out of order; and a run of another version.
+        let others = [
+            body.replacen(at, r#""start":234,"#, 1),
+            body.replacen(at, r#""start":-0,"#, 1),
+            body.replacen(at, r#""start": 234.0,"#, 1),
+            body.replacen("nantang", r"nan\u0074ang", 1),
+            body.replacen(at, r#""start":1e400,"#, 1),
+            body.replacen(at, r#""start":0234.0,"#, 1),
+            body.replacen(r#""count":2"#, r#""count":4294967296"#, 1),
+            body.replacen(r#""attempt":2"#, r#""attempt":02"#, 1),
+            body.replacen(r#""knockdown":{"#, r#""zz":{"#, 1),
+        ];
+        for run in &others {
+            assert_ne!(run, &body);
+            let mut slot = reread::empty_input();
+            assert_eq!(
+                reread::scan_canonical(run, &mut slot, RUN.0, RUN.1),
+                None,
+                "{run}"
+            );
+            let mut slot = reread::empty_input();
+            let full = input_of(run, &terms).map(|r| r.map(|_| ()));
+            let quick = read_run(9, run, &mut slot, RUN, &terms).map_err(|e| e.to_string());
+            match full {
+                Ok(_) => {
+                    let mut want = input_of(run, &terms).expect("reads").expect("a run");
+                    want.time_limit = None;
+                    assert_eq!(quick, Ok(true), "{run}");
+                    assert_eq!(slot, want, "{run}");
+                }
+                Err(e) => assert_eq!(quick, Err(e), "{run}"),
+            }
+        }
+        let other = body.replacen(r#""version":"1.0.0""#, r#""version":"1.1.0""#, 1);
+        let mut slot = reread::empty_input();
+        assert_eq!(
+            reread::scan_canonical(&other, &mut slot, RUN.0, RUN.1),
+            Some(false)
+        );
     }
 
     #[test]
@@ -2580,6 +2679,12 @@ mod tests {
         for b in &bad {
             assert_ne!(b, &body, "the case edits the body");
             let whole = input_of(b, &terms).expect_err("the full read refuses");
+            let mut slot = reread::empty_input();
+            assert_eq!(
+                reread::scan_canonical(b, &mut slot, RUN.0, RUN.1),
+                None,
+                "{b}"
+            );
             let mut slot = reread::empty_input();
             assert!(
                 reread::read_run_into(b, &mut slot, RUN.0, RUN.1).is_err(),
