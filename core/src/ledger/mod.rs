@@ -314,21 +314,38 @@ pub enum EntryKind {
     },
 }
 
-/// Every kind name [`EntryKind::name`] gives.
-const KIND_NAMES: [&str; 12] = [
-    "member_joined",
-    "member_left",
-    "scenario_registered",
-    "qualification_granted",
-    "qualification_renewed",
-    "qualification_revoked",
-    "training_attended",
-    "drill_run",
-    "score_computed",
-    "scores_computed",
-    "correction",
-    "extension",
-];
+/// Each kind's variant and its snake_case name, once: they give
+/// [`EntryKind::name`] and [`KIND_NAMES`].
+macro_rules! kind_names {
+    ($($variant:ident => $name:literal,)*) => {
+        /// Every kind name [`EntryKind::name`] gives.
+        const KIND_NAMES: [&str; [$($name),*].len()] = [$($name),*];
+
+        impl EntryKind {
+            /// The snake_case kind name, as stored.
+            pub fn name(&self) -> &'static str {
+                match self {
+                    $(EntryKind::$variant { .. } => $name,)*
+                }
+            }
+        }
+    };
+}
+
+kind_names! {
+    MemberJoined => "member_joined",
+    MemberLeft => "member_left",
+    ScenarioRegistered => "scenario_registered",
+    QualificationGranted => "qualification_granted",
+    QualificationRenewed => "qualification_renewed",
+    QualificationRevoked => "qualification_revoked",
+    TrainingAttended => "training_attended",
+    DrillRun => "drill_run",
+    ScoreComputed => "score_computed",
+    ScoresComputed => "scores_computed",
+    Correction => "correction",
+    Extension => "extension",
+}
 
 /// A stored kind name as the `'static` one [`EntryKind::name`] gives;
 /// another name is kept as read.
@@ -340,24 +357,6 @@ pub(crate) fn stored_kind(name: &str) -> std::borrow::Cow<'static, str> {
 }
 
 impl EntryKind {
-    /// The snake_case kind name, as stored.
-    pub fn name(&self) -> &'static str {
-        match self {
-            EntryKind::MemberJoined { .. } => "member_joined",
-            EntryKind::MemberLeft { .. } => "member_left",
-            EntryKind::ScenarioRegistered { .. } => "scenario_registered",
-            EntryKind::QualificationGranted { .. } => "qualification_granted",
-            EntryKind::QualificationRenewed { .. } => "qualification_renewed",
-            EntryKind::QualificationRevoked { .. } => "qualification_revoked",
-            EntryKind::TrainingAttended { .. } => "training_attended",
-            EntryKind::DrillRun { .. } => "drill_run",
-            EntryKind::ScoreComputed { .. } => "score_computed",
-            EntryKind::ScoresComputed { .. } => "scores_computed",
-            EntryKind::Correction { .. } => "correction",
-            EntryKind::Extension { .. } => "extension",
-        }
-    }
-
     /// The member this entry is chiefly about, used to index it.
     pub fn subject(&self) -> Option<&str> {
         match self {
@@ -2398,6 +2397,9 @@ mod tests {
                 stored_kind(kind.name()),
                 std::borrow::Cow::Borrowed(k) if k == kind.name()
             ));
+            // The name is the one serde writes as the body's tag.
+            let tag = format!(r#"{{"kind":"{}""#, kind.name());
+            assert!(canonical_body(&kind).starts_with(&tag), "{tag}");
         }
         assert!(KIND_NAMES.contains(&"extension") && KIND_NAMES.contains(&"member_joined"));
         assert_eq!(stored_kind("from_the_future"), "from_the_future");
