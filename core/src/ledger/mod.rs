@@ -2461,6 +2461,21 @@ mod tests {
 
     const RUN: (&str, &str) = ("forest-fire.initial-attack", "1.0.0");
 
+    /// Checks that the canonical scan leaves `body` to the serde read.
+    fn assert_scan_leaves(body: &str) {
+        let mut slot = reread::empty_input();
+        let scanned = reread::scan_canonical(body, &mut slot, RUN.0, RUN.1);
+        assert_eq!(scanned, None, "{body}");
+    }
+
+    /// Terms with no time limit and no critical task.
+    fn bare_terms() -> ScenarioTerms {
+        ScenarioTerms {
+            time_limit: None,
+            critical: vec![],
+        }
+    }
+
     /// Bodies of drill runs that read, from `body`.
     fn runs_that_read(body: &str) -> Vec<String> {
         let tasks = r#""tasks":{"knockdown":{"start":234.0,"end":1453.5,"status":"done","rating":"P"},"muster":{"start":0.0,"end":234.0,"status":"done"}}"#;
@@ -2551,10 +2566,7 @@ mod tests {
 
     #[test]
     fn the_canonical_scan_reads_times_and_counts_as_the_full_read_does() {
-        let terms = ScenarioTerms {
-            time_limit: None,
-            critical: vec![],
-        };
+        let terms = bare_terms();
         let body = canonical_body(&kinds()[0]);
         let at = r#""start":234.0,"#;
         assert!(body.contains(at), "{body}");
@@ -2599,12 +2611,7 @@ mod tests {
         ];
         for run in &others {
             assert_ne!(run, &body);
-            let mut slot = reread::empty_input();
-            assert_eq!(
-                reread::scan_canonical(run, &mut slot, RUN.0, RUN.1),
-                None,
-                "{run}"
-            );
+            assert_scan_leaves(run);
             let mut slot = reread::empty_input();
             let full = input_of(run, &terms).map(|r| r.map(|_| ()));
             let quick = read_run(9, run, &mut slot, RUN, &terms).map_err(|e| e.to_string());
@@ -2628,10 +2635,7 @@ mod tests {
 
     #[test]
     fn a_run_the_full_read_refuses_is_refused_with_its_words() {
-        let terms = ScenarioTerms {
-            time_limit: None,
-            critical: vec![],
-        };
+        let terms = bare_terms();
         let body = canonical_body(&kinds()[0]);
         let bad = [
             body.replacen(r#""package_hash":"sha256:00""#, r#""package_hash":7"#, 1),
@@ -2681,12 +2685,7 @@ mod tests {
         for b in &bad {
             assert_ne!(b, &body, "the case edits the body");
             let whole = input_of(b, &terms).expect_err("the full read refuses");
-            let mut slot = reread::empty_input();
-            assert_eq!(
-                reread::scan_canonical(b, &mut slot, RUN.0, RUN.1),
-                None,
-                "{b}"
-            );
+            assert_scan_leaves(b);
             let mut slot = reread::empty_input();
             assert!(
                 reread::read_run_into(b, &mut slot, RUN.0, RUN.1).is_err(),
