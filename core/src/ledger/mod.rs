@@ -2401,7 +2401,17 @@ mod tests {
             let tag = format!(r#"{{"kind":"{}""#, kind.name());
             assert!(canonical_body(&kind).starts_with(&tag), "{tag}");
         }
-        assert!(KIND_NAMES.contains(&"extension") && KIND_NAMES.contains(&"member_joined"));
+        // Every kind's name is one serde reads as a tag, and the other way
+        // round: its refusal of an unknown tag lists the tags it reads.
+        let err = serde_json::from_str::<EntryKind>(r#"{"kind":"from_the_future"}"#)
+            .expect_err("an unknown kind")
+            .to_string();
+        let listed = err
+            .split_once("expected one of ")
+            .map(|(_, rest)| rest.split(" at line").next().unwrap_or(rest))
+            .unwrap_or_else(|| panic!("{err}"));
+        let tags: Vec<&str> = listed.split(", ").map(|t| t.trim_matches('`')).collect();
+        assert_eq!(tags, KIND_NAMES, "{err}");
         assert_eq!(stored_kind("from_the_future"), "from_the_future");
     }
 
