@@ -257,8 +257,7 @@ impl Visitor<'_> for StrInto<'_> {
         f.write_str("a string")
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
-        self.0.clear();
-        self.0.push_str(v);
+        text_into(self.0, v);
         Ok(())
     }
 }
@@ -273,15 +272,22 @@ impl Visitor<'_> for VersionInto<'_> {
         f.write_str("a semver version")
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
-        use std::fmt::Write;
-        // The text of a version read before is that version's.
-        if !v.is_empty() && v == self.0.as_str() {
-            return Ok(());
-        }
-        let version = semver::Version::parse(v).map_err(E::custom)?;
-        self.0.clear();
-        write!(self.0, "{version}").map_err(E::custom)
+        version_into(self.0, v).map_err(E::custom)
     }
+}
+
+/// A semantic version checked and written over `s` as the full read writes
+/// it. The text of a version read before is that version's, so it is not
+/// parsed again (an empty input's version is empty, which is none).
+fn version_into(s: &mut String, v: &str) -> Result<(), semver::Error> {
+    use std::fmt::Write;
+    if v.is_empty() || v != s.as_str() {
+        let version = semver::Version::parse(v)?;
+        s.clear();
+        // Writing into a String fails only when a Display impl fails.
+        let _ = write!(s, "{version}");
+    }
+    Ok(())
 }
 
 /// A record ([`crate::DrillRecord`]) read over an input.
@@ -529,15 +535,7 @@ pub(super) fn scan_canonical(
     c.lit(",\"record\":{\"scenario\":")?;
     text_into(&mut slot.scenario, c.text()?);
     c.lit(",\"version\":")?;
-    let v = c.text()?;
-    // The text of a version read before is that version's: it needs no
-    // second check. (An empty input's version is empty, which is none.)
-    if v.is_empty() || v != slot.version {
-        use std::fmt::Write;
-        let parsed = semver::Version::parse(v).ok()?;
-        slot.version.clear();
-        write!(slot.version, "{parsed}").ok()?;
-    }
+    version_into(&mut slot.version, c.text()?).ok()?;
     c.lit(",\"team\":")?;
     text_into(&mut slot.team, c.text()?);
     c.lit(",\"attempt\":")?;
@@ -803,10 +801,7 @@ impl<'a> Canonical<'a> {
             self.lit("{\"code\":")?;
             text_into(&mut p.code, self.text()?);
             if self.eat_lit(",\"task\":") {
-                match p.task.as_mut() {
-                    Some(task) => text_into(task, self.text()?),
-                    None => p.task = Some(self.text()?.to_string()),
-                }
+                text_into(p.task.get_or_insert_with(String::new), self.text()?);
             } else {
                 p.task = None;
             }
