@@ -147,6 +147,108 @@ fn time_bonus_guest_rules_and_errors() {
     assert_eq!(batch[2].as_ref().unwrap(), batch[0].as_ref().unwrap());
 }
 
+/// The port's notes are the native rule's, number for number: the guest
+/// writes them with `muster_guest::Num` (zmij), the native rule with
+/// `format!`. Elapsed times and params are picked to give long fractions,
+/// whole numbers past 1e15, two shortest decimals equally near (ties) and
+/// numbers `Display` writes with many zeros.
+#[test]
+fn the_port_writes_every_number_as_the_native_rule_does() {
+    let scorer = time_bonus();
+    let native = TimeBonusScorer::default();
+    let (input, params) = example();
+    let mut state = 0x853c_49e6_748f_ea9bu64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let limit = input.time_limit.unwrap();
+    let mut checked = 0;
+    for per_point in [30.0, 7.0, 0.1, 2f64.powi(-40), 1e-300, 3e300, -0.5] {
+        let mut p = params.clone();
+        p["seconds_per_point"] = serde_json::json!(per_point);
+        p["penalty_points"]["missing-kit"] = serde_json::json!(0.1);
+        p["penalty_points"]["unsafe-act"] = serde_json::json!(1e20);
+        let inputs: Vec<ScoreInput> = (0..200)
+            .map(|i| {
+                let mut r = input.clone();
+                r.elapsed = match i % 4 {
+                    0 => limit - (next() % 4000) as f64 / 16.0,
+                    1 => limit - f64::from_bits(0x3ff0_0000_0000_0000 | (next() >> 12)),
+                    2 => limit - (next() % 100_000) as f64 * 0.37,
+                    _ => limit,
+                };
+                r
+            })
+            .collect();
+        for (r, got) in inputs.iter().zip(scorer.score_batch(&inputs, &p)) {
+            let got = got.unwrap();
+            let want = native.score(r, &p).unwrap();
+            assert_eq!(got.total.to_bits(), want.total.to_bits(), "{}", r.elapsed);
+            assert_eq!(
+                (got.status, &got.reason, &got.notes),
+                (want.status, &want.reason, &want.notes),
+                "elapsed {}, seconds per point {per_point}",
+                r.elapsed
+            );
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 1400);
+}
+
+/// The port reads its params as the rhai script does: a run that ends in
+/// a DQ or DNF needs none, and a valid run names the value it is missing.
+#[test]
+fn the_port_refuses_bad_params_only_where_a_run_needs_them() {
+    let scorer = time_bonus();
+    let (input, params) = example();
+    let mut dq = input.clone();
+    dq.tasks.remove("safety");
+    let mut late = input.clone();
+    late.elapsed = 4000.0;
+    for (key, value) in [
+        ("base", serde_json::json!("100")),
+        ("seconds_per_point", serde_json::Value::Null),
+        ("penalty_points", serde_json::json!([1, 2])),
+    ] {
+        let mut bad = params.clone();
+        bad[key] = value;
+        assert_eq!(
+            scorer.score(&dq, &bad).unwrap().status,
+            ScoreStatus::Dq,
+            "{key}"
+        );
+        assert_eq!(
+            scorer.score(&late, &bad).unwrap().status,
+            ScoreStatus::Dnf,
+            "{key}"
+        );
+        let e = scorer.score(&input, &bad).unwrap_err().to_string();
+        let want = match key {
+            "penalty_points" => "time-bonus.wasm: unknown penalty code missing-kit".to_string(),
+            _ => format!("time-bonus.wasm: params.{key} must be a number"),
+        };
+        assert_eq!(e, want);
+        let native = TimeBonusScorer::default().score(&input, &bad).unwrap_err();
+        assert!(
+            native
+                .to_string()
+                .ends_with(&want["time-bonus.wasm: ".len()..]),
+            "{native}"
+        );
+    }
+    let e = scorer
+        .score(&input, &serde_json::json!({ "base": 1, "base": 2 }))
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "time-bonus.wasm: params.seconds_per_point must be a number"
+    );
+}
+
 #[test]
 fn each_call_is_sent_the_params_it_is_given() {
     // The params' JSON is kept from one call to the next while they are the

@@ -322,6 +322,9 @@ const RETIRED_WASM: &[&[u8]] = &[
     // kept its input buffer between calls and wrote notes into strings
     // sized for them.
     include_bytes!("../wasm/retired/time-bonus-381c1244.wasm"),
+    // time-bonus.wasm until 2026-12-02, built before the guest SDK read
+    // params into the rule's own type and wrote notes' numbers with zmij.
+    include_bytes!("../wasm/retired/time-bonus-9ba1c04f.wasm"),
 ];
 
 /// Every wasm module Muster ships or has shipped as a built-in scorer, the

@@ -22,6 +22,10 @@
 //! assert_eq!((card.total, card.status), (8.0, Status::Valid));
 //! ```
 //!
+//! The params may be read into the rule's own type instead of a
+//! `serde_json::Value` (see [`Params`]), and [`Num`] writes numbers into
+//! notes as `format!` does, only faster under wasm.
+//!
 //! Build the crate with `crate-type = ["cdylib", "rlib"]` and
 //! `cargo build --release --target wasm32-unknown-unknown`.
 #![deny(missing_docs)]
@@ -31,7 +35,11 @@ use std::collections::BTreeMap;
 
 pub use serde_json;
 
+mod num;
+pub mod params;
 pub mod wire;
+
+pub use num::Num;
 
 use wire::{Reader, Writer};
 
@@ -191,29 +199,38 @@ impl Record {
     }
 }
 
-/// A task's times, status and rating, after its id.
+/// A task's times, status and rating, after its id: 18 bytes, read with
+/// one bounds check.
 fn task_run(r: &mut Reader<'_>) -> Result<TaskRun, String> {
-    let start = r.f64()?;
-    let end = r.f64()?;
     let at = r.position();
-    let status = match r.u8()? {
+    let b: &[u8; 18] = r.array("a task's times, status and rating")?;
+    let time = |i: usize| {
+        let mut a = [0; 8];
+        a.copy_from_slice(&b[i..i + 8]);
+        f64::from_le_bytes(a)
+    };
+    let status = match b[16] {
         wire::TASK_DONE => TaskStatus::Done,
         wire::TASK_FAILED => TaskStatus::Failed,
         wire::TASK_SKIPPED => TaskStatus::Skipped,
-        other => return Err(format!("the record has task status {other} at byte {at}")),
+        other => {
+            return Err(format!(
+                "the record has task status {other} at byte {}",
+                at + 16
+            ));
+        }
     };
-    let at = r.position();
-    let rating = match r.u8()? {
+    let rating = match b[17] {
         wire::RATING_NONE => None,
         wire::RATING_P => Some(Rating::P),
         wire::RATING_S => Some(Rating::S),
         wire::RATING_M => Some(Rating::M),
         wire::RATING_U => Some(Rating::U),
-        other => return Err(format!("the record has rating {other} at byte {at}")),
+        other => return Err(format!("the record has rating {other} at byte {}", at + 17)),
     };
     Ok(TaskRun {
-        start,
-        end,
+        start: time(0),
+        end: time(8),
         status,
         rating,
     })
@@ -357,10 +374,50 @@ thread_local! {
     static OUTPUT: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
     /// The record of the last call, read over by the next.
     static RECORD: RefCell<Record> = RefCell::new(Record::default());
-    /// The params this instance was sent: the host sends them with the first
-    /// record only, and they are parsed once.
-    static PARAMS: RefCell<Option<serde_json::Value>> = const { RefCell::new(None) };
+    /// The params this instance was sent, as the rule's [`Params`] (a boxed
+    /// `Result<P, String>`): the host sends them with the first record only,
+    /// and they are parsed and converted once.
+    static PARAMS: RefCell<Option<Box<dyn std::any::Any>>> = const { RefCell::new(None) };
 }
+
+/// The params a rule reads: any type serde can read from the package's
+/// `[scoring.params]` as JSON. They are read once per instance (the host
+/// sends them with an instance's first record), straight into the type:
+/// `serde_json::Value` is one, and a rule with fixed params is faster with
+/// its own struct, which costs no lookups per record.
+///
+/// ```
+/// use muster_guest::{params::Number, Record, ScoreCard};
+///
+/// #[derive(serde::Deserialize)]
+/// struct Rate {
+///     // A missing or non-number value is `None`, not an error.
+///     #[serde(default)]
+///     per_minute: Number,
+/// }
+///
+/// fn rule(record: &Record, rate: &Rate) -> Result<ScoreCard, String> {
+///     let per_minute = rate.per_minute.0.ok_or("params.per_minute must be a number")?;
+///     Ok(ScoreCard::valid(record.elapsed / 60.0 * per_minute))
+/// }
+/// muster_guest::export_scorer!(rule);
+/// # let record = Record { elapsed: 120.0, ..Record::default() };
+/// # let rate: Rate = muster_guest::serde_json::from_str(r#"{"per_minute": 2}"#).unwrap();
+/// # assert_eq!(rule(&record, &rate).unwrap().total, 4.0);
+/// # let none: Rate = muster_guest::serde_json::from_str(r#"{"per_minute": "x"}"#).unwrap();
+/// # assert_eq!(rule(&record, &none).unwrap_err(), "params.per_minute must be a number");
+/// ```
+///
+/// Params that do not read are the answer to every record the instance is
+/// sent (`cannot read the params: …`); a rule that should still give a DQ
+/// or DNF without valid params reads them leniently ([`params::Number`],
+/// [`params::Numbers`]) and fails where it needs a value.
+pub trait Params: serde::de::DeserializeOwned + 'static {}
+
+impl<P: serde::de::DeserializeOwned + 'static> Params for P {}
+
+/// A scorer function over the rule's params `P`.
+pub type Rule<P> = fn(&Record, &P) -> Result<ScoreCard, String>;
 
 /// Runs a scorer on one ABI v2 `score` input: the record's length, the
 /// record, then the params as JSON (nothing after the record: the params of
@@ -368,10 +425,7 @@ thread_local! {
 /// a card, or an error message. The host calls this through the `score`
 /// export; it is public so a guest's rule can be run natively on the exact
 /// bytes the host sends.
-pub fn score_wire(
-    input: &[u8],
-    f: fn(&Record, &serde_json::Value) -> Result<ScoreCard, String>,
-) -> Vec<u8> {
+pub fn score_wire<P: Params>(input: &[u8], f: Rule<P>) -> Vec<u8> {
     let mut w = OUTPUT.with(|o| Writer::reuse(std::mem::take(&mut *o.borrow_mut())));
     let result = (|| {
         let mut r = Reader::new(input, "the input");
@@ -388,13 +442,16 @@ pub fn score_wire(
             PARAMS.with(|cache| {
                 let mut cache = cache.borrow_mut();
                 if !params.is_empty() {
-                    *cache = Some(
-                        serde_json::from_slice(params)
-                            .map_err(|e| format!("cannot read the params: {e}"))?,
-                    );
+                    let read: Result<P, String> = serde_json::from_slice(params)
+                        .map_err(|e| format!("cannot read the params: {e}"));
+                    *cache = Some(Box::new(read));
                 }
-                match &*cache {
-                    Some(params) => f(&record, params),
+                match cache
+                    .as_ref()
+                    .and_then(|c| c.downcast_ref::<Result<P, String>>())
+                {
+                    Some(Ok(params)) => f(&record, params),
+                    Some(Err(message)) => Err(message.clone()),
                     None => Err("the host sent no params with the first record".into()),
                 }
             })
@@ -455,6 +512,11 @@ pub mod __private {
         out
     }
 
+    /// Checks, outside wasm, that `f` is a scorer over some [`Params`].
+    pub fn check_scorer<P: Params>(f: Rule<P>) -> Rule<P> {
+        f
+    }
+
     fn hand_out(bytes: Vec<u8>) -> u64 {
         OUTPUT.with(|o| {
             let mut o = o.borrow_mut();
@@ -472,11 +534,7 @@ pub mod __private {
     ///
     /// # Safety
     /// Called by the host with a buffer from `alloc`, per ABI v2.
-    pub unsafe fn score(
-        ptr: u32,
-        len: u32,
-        f: fn(&Record, &serde_json::Value) -> Result<ScoreCard, String>,
-    ) -> u64 {
+    pub unsafe fn score<P: Params>(ptr: u32, len: u32, f: Rule<P>) -> u64 {
         // SAFETY: forwarded from this function's contract.
         hand_out(unsafe { with_input(ptr, len, |input| score_wire(input, f)) })
     }
@@ -510,10 +568,10 @@ pub mod __private {
     }
 }
 
-/// Exports `f: fn(&Record, &serde_json::Value) -> Result<ScoreCard, String>`
-/// as the module's `score`, together with `alloc` and the `muster-abi`
-/// section. Use it once per module. An `Err` reaches the host as a runtime
-/// error with your message.
+/// Exports `f: fn(&Record, &P) -> Result<ScoreCard, String>` as the
+/// module's `score`, together with `alloc` and the `muster-abi` section;
+/// `P` is `serde_json::Value` or any other [`Params`]. Use it once per
+/// module. An `Err` reaches the host as a runtime error with your message.
 #[macro_export]
 macro_rules! export_scorer {
     ($f:path) => {
@@ -541,10 +599,12 @@ macro_rules! export_scorer {
         }
 
         #[cfg(not(target_arch = "wasm32"))]
-        const _: fn(
-            &$crate::Record,
-            &$crate::serde_json::Value,
-        ) -> Result<$crate::ScoreCard, String> = $f;
+        const _: () = {
+            #[allow(dead_code)]
+            fn check() {
+                let _ = $crate::__private::check_scorer($f);
+            }
+        };
     };
 }
 
@@ -568,4 +628,78 @@ macro_rules! export_generator {
         #[cfg(not(target_arch = "wasm32"))]
         const _: fn(&$crate::serde_json::Value) -> Result<$crate::serde_json::Value, String> = $f;
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A record of one task `abcdefghij` with the given status and rating bytes,
+    /// cut to `keep` bytes.
+    fn record(status: u8, rating: u8, keep: usize) -> Vec<u8> {
+        let mut w = Writer::default();
+        w.f64(90.0);
+        w.u8(1);
+        w.f64(600.0);
+        w.u32(1);
+        for s in ["s", "1.0.0", "t"] {
+            w.str(s);
+        }
+        w.len(0);
+        w.len(1);
+        w.str("abcdefghij");
+        w.f64(10.0);
+        w.f64(100.0);
+        w.u8(status);
+        w.u8(rating);
+        w.len(0);
+        let mut bytes = w.into_bytes();
+        bytes.truncate(keep);
+        bytes
+    }
+
+    fn read(bytes: &[u8]) -> Result<Record, String> {
+        let mut r = Reader::new(bytes, "the record");
+        let record = Record::from_wire(&mut r)?;
+        r.finish()?;
+        Ok(record)
+    }
+
+    #[test]
+    fn a_task_run_is_read_with_its_status_and_rating() {
+        let full = record(wire::TASK_FAILED, wire::RATING_M, usize::MAX);
+        let r = read(&full).unwrap();
+        assert_eq!(
+            r.tasks["abcdefghij"],
+            TaskRun {
+                start: 10.0,
+                end: 100.0,
+                status: TaskStatus::Failed,
+                rating: Some(Rating::M),
+            }
+        );
+        assert_eq!(
+            (r.elapsed, r.time_limit, r.team.as_str()),
+            (90.0, Some(600.0), "t")
+        );
+    }
+
+    #[test]
+    fn a_bad_or_cut_task_run_is_named_with_its_byte() {
+        // The task run starts after 48 bytes of header and counts and the
+        // id's 14.
+        assert_eq!(
+            read(&record(7, wire::RATING_NONE, usize::MAX)).unwrap_err(),
+            "the record has task status 7 at byte 78"
+        );
+        assert_eq!(
+            read(&record(wire::TASK_DONE, 9, usize::MAX)).unwrap_err(),
+            "the record has rating 9 at byte 79"
+        );
+        assert_eq!(
+            read(&record(wire::TASK_DONE, wire::RATING_NONE, 70)).unwrap_err(),
+            "the record ends at byte 62 in the middle of a task's times, status and \
+             rating (18 bytes wanted, 8 left)"
+        );
+    }
 }

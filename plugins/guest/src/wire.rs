@@ -132,7 +132,7 @@ impl Writer {
 /// already holds with the ones the next record brings. Here a string of 8
 /// bytes or more is compared in 8-byte words (the last word overlapping
 /// the one before it), a shorter one in a word of 4, 2 and 1 bytes.
-#[inline]
+#[inline(always)]
 pub fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     let n = a.len();
     if n != b.len() {
@@ -242,6 +242,14 @@ impl<'a> Reader<'a> {
         let mut a = [0; 8];
         a.copy_from_slice(b);
         Ok(f64::from_le_bytes(a))
+    }
+
+    /// The next `N` bytes, with one bounds check for a fixed-size group of
+    /// fields (`item` names it in the error).
+    #[inline(always)]
+    pub fn array<const N: usize>(&mut self, item: &str) -> Result<&'a [u8; N], String> {
+        let b = self.take(N, item)?;
+        b.try_into().map_err(|_| self.short(N, item))
     }
 
     /// A count of items that are each at least `min_size` bytes, checked

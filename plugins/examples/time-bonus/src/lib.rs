@@ -6,13 +6,34 @@
 //! - otherwise `base + (time_limit − elapsed) / seconds_per_point`, less the
 //!   points of each penalty (`penalty_points[code] × count`).
 //!
+//! The params are read once per instance into [`TimeBonus`], and numbers in
+//! notes are written with [`Num`]: the notes are the ones `format!` would
+//! write, without its float formatting's cost under wasm.
+//!
 //! Build: `cargo build --release --target wasm32-unknown-unknown
 //! -p muster-example-time-bonus`.
 
-use muster_guest::{Record, ScoreCard, Status, TaskStatus};
+use muster_guest::params::{Number, Numbers};
+use muster_guest::{Num, Record, ScoreCard, Status, TaskStatus};
+
+/// The rule's params, read as the rhai script reads them: a missing or
+/// non-number value is refused only when a valid run needs it, so a DQ or
+/// DNF run is scored without them.
+#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
+pub struct TimeBonus {
+    /// `base`: points before the bonus and penalties.
+    #[serde(default)]
+    pub base: Number,
+    /// `seconds_per_point`: seconds under the limit that earn a point.
+    #[serde(default)]
+    pub seconds_per_point: Number,
+    /// `penalty_points`: points lost per penalty, by code.
+    #[serde(default)]
+    pub penalty_points: Numbers,
+}
 
 /// The rule; exported as the module's `score`.
-pub fn time_bonus(record: &Record, params: &serde_json::Value) -> Result<ScoreCard, String> {
+pub fn time_bonus(record: &Record, params: &TimeBonus) -> Result<ScoreCard, String> {
     for id in &record.critical {
         if record
             .tasks
@@ -29,25 +50,28 @@ pub fn time_bonus(record: &Record, params: &serde_json::Value) -> Result<ScoreCa
     if record.elapsed > limit {
         return Ok(ScoreCard::out(Status::Dnf, "time limit exceeded"));
     }
-    let number = |key: &str| {
-        params[key]
-            .as_f64()
+    let number = |value: Number, key: &str| {
+        value
+            .0
             .ok_or_else(|| format!("params.{key} must be a number"))
     };
-    let bonus = (limit - record.elapsed) / number("seconds_per_point")?;
-    let mut card = ScoreCard::valid(number("base")? + bonus);
-    card.note(format_args!("time bonus {bonus}"));
+    let per_point = number(params.seconds_per_point, "seconds_per_point")?;
+    let bonus = (limit - record.elapsed) / per_point;
+    let mut card = ScoreCard::valid(number(params.base, "base")? + bonus);
+    card.note(format_args!("time bonus {}", Num(bonus)));
     for p in &record.penalties {
-        let each = params["penalty_points"][&p.code]
-            .as_f64()
+        let each = params
+            .penalty_points
+            .get(&p.code)
             .ok_or_else(|| format!("unknown penalty code {}", p.code))?;
         let lost = each * f64::from(p.count);
         card.total -= lost;
         card.note(format_args!(
-            "{} x{} on {}: -{lost}",
+            "{} x{} on {}: -{}",
             p.code,
             p.count,
-            p.task.as_deref().unwrap_or("-")
+            p.task.as_deref().unwrap_or("-"),
+            Num(lost)
         ));
     }
     Ok(card)
