@@ -374,9 +374,10 @@ thread_local! {
     static OUTPUT: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
     /// The record of the last call, read over by the next.
     static RECORD: RefCell<Record> = RefCell::new(Record::default());
-    /// The params this instance was sent, as the rule's [`Params`] (a boxed
-    /// `Result<P, String>`): the host sends them with the first record only,
-    /// and they are parsed and converted once.
+    /// The params this instance was sent, read into the rule's [`Params`]
+    /// (a boxed `Result<P, String>`: a failed read answers every record):
+    /// the host sends them with the first record only, and they are read
+    /// once.
     static PARAMS: RefCell<Option<Box<dyn std::any::Any>>> = const { RefCell::new(None) };
 }
 
