@@ -57,7 +57,9 @@ fn assert_scores_normally(rt: &WasmRuntime) {
 }
 
 /// Runs a hostile guest's `score` twice; both runs must fail the same way,
-/// with the same fuel, within the wall-time budget.
+/// with the same fuel, within the wall-time budget. A batch of two, which
+/// runs on the batch engine (bounds left to guard pages, traps by signal),
+/// must fail the same way for each record.
 fn run_hostile(rt: &WasmRuntime, name: &str) -> (ScoreError, RunStats) {
     let scorer = load(rt, name);
     let (input, params) = example();
@@ -76,6 +78,17 @@ fn run_hostile(rt: &WasmRuntime, name: &str) -> (ScoreError, RunStats) {
         stats.work_used, again.work_used,
         "{name}: fuel must be deterministic"
     );
+    let start = Instant::now();
+    let batch = scorer.score_batch(&[input.clone(), input], &params);
+    let took = start.elapsed();
+    assert!(took < BUDGET * 2, "{name}: a batch of two took {took:?}");
+    for (i, got) in batch.into_iter().enumerate() {
+        assert_eq!(
+            Err::<(), _>(first.clone()),
+            got.map(|_| ()),
+            "{name}, batch record {i}"
+        );
+    }
     (first, stats)
 }
 
@@ -255,6 +268,17 @@ fn unreachable_traps() {
     let (e, _) = run_hostile(&rt, "unreachable.wat");
     assert!(matches!(e, ScoreError::Runtime { .. }), "{e:?}");
     insta::assert_snapshot!(e, @"unreachable.wat: wasm trap: wasm `unreachable` instruction executed");
+    assert_scores_normally(&rt);
+}
+
+#[test]
+fn a_load_past_memory_traps_on_both_engines() {
+    let rt = runtime();
+    let (e, _) = run_hostile(&rt, "load-past-memory.wat");
+    assert!(matches!(e, ScoreError::Runtime { .. }), "{e:?}");
+    insta::assert_snapshot!(e, @"load-past-memory.wat: wasm trap: out of bounds memory access");
+    let (e, _) = run_hostile(&rt, "load-near-4gib.wat");
+    insta::assert_snapshot!(e, @"load-near-4gib.wat: wasm trap: out of bounds memory access");
     assert_scores_normally(&rt);
 }
 
