@@ -330,6 +330,27 @@ fn missing_export_is_refused_at_load() {
 }
 
 #[test]
+fn code_that_does_not_validate_is_refused_at_load() {
+    let rt = runtime();
+    let e = load_error(&rt, "invalid-code.wat", &wat("invalid-code.wat"));
+    let text = e.to_string();
+    assert!(
+        text.starts_with("invalid-code.wat: is not valid wasm: "),
+        "{text}"
+    );
+    assert!(text.contains("type mismatch"), "{text}");
+    assert_scores_normally(&rt);
+}
+
+#[test]
+fn a_64_bit_memory_is_refused_at_load() {
+    let rt = runtime();
+    let e = load_error(&rt, "memory-64.wat", &wat("memory-64.wat"));
+    insta::assert_snapshot!(e, @"memory-64.wat: exports `memory`, but not as a 32-bit unshared linear memory");
+    assert_scores_normally(&rt);
+}
+
+#[test]
 fn export_with_the_wrong_type_is_refused_at_load() {
     let rt = runtime();
     let e = load_error(&rt, "wrong-type.wat", &wat("wrong-type.wat"));

@@ -1,8 +1,12 @@
 //! Checks made on a module's bytes before anything is compiled or run: that
-//! it is a core module, that it declares ABI v1 or v2, and that it imports
-//! nothing but `muster.log`.
+//! it is a core module, that it declares ABI v1 or v2, that it imports
+//! nothing but `muster.log`, and that it exports what the ABI needs with
+//! the ABI's types.
 
-use wasmparser::{Encoding, Parser, Payload, TypeRef};
+use wasmparser::{
+    CompositeInnerType, Encoding, ExternalKind, FuncType, MemoryType, Parser, Payload, TypeRef,
+    ValType,
+};
 
 /// The custom section that holds the ABI version.
 pub(crate) const ABI_SECTION: &str = "muster-abi";
@@ -18,10 +22,12 @@ pub(crate) enum Abi {
 pub(crate) const LOG_MODULE: &str = "muster";
 pub(crate) const LOG_NAME: &str = "log";
 
-/// Reads the module's header, custom sections and imports, and returns the
-/// ABI version it declares, or what is wrong, in words a plugin author can
-/// act on.
-pub(crate) fn precheck(bytes: &[u8], memory_cap: usize) -> Result<Abi, String> {
+/// Reads the module's header, custom sections, imports and exports, and
+/// returns the ABI version it declares and whether it can generate
+/// scenarios, or what is wrong, in words a plugin author can act on. The
+/// code itself is validated by wasmtime, and compiled only when it first
+/// runs.
+pub(crate) fn precheck(bytes: &[u8], memory_cap: usize) -> Result<Shape, String> {
     if !bytes.starts_with(b"\0asm") {
         return Err(
             "not a wasm module (it does not start with the `\\0asm` magic bytes); \
@@ -30,8 +36,15 @@ pub(crate) fn precheck(bytes: &[u8], memory_cap: usize) -> Result<Abi, String> {
         );
     }
     let mut abi: Option<&[u8]> = None;
+    // Function types by type index (`None` for other composite types), the
+    // type index of every function (imported first), memories, exports.
+    let mut types: Vec<Option<FuncType>> = Vec::new();
+    let mut func_types: Vec<u32> = Vec::new();
+    let mut memories: Vec<MemoryType> = Vec::new();
+    let mut exports: Vec<(String, ExternalKind, u32)> = Vec::new();
+    let invalid = |e: wasmparser::BinaryReaderError| format!("not a valid wasm module: {e}");
     for payload in Parser::new(0).parse_all(bytes) {
-        let payload = payload.map_err(|e| format!("not a valid wasm module: {e}"))?;
+        let payload = payload.map_err(invalid)?;
         match payload {
             Payload::Version {
                 encoding: Encoding::Component,
@@ -48,27 +61,52 @@ pub(crate) fn precheck(bytes: &[u8], memory_cap: usize) -> Result<Abi, String> {
                 }
                 abi = Some(c.data());
             }
+            Payload::TypeSection(reader) => {
+                for group in reader {
+                    for ty in group.map_err(invalid)?.into_types() {
+                        types.push(match ty.composite_type.inner {
+                            CompositeInnerType::Func(f) => Some(f),
+                            _ => None,
+                        });
+                    }
+                }
+            }
             Payload::MemorySection(reader) => {
                 for memory in reader {
-                    let memory = memory.map_err(|e| format!("not a valid wasm module: {e}"))?;
+                    let memory = memory.map_err(invalid)?;
                     let bytes = memory.initial.saturating_mul(1 << 16);
                     if bytes > memory_cap as u64 {
                         return Err(format!(
                             "declares {bytes} bytes of initial memory; the limit is {memory_cap} bytes"
                         ));
                     }
+                    memories.push(memory);
                 }
             }
             Payload::ImportSection(reader) => {
                 for import in reader.into_imports() {
-                    let import = import.map_err(|e| format!("not a valid wasm module: {e}"))?;
+                    let import = import.map_err(invalid)?;
                     check_import(import.module, import.name, &import.ty)?;
+                    if let TypeRef::Func(t) = import.ty {
+                        func_types.push(t);
+                    }
+                }
+            }
+            Payload::FunctionSection(reader) => {
+                for t in reader {
+                    func_types.push(t.map_err(invalid)?);
+                }
+            }
+            Payload::ExportSection(reader) => {
+                for export in reader {
+                    let export = export.map_err(invalid)?;
+                    exports.push((export.name.to_string(), export.kind, export.index));
                 }
             }
             _ => {}
         }
     }
-    match abi {
+    let abi = match abi {
         None => Err(format!(
             "has no `{ABI_SECTION}` custom section; a Muster scorer declares ABI version \
              \"2\" there (the muster-guest SDK adds it)"
@@ -80,7 +118,9 @@ pub(crate) fn precheck(bytes: &[u8], memory_cap: usize) -> Result<Abi, String> {
              speaks versions \"1\" and \"2\"",
             String::from_utf8_lossy(v).escape_debug()
         )),
-    }
+    }?;
+    let has_scenario = check_exports(&exports, &func_types, &types, &memories)?;
+    Ok(Shape { abi, has_scenario })
 }
 
 fn check_import(module: &str, name: &str, ty: &TypeRef) -> Result<(), String> {
@@ -103,4 +143,86 @@ fn check_import(module: &str, name: &str, ty: &TypeRef) -> Result<(), String> {
         "imports `{module}.{name}`, which Muster does not provide; a scorer may import only \
          `{LOG_MODULE}.{LOG_NAME}`"
     ))
+}
+
+/// What a module exports, as the ABI reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Shape {
+    /// The ABI version it declares.
+    pub(crate) abi: Abi,
+    /// Whether it exports `scenario`, the generator entry.
+    pub(crate) has_scenario: bool,
+}
+
+/// The ABI's function types: `alloc`'s, and `score`'s and `scenario`'s.
+const ALLOC_TYPE: (&[ValType], &[ValType]) = (&[ValType::I32], &[ValType::I32]);
+const CALL_TYPE: (&[ValType], &[ValType]) = (&[ValType::I32, ValType::I32], &[ValType::I64]);
+
+/// A function type as the text format writes it, as in
+/// `(type (func (param i32 i32) (result i64)))`.
+fn type_text(params: &[ValType], results: &[ValType]) -> String {
+    let list = |kw: &str, tys: &[ValType]| {
+        if tys.is_empty() {
+            String::new()
+        } else {
+            let names: Vec<String> = tys.iter().map(|t| t.to_string()).collect();
+            format!(" ({kw} {})", names.join(" "))
+        }
+    };
+    format!(
+        "(type (func{}{}))",
+        list("param", params),
+        list("result", results)
+    )
+}
+
+/// Checks the exports the ABI names: `memory` a 32-bit unshared memory,
+/// `alloc` and `score` functions of its types, and `scenario`, if there
+/// is one, of `score`'s type.
+fn check_exports(
+    exports: &[(String, ExternalKind, u32)],
+    func_types: &[u32],
+    types: &[Option<FuncType>],
+    memories: &[MemoryType],
+) -> Result<bool, String> {
+    let find = |n: &str| exports.iter().find(|(name, ..)| name == n);
+    match find("memory") {
+        Some((_, ExternalKind::Memory, i))
+            if memories
+                .get(*i as usize)
+                .is_some_and(|m| !m.memory64 && !m.shared) => {}
+        Some(_) => {
+            return Err("exports `memory`, but not as a 32-bit unshared linear memory".into());
+        }
+        None => {
+            return Err(
+                "does not export `memory`; the ABI needs `memory`, `alloc` and `score`".into(),
+            );
+        }
+    }
+    let want = |n: &str, (params, results): (&[ValType], &[ValType]), required: bool| {
+        let func = match find(n) {
+            None if required => {
+                return Err(format!(
+                    "does not export `{n}`; the ABI needs `memory`, `alloc` and `score`"
+                ));
+            }
+            None => return Ok(false),
+            Some((_, ExternalKind::Func | ExternalKind::FuncExact, i)) => func_types
+                .get(*i as usize)
+                .and_then(|t| types.get(*t as usize))
+                .and_then(Option::as_ref),
+            Some(_) => None,
+        };
+        match func {
+            Some(f) if f.params() == params && f.results() == results => Ok(true),
+            _ => Err(format!(
+                "exports `{n}` with the wrong type; the ABI wants `{}`",
+                type_text(params, results)
+            )),
+        }
+    };
+    want("alloc", ALLOC_TYPE, true)?;
+    want("score", CALL_TYPE, true)?;
+    want("scenario", CALL_TYPE, false)
 }
