@@ -80,6 +80,7 @@ fn time_once(f: impl FnOnce()) -> Duration {
 fn start_up(c: &mut Criterion) {
     let script = rhai_script();
     let module = muster_scenarios::time_bonus_wasm();
+    let (params, first) = bench_set(1, 9);
     let mut g = c.benchmark_group("start-up");
     g.sample_size(20);
     g.bench_function("rhai runtime + cold compile", |b| {
@@ -102,8 +103,11 @@ fn start_up(c: &mut Criterion) {
             (0..iters)
                 .map(|_| {
                     time_once(|| {
+                        // A module compiles when it first runs: the load
+                        // checks it, the first call compiles it.
                         let rt = WasmRuntime::new(WasmLimits::default()).expect("runtime");
-                        std::hint::black_box(rt.load("time-bonus.wasm", module).expect("loads"));
+                        let scorer = rt.load("time-bonus.wasm", module).expect("loads");
+                        std::hint::black_box(scorer.score(&first[0], &params).expect("scores"));
                     })
                 })
                 .sum()
