@@ -4,8 +4,8 @@
 //! the ABI's types.
 
 use wasmparser::{
-    CompositeInnerType, Encoding, ExternalKind, FuncType, MemoryType, Parser, Payload, TypeRef,
-    ValType,
+    CompositeInnerType, Encoding, Export, ExternalKind, FuncType, MemoryType, Parser, Payload,
+    TypeRef, ValType,
 };
 
 /// The custom section that holds the ABI version.
@@ -41,7 +41,7 @@ pub(crate) fn precheck(bytes: &[u8], memory_cap: usize) -> Result<Shape, String>
     let mut types: Vec<Option<FuncType>> = Vec::new();
     let mut func_types: Vec<u32> = Vec::new();
     let mut memories: Vec<MemoryType> = Vec::new();
-    let mut exports: Vec<(String, ExternalKind, u32)> = Vec::new();
+    let mut exports: Vec<Export<'_>> = Vec::new();
     let invalid = |e: wasmparser::BinaryReaderError| format!("not a valid wasm module: {e}");
     for payload in Parser::new(0).parse_all(bytes) {
         let payload = payload.map_err(invalid)?;
@@ -99,8 +99,7 @@ pub(crate) fn precheck(bytes: &[u8], memory_cap: usize) -> Result<Shape, String>
             }
             Payload::ExportSection(reader) => {
                 for export in reader {
-                    let export = export.map_err(invalid)?;
-                    exports.push((export.name.to_string(), export.kind, export.index));
+                    exports.push(export.map_err(invalid)?);
                 }
             }
             _ => {}
@@ -154,43 +153,24 @@ pub(crate) struct Shape {
     pub(crate) has_scenario: bool,
 }
 
-/// The ABI's function types: `alloc`'s, and `score`'s and `scenario`'s.
-const ALLOC_TYPE: (&[ValType], &[ValType]) = (&[ValType::I32], &[ValType::I32]);
-const CALL_TYPE: (&[ValType], &[ValType]) = (&[ValType::I32, ValType::I32], &[ValType::I64]);
-
-/// A function type as the text format writes it, as in
-/// `(type (func (param i32 i32) (result i64)))`.
-fn type_text(params: &[ValType], results: &[ValType]) -> String {
-    let list = |kw: &str, tys: &[ValType]| {
-        if tys.is_empty() {
-            String::new()
-        } else {
-            let names: Vec<String> = tys.iter().map(|t| t.to_string()).collect();
-            format!(" ({kw} {})", names.join(" "))
-        }
-    };
-    format!(
-        "(type (func{}{}))",
-        list("param", params),
-        list("result", results)
-    )
-}
-
 /// Checks the exports the ABI names: `memory` a 32-bit unshared memory,
 /// `alloc` and `score` functions of its types, and `scenario`, if there
 /// is one, of `score`'s type.
 fn check_exports(
-    exports: &[(String, ExternalKind, u32)],
+    exports: &[Export<'_>],
     func_types: &[u32],
     types: &[Option<FuncType>],
     memories: &[MemoryType],
 ) -> Result<bool, String> {
-    let find = |n: &str| exports.iter().find(|(name, ..)| name == n);
+    let find = |n: &str| exports.iter().find(|e| e.name == n);
     match find("memory") {
-        Some((_, ExternalKind::Memory, i))
-            if memories
-                .get(*i as usize)
-                .is_some_and(|m| !m.memory64 && !m.shared) => {}
+        Some(Export {
+            kind: ExternalKind::Memory,
+            index,
+            ..
+        }) if memories
+            .get(*index as usize)
+            .is_some_and(|m| !m.memory64 && !m.shared) => {}
         Some(_) => {
             return Err("exports `memory`, but not as a 32-bit unshared linear memory".into());
         }
@@ -200,7 +180,9 @@ fn check_exports(
             );
         }
     }
-    let want = |n: &str, (params, results): (&[ValType], &[ValType]), required: bool| {
+    // wasmparser writes a type as the text format does, as in
+    // `(func (param i32 i32) (result i64))`.
+    let want = |n: &str, want: &FuncType, required: bool| {
         let func = match find(n) {
             None if required => {
                 return Err(format!(
@@ -208,21 +190,26 @@ fn check_exports(
                 ));
             }
             None => return Ok(false),
-            Some((_, ExternalKind::Func | ExternalKind::FuncExact, i)) => func_types
-                .get(*i as usize)
+            Some(Export {
+                kind: ExternalKind::Func | ExternalKind::FuncExact,
+                index,
+                ..
+            }) => func_types
+                .get(*index as usize)
                 .and_then(|t| types.get(*t as usize))
                 .and_then(Option::as_ref),
             Some(_) => None,
         };
         match func {
-            Some(f) if f.params() == params && f.results() == results => Ok(true),
+            Some(f) if f == want => Ok(true),
             _ => Err(format!(
-                "exports `{n}` with the wrong type; the ABI wants `{}`",
-                type_text(params, results)
+                "exports `{n}` with the wrong type; the ABI wants `(type {want})`"
             )),
         }
     };
-    want("alloc", ALLOC_TYPE, true)?;
-    want("score", CALL_TYPE, true)?;
-    want("scenario", CALL_TYPE, false)
+    let alloc = FuncType::new([ValType::I32], [ValType::I32]);
+    let call = FuncType::new([ValType::I32, ValType::I32], [ValType::I64]);
+    want("alloc", &alloc, true)?;
+    want("score", &call, true)?;
+    want("scenario", &call, false)
 }

@@ -327,7 +327,7 @@ impl WasmRuntime {
         let loaded = self
             .shared
             .cache
-            .get_or_compile(&id.hash, || self.compile(name, bytes))?;
+            .get_or_compile(&id.hash, || self.check(name, bytes))?;
         Ok(WasmScorer {
             id,
             shared: Arc::clone(&self.shared),
@@ -336,7 +336,7 @@ impl WasmRuntime {
         })
     }
 
-    fn compile(&self, name: &str, bytes: &[u8]) -> Result<Loaded, ScoreError> {
+    fn check(&self, name: &str, bytes: &[u8]) -> Result<Loaded, ScoreError> {
         let shape = check::precheck(bytes, self.shared.limits.memory_bytes)
             .map_err(|m| load_error(name, m))?;
         Module::validate(&self.shared.engine, bytes)
