@@ -1,5 +1,6 @@
-//! The runtimes' caches of compiled sources: a rhai script's syntax tree
-//! or a wasm module's machine code, by the source's content hash.
+//! The runtimes' caches of loaded sources: a rhai script's syntax tree, or
+//! a checked wasm module with the machine code compiled for it so far, by
+//! the source's content hash.
 //!
 //! A cache keeps the [`CACHED_SOURCES`] sources loaded most recently. One
 //! that falls out stays alive as long as a scorer loaded from it does, and
