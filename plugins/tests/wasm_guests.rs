@@ -364,7 +364,7 @@ fn the_embedded_time_bonus_module_matches_a_fresh_build() {
     let rt = WasmRuntime::new(WasmLimits::default()).unwrap();
     let a = rt.load("fresh.wasm", &fresh).unwrap();
     let b = rt.load("embedded.wasm", &committed).unwrap();
-    assert_eq!((a.abi_version(), b.abi_version()), (Some("2"), Some("2")));
+    assert_eq!((a.abi_version(), b.abi_version()), (Some("3"), Some("3")));
     let scenario = Scenario::parse(
         "scenario.toml",
         &read(&package().join("scenario.toml")),
@@ -394,4 +394,56 @@ fn the_embedded_time_bonus_module_matches_a_fresh_build() {
         records += 1;
     }
     assert_eq!(records, 3);
+}
+
+/// The time-bonus module built for ABI v3 scores exactly as the last one
+/// built for v2 (shipped until 2026-12-04): one record per instance, and in
+/// a batch whose records change task ids, critical ids and version part way,
+/// so that v3 sends each part of the context only when it changes.
+#[test]
+fn the_abi_v3_module_scores_as_the_abi_v2_module_did() {
+    let v2_bytes =
+        std::fs::read(root().join("scenarios/wasm/retired/time-bonus-022cd632.wasm")).unwrap();
+    let rt = WasmRuntime::new(WasmLimits::default()).unwrap();
+    let v2 = rt.load("v2.wasm", &v2_bytes).unwrap();
+    let v3 = rt
+        .load("v3.wasm", &guest("muster_example_time_bonus.wasm"))
+        .unwrap();
+    assert_eq!((v2.abi_version(), v3.abi_version()), (Some("2"), Some("3")));
+    let (a, params) = example();
+    let mut b = a.clone();
+    b.tasks.pop_last();
+    b.team = "wuyun".into();
+    let mut c = a.clone();
+    c.critical.pop();
+    c.tasks.values_mut().for_each(|t| t.end += 900.0);
+    c.elapsed = c.time_limit.unwrap() + 1.0;
+    let mut d = b.clone();
+    d.version = "1.0.1".into();
+    d.penalties.clear();
+    let mut e = a.clone();
+    let first = e.critical[0].clone();
+    e.tasks.get_mut(&first).unwrap().status = muster_core::TaskStatus::Failed;
+    let batch = [&a, &a, &b, &b, &c, &a, &d, &e, &d, &a]
+        .map(Clone::clone)
+        .to_vec();
+    let (x, y) = (
+        v2.score_batch(&batch, &params),
+        v3.score_batch(&batch, &params),
+    );
+    for (i, input) in batch.iter().enumerate() {
+        let one = v3.score(input, &params).unwrap();
+        for card in [x[i].as_ref().unwrap(), y[i].as_ref().unwrap()] {
+            assert_eq!(card.total.to_bits(), one.total.to_bits(), "record {i}");
+            assert_eq!(
+                (card.status, &card.reason, &card.notes),
+                (one.status, &one.reason, &one.notes),
+                "record {i}"
+            );
+        }
+    }
+    let statuses: Vec<_> = y.iter().map(|c| c.as_ref().unwrap().status).collect();
+    for status in [ScoreStatus::Valid, ScoreStatus::Dnf, ScoreStatus::Dq] {
+        assert!(statuses.contains(&status), "{statuses:?}");
+    }
 }

@@ -362,9 +362,9 @@ fn export_with_the_wrong_type_is_refused_at_load() {
 fn wrong_abi_version_is_refused_at_load() {
     let rt = runtime();
     let e = load_error(&rt, "wrong-abi.wat", &wat("wrong-abi.wat"));
-    insta::assert_snapshot!(e, @r#"wrong-abi.wat: declares ABI version "3" in its `muster-abi` section, but this Muster speaks versions "1" and "2""#);
+    insta::assert_snapshot!(e, @r#"wrong-abi.wat: declares ABI version "4" in its `muster-abi` section, but this Muster speaks versions "1", "2" and "3""#);
     let e = load_error(&rt, "no-abi.wat", &wat("no-abi.wat"));
-    insta::assert_snapshot!(e, @r#"no-abi.wat: has no `muster-abi` custom section; a Muster scorer declares ABI version "2" there (the muster-guest SDK adds it)"#);
+    insta::assert_snapshot!(e, @r#"no-abi.wat: has no `muster-abi` custom section; a Muster scorer declares ABI version "3" there (the muster-guest SDK adds it)"#);
     assert_scores_normally(&rt);
 }
 
@@ -456,6 +456,45 @@ fn abi_v2_guest_reads_the_binary_record_and_returns_a_binary_card() {
     for r in v2.score_batch(&inputs, &params) {
         assert_eq!(r.unwrap(), card);
     }
+}
+
+/// Under ABI v3 a fresh instance is sent the record's whole context
+/// (flags 7: scenario, critical ids, task ids); an instance kept for a batch
+/// is sent only the parts that changed since its last record.
+#[test]
+fn abi_v3_sends_a_records_context_only_as_it_changes() {
+    let rt = runtime();
+    let v3 = load(&rt, "v3-context.wat");
+    assert_eq!(v3.abi_version(), Some("3"));
+    let (a, params) = example();
+    let flags = |r: Result<muster_core::ScoreCard, ScoreError>| r.unwrap().total;
+    assert_eq!(flags(v3.score(&a, &params)), 7.0);
+    assert_eq!(flags(v3.score(&a, &params)), 7.0);
+    let mut other_team = a.clone();
+    other_team.team = "wuyun".into();
+    let mut fewer_tasks = a.clone();
+    fewer_tasks.tasks.pop_first();
+    let mut no_critical = fewer_tasks.clone();
+    no_critical.critical.clear();
+    let mut new_version = no_critical.clone();
+    new_version.version = "2.0.0".into();
+    let batch = [
+        &a,
+        &other_team,
+        &a,
+        &fewer_tasks,
+        &no_critical,
+        &new_version,
+        &a,
+    ]
+    .map(Clone::clone)
+    .to_vec();
+    let sent: Vec<f64> = v3
+        .score_batch(&batch, &params)
+        .into_iter()
+        .map(flags)
+        .collect();
+    assert_eq!(sent, [7.0, 0.0, 0.0, 4.0, 2.0, 1.0, 7.0]);
 }
 
 #[test]

@@ -325,6 +325,9 @@ const RETIRED_WASM: &[&[u8]] = &[
     // time-bonus.wasm until 2026-12-02, built before the guest SDK read
     // params into the rule's own type and wrote notes' numbers with zmij.
     include_bytes!("../wasm/retired/time-bonus-9ba1c04f.wasm"),
+    // time-bonus.wasm until 2026-12-04, built for ABI v2, which sends every
+    // record's scenario, critical ids and task ids in full.
+    include_bytes!("../wasm/retired/time-bonus-022cd632.wasm"),
 ];
 
 /// Every wasm module Muster ships or has shipped as a built-in scorer, the

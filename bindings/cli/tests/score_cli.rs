@@ -105,11 +105,11 @@ fn plugin_check_names_a_wasm_modules_abi() {
     let (code, out, err) = muster(&["plugin", "check", pkg, "--json"]);
     assert_eq!(code, 0, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(v["abi"], "2");
+    assert_eq!(v["abi"], "3");
     assert_eq!(v["scorer"]["kind"], "wasm");
     let (code, out, err) = muster(&["plugin", "check", pkg]);
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("score.wasm loads (Wasm, ABI 2)"), "{out}");
+    assert!(out.contains("score.wasm loads (Wasm, ABI 3)"), "{out}");
     let (_, out, _) = muster(&["plugin", "check", EXAMPLE, "--json"]);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["abi"], serde_json::Value::Null);
@@ -506,11 +506,12 @@ fn score_draft(db: &str, scorer_name: &str, scorer: serde_json::Value) -> serde_
 /// module of another hash is reported as not found.
 #[test]
 fn replay_finds_a_retired_builtin_wasm_module() {
-    const RETIRED: [&str; 4] = [
+    const RETIRED: [&str; 5] = [
         "sha256:646a72cce6c943c28e014e3cdd1f684463ed3cfe70ec7695c6464c06ba64607c",
         "sha256:bcaf9fe4f656c31c2dc7adcf5545b892844c45339ff82302264c74e1ed7422d3",
         "sha256:381c1244d89d5f6b380e56cc61e24d278050ec28b5ac7c394eeeabb2affd0f8b",
         "sha256:9ba1c04fc630e843568be6e1c0d022ed785f75886dd3edd304b2e8541a7461c8",
+        "sha256:022cd63242a2692e15782ca1150c85e953ac3e030269a9911f0ce506a6ba16b0",
     ];
     let dir = tempfile::tempdir().unwrap();
     let db = path(&dir.path().join("day.db"));

@@ -1,7 +1,7 @@
 //! # muster-guest
 //!
 //! The SDK for writing Muster scorers in Rust, compiled to
-//! `wasm32-unknown-unknown` (ABI v2, see `plugins/ABI.md`): the record and
+//! `wasm32-unknown-unknown` (ABI v3, see `plugins/ABI.md`): the record and
 //! score-card types a scorer sees, and macros that export a Rust function as
 //! the module's `score` (and `scenario`) entry point.
 //!
@@ -44,7 +44,7 @@ pub use num::Num;
 use wire::{Reader, Writer};
 
 /// The ABI version the export macros declare in the `muster-abi` section.
-pub const ABI_VERSION: &str = "2";
+pub const ABI_VERSION: &str = "3";
 
 /// How a task ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -130,55 +130,93 @@ pub struct Record {
 }
 
 impl Record {
-    /// Reads a record in the ABI v2 layout (`plugins/ABI.md`), as the host
-    /// sends it.
+    /// Reads a record in the ABI v3 layout (`plugins/ABI.md`) into a fresh
+    /// record, as a fresh instance does: the scenario, critical ids and task
+    /// ids must all be in it.
     pub fn from_wire(r: &mut Reader<'_>) -> Result<Record, String> {
         let mut record = Record::default();
         record.read_wire(r)?;
         Ok(record)
     }
 
-    /// Reads a record in the ABI v2 layout over this one, reusing its
-    /// strings, lists and, when the task ids are the same, its task map: a
-    /// batch of records of one scenario then costs almost no allocation.
-    /// The result is the same as [`Record::from_wire`]'s.
+    /// Reads a record in the ABI v3 layout over this one, the record the
+    /// same instance read before. The parts of the scenario the host leaves
+    /// out (scenario and version, critical ids, task ids) are this record's;
+    /// the runs are read into its task map in place, and its strings and
+    /// lists are reused, so a batch of records of one scenario costs almost
+    /// no allocation. On an error the record is left empty, as a fresh
+    /// instance's is.
     pub fn read_wire(&mut self, r: &mut Reader<'_>) -> Result<(), String> {
+        let read = self.read_parts(r);
+        if read.is_err() {
+            *self = Record::default();
+        }
+        read
+    }
+
+    fn read_parts(&mut self, r: &mut Reader<'_>) -> Result<(), String> {
         self.elapsed = r.f64()?;
         let has_limit = r.u8()? != 0;
         let limit = r.f64()?;
         self.time_limit = has_limit.then_some(limit);
         self.attempt = r.u32()?;
-        r.str_into(&mut self.scenario)?;
-        r.str_into(&mut self.version)?;
         r.str_into(&mut self.team)?;
-        let n = r.count("critical task ids", usize::MAX, 4)?;
-        self.critical.truncate(n);
-        for i in 0..n {
-            match self.critical.get_mut(i) {
-                Some(c) => r.str_into(c)?,
-                None => self.critical.push(r.str()?.to_string()),
-            }
+        let at = r.position();
+        let parts = r.u8()?;
+        if parts & !wire::CONTEXT_ALL != 0 {
+            return Err(format!(
+                "the record has context flags {parts} at byte {at}; only {} (scenario), {} \
+                 (critical ids) and {} (task ids) are defined",
+                wire::CONTEXT_SCENARIO,
+                wire::CONTEXT_CRITICAL,
+                wire::CONTEXT_TASK_IDS
+            ));
         }
-        let n = r.count("tasks", usize::MAX, 22)?;
-        let start = r.clone();
-        let mut same = self.tasks.len() == n;
-        if same {
-            for (id, run) in self.tasks.iter_mut() {
-                if !r.str_is(id)? {
-                    same = false;
-                    break;
+        if parts & wire::CONTEXT_SCENARIO != 0 {
+            r.str_into(&mut self.scenario)?;
+            r.str_into(&mut self.version)?;
+        }
+        if parts & wire::CONTEXT_CRITICAL != 0 {
+            let n = r.count("critical task ids", usize::MAX, 4)?;
+            self.critical.truncate(n);
+            for i in 0..n {
+                match self.critical.get_mut(i) {
+                    Some(c) => r.str_into(c)?,
+                    None => self.critical.push(r.str()?.to_string()),
                 }
-                *run = task_run(r)?;
             }
         }
-        if !same {
-            *r = start;
-            self.tasks.clear();
+        if parts & wire::CONTEXT_TASK_IDS != 0 {
+            let n = r.count("task ids", usize::MAX, 4)?;
+            let mut ids = std::mem::take(&mut self.tasks);
+            ids.clear();
+            let mut last: Option<&str> = None;
             for _ in 0..n {
-                let id = r.str()?.to_string();
-                let run = task_run(r)?;
-                self.tasks.insert(id, run);
+                let at = r.position();
+                let id = r.str()?;
+                if last.is_some_and(|last| last >= id) {
+                    return Err(format!(
+                        "the record's task id `{id}` at byte {at} does not come after `{}`; \
+                         task ids are sent once each, in increasing byte order",
+                        last.unwrap_or_default()
+                    ));
+                }
+                last = Some(id);
+                ids.insert(id.to_string(), UNREAD_RUN);
             }
+            self.tasks = ids;
+        }
+        let at = r.position();
+        let n = r.count("task runs", usize::MAX, 18)?;
+        if n != self.tasks.len() {
+            return Err(format!(
+                "the record gives {n} task runs at byte {at}, but the instance holds {} task \
+                 ids; the runs come one per id, in id order",
+                self.tasks.len()
+            ));
+        }
+        for run in self.tasks.values_mut() {
+            *run = task_run(r)?;
         }
         let n = r.count("penalties", usize::MAX, 9)?;
         self.penalties.truncate(n);
@@ -199,7 +237,15 @@ impl Record {
     }
 }
 
-/// A task's times, status and rating, after its id: 18 bytes, read with
+/// A task's run before the record's runs are read over it.
+const UNREAD_RUN: TaskRun = TaskRun {
+    start: 0.0,
+    end: 0.0,
+    status: TaskStatus::Skipped,
+    rating: None,
+};
+
+/// A task's times, status and rating: 18 bytes, read with
 /// one bounds check.
 fn task_run(r: &mut Reader<'_>) -> Result<TaskRun, String> {
     let at = r.position();
@@ -262,6 +308,16 @@ pub struct TaskPoints {
 /// Bytes a note's string is given before [`ScoreCard::note`] writes it.
 const NOTE_CAPACITY: usize = 64;
 
+/// Note strings kept for the next cards: a card's most (the host's limit).
+const MAX_SPARE_NOTES: usize = 256;
+
+/// The strings and lists of notes already sent, for [`ScoreCard::note`] and
+/// [`ScoreCard::valid`] to write into again.
+struct SpareNotes {
+    notes: Vec<String>,
+    lists: Vec<Vec<String>>,
+}
+
 /// What a scorer returns. The host checks it: `total` finite, at most 256
 /// notes of at most 1024 bytes, task ids that are the record's.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -288,7 +344,7 @@ impl ScoreCard {
             total,
             status: Status::Valid,
             reason: String::new(),
-            notes: Vec::new(),
+            notes: SPARE_NOTES.with(|s| s.borrow_mut().lists.pop().unwrap_or_default()),
             tasks: BTreeMap::new(),
         }
     }
@@ -296,13 +352,36 @@ impl ScoreCard {
     /// Adds a note written from `args` (`format_args!("time bonus {b}")`),
     /// into a string sized for a typical note up front: `format!` starts
     /// smaller and grows the string as it writes, and under wasm each growth
-    /// is a call into the allocator.
+    /// is a call into the allocator. The string, and the list of a card
+    /// made by [`ScoreCard::valid`], are those of a card the SDK sent the
+    /// host before, where there is one: a batch's records then cost no
+    /// allocation for their notes.
     pub fn note(&mut self, args: std::fmt::Arguments<'_>) {
         use std::fmt::Write;
-        let mut note = String::with_capacity(NOTE_CAPACITY);
+        let mut note = SPARE_NOTES
+            .with(|s| s.borrow_mut().notes.pop())
+            .unwrap_or_else(|| String::with_capacity(NOTE_CAPACITY));
         // Writing into a String fails only when a Display impl fails.
         let _ = note.write_fmt(args);
         self.notes.push(note);
+    }
+
+    /// Keeps the card's notes and their list for the next cards, up to a
+    /// card's worth.
+    fn recycle(mut self) {
+        SPARE_NOTES.with(|s| {
+            let mut spare = s.borrow_mut();
+            for mut note in self.notes.drain(..) {
+                if spare.notes.len() == MAX_SPARE_NOTES {
+                    break;
+                }
+                note.clear();
+                spare.notes.push(note);
+            }
+            if spare.lists.is_empty() {
+                spare.lists.push(self.notes);
+            }
+        });
     }
 
     /// A zero-point card with `status` and `reason`.
@@ -318,7 +397,7 @@ impl ScoreCard {
 }
 
 impl ScoreCard {
-    /// Writes the card in the ABI v2 layout (`plugins/ABI.md`), tag first.
+    /// Writes the card in the ABI v3 layout (`plugins/ABI.md`), tag first.
     pub fn to_wire(&self, w: &mut Writer) {
         w.u8(wire::CARD);
         w.f64(self.total);
@@ -379,6 +458,13 @@ thread_local! {
     /// the host sends them with the first record only, and they are read
     /// once.
     static PARAMS: RefCell<Option<Box<dyn std::any::Any>>> = const { RefCell::new(None) };
+    /// Notes of cards already sent, written into again by the next cards.
+    static SPARE_NOTES: RefCell<SpareNotes> = const {
+        RefCell::new(SpareNotes {
+            notes: Vec::new(),
+            lists: Vec::new(),
+        })
+    };
 }
 
 /// The params a rule reads: any type serde can read from the package's
@@ -420,9 +506,9 @@ impl<P: serde::de::DeserializeOwned + 'static> Params for P {}
 /// A scorer function over the rule's params `P`.
 pub type Rule<P> = fn(&Record, &P) -> Result<ScoreCard, String>;
 
-/// Runs a scorer on one ABI v2 `score` input: the record's length, the
+/// Runs a scorer on one ABI v3 `score` input: the record's length, the
 /// record, then the params as JSON (nothing after the record: the params of
-/// the instance's previous call). Returns the result in the ABI v2 layout:
+/// the instance's previous call). Returns the result in the ABI v3 layout:
 /// a card, or an error message. The host calls this through the `score`
 /// export; it is public so a guest's rule can be run natively on the exact
 /// bytes the host sends.
@@ -461,7 +547,10 @@ pub fn score_wire<P: Params>(input: &[u8], f: Rule<P>) -> Vec<u8> {
         result
     })();
     match result {
-        Ok(card) => card.to_wire(&mut w),
+        Ok(card) => {
+            card.to_wire(&mut w);
+            card.recycle();
+        }
         Err(message) => {
             w.u8(wire::ERROR);
             w.str(&message);
@@ -534,7 +623,7 @@ pub mod __private {
     /// The `score` entry point around a scorer function.
     ///
     /// # Safety
-    /// Called by the host with a buffer from `alloc`, per ABI v2.
+    /// Called by the host with a buffer from `alloc`, per ABI v3.
     pub unsafe fn score<P: Params>(ptr: u32, len: u32, f: Rule<P>) -> u64 {
         // SAFETY: forwarded from this function's contract.
         hand_out(unsafe { with_input(ptr, len, |input| score_wire(input, f)) })
@@ -543,7 +632,7 @@ pub mod __private {
     /// The `scenario` entry point around a generator function.
     ///
     /// # Safety
-    /// Called by the host with a buffer from `alloc`, per ABI v2.
+    /// Called by the host with a buffer from `alloc`, per ABI v3.
     pub unsafe fn scenario(
         ptr: u32,
         len: u32,
@@ -579,19 +668,19 @@ macro_rules! export_scorer {
         #[cfg(target_arch = "wasm32")]
         #[unsafe(link_section = "muster-abi")]
         #[used]
-        static __MUSTER_ABI: [u8; 1] = *b"2";
+        static __MUSTER_ABI: [u8; 1] = *b"3";
 
-        /// ABI v2 `alloc`.
+        /// ABI v3 `alloc`.
         #[cfg(target_arch = "wasm32")]
         #[unsafe(no_mangle)]
         pub extern "C" fn alloc(len: u32) -> u32 {
             $crate::__private::alloc(len)
         }
 
-        /// ABI v2 `score`.
+        /// ABI v3 `score`.
         ///
         /// # Safety
-        /// Called by the Muster host per ABI v2.
+        /// Called by the Muster host per ABI v3.
         #[cfg(target_arch = "wasm32")]
         #[unsafe(no_mangle)]
         pub unsafe extern "C" fn score(ptr: u32, len: u32) -> u64 {
@@ -615,10 +704,10 @@ macro_rules! export_scorer {
 #[macro_export]
 macro_rules! export_generator {
     ($f:path) => {
-        /// ABI v2 `scenario`.
+        /// ABI v3 `scenario`.
         ///
         /// # Safety
-        /// Called by the Muster host per ABI v2.
+        /// Called by the Muster host per ABI v3.
         #[cfg(target_arch = "wasm32")]
         #[unsafe(no_mangle)]
         pub unsafe extern "C" fn scenario(ptr: u32, len: u32) -> u64 {
@@ -635,20 +724,28 @@ macro_rules! export_generator {
 mod tests {
     use super::*;
 
-    /// A record of one task `abcdefghij` with the given status and rating bytes,
-    /// cut to `keep` bytes.
-    fn record(status: u8, rating: u8, keep: usize) -> Vec<u8> {
-        let mut w = Writer::default();
+    /// A record's fixed start: elapsed, time limit, attempt and team.
+    fn head(w: &mut Writer) {
         w.f64(90.0);
         w.u8(1);
         w.f64(600.0);
         w.u32(1);
-        for s in ["s", "1.0.0", "t"] {
+        w.str("t");
+    }
+
+    /// A record with its whole context and one task `abcdefghij` with the
+    /// given status and rating bytes, cut to `keep` bytes.
+    fn record(status: u8, rating: u8, keep: usize) -> Vec<u8> {
+        let mut w = Writer::default();
+        head(&mut w);
+        w.u8(wire::CONTEXT_ALL);
+        for s in ["s", "1.0.0"] {
             w.str(s);
         }
         w.len(0);
         w.len(1);
         w.str("abcdefghij");
+        w.len(1);
         w.f64(10.0);
         w.f64(100.0);
         w.u8(status);
@@ -687,20 +784,86 @@ mod tests {
 
     #[test]
     fn a_bad_or_cut_task_run_is_named_with_its_byte() {
-        // The task run starts after 48 bytes of header and counts and the
-        // id's 14.
+        // The task run starts after 67 bytes of header, context and counts.
         assert_eq!(
             read(&record(7, wire::RATING_NONE, usize::MAX)).unwrap_err(),
-            "the record has task status 7 at byte 78"
+            "the record has task status 7 at byte 83"
         );
         assert_eq!(
             read(&record(wire::TASK_DONE, 9, usize::MAX)).unwrap_err(),
-            "the record has rating 9 at byte 79"
+            "the record has rating 9 at byte 84"
         );
         assert_eq!(
-            read(&record(wire::TASK_DONE, wire::RATING_NONE, 70)).unwrap_err(),
-            "the record ends at byte 62 in the middle of a task's times, status and \
-             rating (18 bytes wanted, 8 left)"
+            read(&record(wire::TASK_DONE, wire::RATING_NONE, 75)).unwrap_err(),
+            "the record gives 1 task runs at byte 63, but only 8 bytes follow"
+        );
+    }
+
+    /// A record that sends no context: only its runs, penalties and head.
+    fn runs_only(parts: u8, runs: &[(f64, u8)]) -> Vec<u8> {
+        let mut w = Writer::default();
+        head(&mut w);
+        w.u8(parts);
+        w.len(runs.len());
+        for &(end, status) in runs {
+            w.f64(0.0);
+            w.f64(end);
+            w.u8(status);
+            w.u8(wire::RATING_NONE);
+        }
+        w.len(0);
+        w.into_bytes()
+    }
+
+    #[test]
+    fn a_record_without_context_keeps_the_previous_records() {
+        let mut record = read(&record(wire::TASK_DONE, wire::RATING_P, usize::MAX)).unwrap();
+        let next = runs_only(0, &[(55.0, wire::TASK_FAILED)]);
+        let mut r = Reader::new(&next, "the record");
+        record.read_wire(&mut r).unwrap();
+        r.finish().unwrap();
+        assert_eq!(
+            (record.scenario.as_str(), record.version.as_str()),
+            ("s", "1.0.0")
+        );
+        let run = &record.tasks["abcdefghij"];
+        assert_eq!(
+            (run.end, run.status, run.rating),
+            (55.0, TaskStatus::Failed, None)
+        );
+    }
+
+    #[test]
+    fn a_context_that_does_not_fit_is_refused_and_forgotten() {
+        let mut record = read(&record(wire::TASK_DONE, wire::RATING_P, usize::MAX)).unwrap();
+        let two = runs_only(0, &[(1.0, 0), (2.0, 0)]);
+        assert_eq!(
+            record
+                .read_wire(&mut Reader::new(&two, "the record"))
+                .unwrap_err(),
+            "the record gives 2 task runs at byte 27, but the instance holds 1 task ids; \
+             the runs come one per id, in id order"
+        );
+        // The failed read left the record as a fresh instance's.
+        assert_eq!(record, Record::default());
+        let flags = runs_only(8, &[]);
+        assert_eq!(
+            record
+                .read_wire(&mut Reader::new(&flags, "the record"))
+                .unwrap_err(),
+            "the record has context flags 8 at byte 26; only 1 (scenario), 2 (critical ids) \
+             and 4 (task ids) are defined"
+        );
+        let mut w = Writer::default();
+        head(&mut w);
+        w.u8(wire::CONTEXT_TASK_IDS);
+        w.len(2);
+        w.str("b");
+        w.str("a");
+        assert_eq!(
+            Record::from_wire(&mut Reader::new(&w.into_bytes(), "the record")).unwrap_err(),
+            "the record's task id `a` at byte 36 does not come after `b`; task ids are sent \
+             once each, in increasing byte order"
         );
     }
 }

@@ -1,4 +1,4 @@
-//! The byte layout of ABI v2 (see `plugins/ABI.md`): little-endian numbers
+//! The byte layout of ABI v3 (see `plugins/ABI.md`): little-endian numbers
 //! and length-prefixed UTF-8 strings, read and written by the guest SDK and
 //! by the Muster host alike.
 //!
@@ -45,12 +45,21 @@ pub const STATUS_DNF: u8 = 1;
 /// A card's status: disqualified.
 pub const STATUS_DQ: u8 = 2;
 
+/// A record's context flag: the scenario id and version follow.
+pub const CONTEXT_SCENARIO: u8 = 1;
+/// A record's context flag: the critical task ids follow.
+pub const CONTEXT_CRITICAL: u8 = 2;
+/// A record's context flag: the task ids follow.
+pub const CONTEXT_TASK_IDS: u8 = 4;
+/// Every context flag.
+pub const CONTEXT_ALL: u8 = CONTEXT_SCENARIO | CONTEXT_CRITICAL | CONTEXT_TASK_IDS;
+
 /// A card's per-task entry carries points.
 pub const HAS_POINTS: u8 = 1;
 /// A card's per-task entry carries a note.
 pub const HAS_NOTE: u8 = 2;
 
-/// Writes numbers and strings in the ABI v2 layout.
+/// Writes numbers and strings in the ABI v3 layout.
 #[derive(Debug, Default, Clone)]
 pub struct Writer {
     buf: Vec<u8>,
@@ -166,7 +175,7 @@ pub fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     n & 1 == 0 || a[at] == b[at]
 }
 
-/// Reads the ABI v2 layout from bytes it does not trust: every read is
+/// Reads the ABI v3 layout from bytes it does not trust: every read is
 /// bounds-checked, and an error names what was being read and the byte
 /// offset where it went wrong.
 #[derive(Debug, Clone)]

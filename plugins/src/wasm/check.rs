@@ -1,5 +1,5 @@
 //! Checks made on a module's bytes before anything is compiled or run: that
-//! it is a core module, that it declares ABI v1 or v2, that it imports
+//! it is a core module, that it declares ABI v1, v2 or v3, that it imports
 //! nothing but `muster.log`, and that it exports what the ABI needs with
 //! the ABI's types.
 
@@ -15,8 +15,12 @@ pub(crate) const ABI_SECTION: &str = "muster-abi";
 pub(crate) enum Abi {
     /// Record and result as JSON.
     V1,
-    /// Record and result in the binary layout of `muster_guest::wire`.
+    /// Record and result in a binary layout, the record's strings in full.
     V2,
+    /// The binary layout of `muster_guest::wire`: as v2, but the record's
+    /// scenario, critical ids and task ids are sent only when they differ
+    /// from those the instance last read.
+    V3,
 }
 /// The one import a guest may use.
 pub(crate) const LOG_MODULE: &str = "muster";
@@ -51,7 +55,7 @@ pub(crate) fn precheck(bytes: &[u8], memory_cap: usize) -> Result<Shape, String>
                 ..
             } => {
                 return Err(
-                    "is a wasm component; Muster runs core modules (ABI v2, see plugins/ABI.md)"
+                    "is a wasm component; Muster runs core modules (ABI v3, see plugins/ABI.md)"
                         .into(),
                 );
             }
@@ -108,13 +112,14 @@ pub(crate) fn precheck(bytes: &[u8], memory_cap: usize) -> Result<Shape, String>
     let abi = match abi {
         None => Err(format!(
             "has no `{ABI_SECTION}` custom section; a Muster scorer declares ABI version \
-             \"2\" there (the muster-guest SDK adds it)"
+             \"3\" there (the muster-guest SDK adds it)"
         )),
         Some(b"1") => Ok(Abi::V1),
         Some(b"2") => Ok(Abi::V2),
+        Some(b"3") => Ok(Abi::V3),
         Some(v) => Err(format!(
             "declares ABI version \"{}\" in its `{ABI_SECTION}` section, but this Muster \
-             speaks versions \"1\" and \"2\"",
+             speaks versions \"1\", \"2\" and \"3\"",
             String::from_utf8_lossy(v).escape_debug()
         )),
     }?;

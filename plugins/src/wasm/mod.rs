@@ -1,6 +1,6 @@
-//! Scorers compiled to wasm: ABI v2, and v1 (see `plugins/ABI.md`), run by wasmtime
-//! under deterministic fuel, an epoch deadline, a memory cap and input,
-//! output and log caps.
+//! Scorers compiled to wasm: ABI v3, v2 and v1 (see `plugins/ABI.md`), run
+//! by wasmtime under deterministic fuel, an epoch deadline, a memory cap and
+//! input, output and log caps.
 //!
 //! Invariant: nothing a guest does can crash or hang the host. Every call
 //! gets a fresh `Store` from a pre-linked `InstancePre`; every way a call can
@@ -451,9 +451,12 @@ struct Session {
     memory: Memory,
     alloc: TypedFunc<i32, i32>,
     entry: TypedFunc<(i32, i32), i64>,
-    /// Whether this instance has been sent the params (ABI v2 sends them
-    /// with the first call only).
+    /// Whether this instance has been sent the params (ABIs v2 and v3 send
+    /// them with the first call only).
     params_sent: bool,
+    /// What the instance holds of the records sent to it (ABI v3 sends a
+    /// record's scenario, critical ids and task ids only when they change).
+    context: wire::Context,
 }
 
 impl Session {
@@ -590,6 +593,7 @@ impl WasmScorer {
             alloc,
             entry,
             params_sent: false,
+            context: wire::Context::default(),
         })
     }
 
@@ -768,15 +772,17 @@ impl WasmScorer {
                 let value = self.parse_output(out)?;
                 ScoreCard::from_output(&value, input, self.id.clone()).map_err(bad)
             }
-            Abi::V2 => match wire::read_output(out, input, self.id.clone()).map_err(bad)? {
-                wire::Output::Card(card) => Ok(card),
-                wire::Output::Error(message) => Err(runtime_error(self.name(), message)),
-            },
+            Abi::V2 | Abi::V3 => {
+                match wire::read_output(out, input, self.id.clone()).map_err(bad)? {
+                    wire::Output::Card(card) => Ok(card),
+                    wire::Output::Error(message) => Err(runtime_error(self.name(), message)),
+                }
+            }
         }
     }
 
-    /// The params as JSON: under ABI v2 sent with an instance's first record
-    /// only; under v1 the whole input is JSON and this is not used.
+    /// The params as JSON: under ABIs v2 and v3 sent with an instance's first
+    /// record only; under v1 the whole input is JSON and this is not used.
     fn encode_params(&self, params: &serde_json::Value) -> Result<Arc<[u8]>, ScoreError> {
         if let Ok(last) = self.last_params.lock()
             && let Some((last, json)) = &*last
@@ -794,13 +800,16 @@ impl WasmScorer {
     }
 
     /// One `score` input into `buf`: JSON under ABI v1, the binary layout
-    /// under v2, with `params` already encoded as JSON.
+    /// under v2 and v3, with `params` already encoded as JSON; under v3 the
+    /// record's context is sent as far as it differs from what `held` says
+    /// the instance holds.
     fn encode(
         &self,
         buf: Vec<u8>,
         input: &ScoreInput,
         params: &serde_json::Value,
         params_json: &[u8],
+        held: &mut wire::Context,
     ) -> Result<Vec<u8>, ScoreError> {
         match self.loaded.shape.abi {
             Abi::V1 => {
@@ -823,6 +832,11 @@ impl WasmScorer {
                 wire::write_input(&mut w, input, params_json);
                 Ok(w.into_bytes())
             }
+            Abi::V3 => {
+                let mut w = Writer::reuse(buf);
+                wire::write_input_v3(&mut w, input, params_json, held);
+                Ok(w.into_bytes())
+            }
         }
     }
 
@@ -837,7 +851,8 @@ impl WasmScorer {
         let mut used = Used::default();
         let mut log = Vec::new();
         let result = self.encode_params(params).and_then(|params_json| {
-            let bytes = self.encode(Vec::new(), input, params, &params_json)?;
+            let fresh = &mut wire::Context::default();
+            let bytes = self.encode(Vec::new(), input, params, &params_json, fresh)?;
             let mut s = self.session(self.fresh_pre()?, Entry::Score, &mut used)?;
             let out = self.call(&mut s, &bytes, &mut used);
             log = std::mem::take(&mut s.store.data_mut().log);
@@ -889,9 +904,16 @@ impl Scorer for WasmScorer {
                     }
                     None => session.insert(self.session(pre, Entry::Score, &mut used)?),
                 };
-                // Under ABI v2 an instance keeps the params of its first call.
+                // Under ABIs v2 and v3 an instance keeps the params of its
+                // first call.
                 let sent = if s.params_sent { &[][..] } else { &params_json };
-                buf = self.encode(std::mem::take(&mut buf), input, params, sent)?;
+                buf = self.encode(
+                    std::mem::take(&mut buf),
+                    input,
+                    params,
+                    sent,
+                    &mut s.context,
+                )?;
                 let out = self.call(s, &buf, &mut used);
                 let card = match out {
                     Ok(range) => {
@@ -925,12 +947,14 @@ impl PluginScorer for WasmScorer {
         self.loaded.shape.has_scenario
     }
 
-    /// "2" (binary record and card) or "1" (JSON), as the module's
-    /// `muster-abi` section says.
+    /// "3" (binary, the record's context sent as it changes), "2" (binary
+    /// record and card) or "1" (JSON), as the module's `muster-abi` section
+    /// says.
     fn abi_version(&self) -> Option<&'static str> {
         Some(match self.loaded.shape.abi {
             Abi::V1 => "1",
             Abi::V2 => "2",
+            Abi::V3 => "3",
         })
     }
 

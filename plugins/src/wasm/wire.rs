@@ -1,51 +1,144 @@
-//! The host's half of ABI v2: the record written in the binary layout of
+//! The host's half of ABIs v2 and v3: the record written in the binary layout of
 //! `muster_guest::wire`, and the guest's result read back into a card.
 
-use muster_core::{MAX_NOTES, Rating, ScoreCard, ScoreInput, ScoreStatus, ScorerId, TaskStatus};
+use muster_core::{
+    MAX_NOTES, Rating, ScoreCard, ScoreInput, ScoreStatus, ScorerId, TaskRun, TaskStatus,
+};
 use muster_guest::wire::{self, Reader, Writer};
 
 /// Writes one `score` input: the record's length, the record, then
 /// `params`, already encoded as JSON.
 pub(crate) fn write_input(w: &mut Writer, input: &ScoreInput, params: &[u8]) {
+    framed(w, params, |w| write_record(w, input));
+}
+
+/// The `u32` length, what `record` writes, then the params.
+fn framed(w: &mut Writer, params: &[u8], record: impl FnOnce(&mut Writer)) {
     let len_at = w.position();
     w.u32(0);
     let start = w.position();
-    write_record(w, input);
+    record(w);
     let len = w.position() - start;
     w.patch_u32(len_at, u32::try_from(len).unwrap_or(u32::MAX));
     w.bytes(params);
 }
 
-fn write_record(w: &mut Writer, input: &ScoreInput) {
+/// What an ABI v3 instance holds of the records it has read: the scenario
+/// and version, the critical ids and the task ids of the last record that
+/// sent each. A fresh instance holds the default, all empty.
+#[derive(Debug, Default)]
+pub(crate) struct Context {
+    scenario: String,
+    version: String,
+    critical: Vec<String>,
+    task_ids: Vec<String>,
+}
+
+impl Context {
+    /// Sets `list` to `now`, reusing its strings.
+    fn set(list: &mut Vec<String>, now: impl ExactSizeIterator<Item = impl AsRef<str>>) {
+        list.truncate(now.len());
+        for (i, s) in now.enumerate() {
+            match list.get_mut(i) {
+                Some(old) => {
+                    old.clear();
+                    old.push_str(s.as_ref());
+                }
+                None => list.push(s.as_ref().to_string()),
+            }
+        }
+    }
+}
+
+/// An ABI v3 `score` input: as [`write_input`]'s, but the record sends its
+/// scenario and version, critical ids and task ids only where they differ
+/// from what `held` says the instance holds, and `held` is updated to what
+/// the instance will hold once it has read the record.
+pub(crate) fn write_input_v3(
+    w: &mut Writer,
+    input: &ScoreInput,
+    params: &[u8],
+    held: &mut Context,
+) {
+    framed(w, params, |w| write_record_v3(w, input, held));
+}
+
+fn write_record_v3(w: &mut Writer, input: &ScoreInput, held: &mut Context) {
     w.f64(input.elapsed);
     w.u8(u8::from(input.time_limit.is_some()));
     w.f64(input.time_limit.unwrap_or(0.0));
     w.u32(input.attempt);
-    w.str(&input.scenario);
-    w.str(&input.version);
     w.str(&input.team);
-    w.len(input.critical.len());
-    for id in &input.critical {
-        w.str(id);
+    let scenario = held.scenario != input.scenario || held.version != input.version;
+    let critical = held.critical != input.critical;
+    let ids = held.task_ids.len() != input.tasks.len()
+        || held
+            .task_ids
+            .iter()
+            .zip(input.tasks.keys())
+            .any(|(a, b)| a != b);
+    let mut parts = 0;
+    for (sent, flag) in [
+        (scenario, wire::CONTEXT_SCENARIO),
+        (critical, wire::CONTEXT_CRITICAL),
+        (ids, wire::CONTEXT_TASK_IDS),
+    ] {
+        if sent {
+            parts |= flag;
+        }
+    }
+    w.u8(parts);
+    if scenario {
+        w.str(&input.scenario);
+        w.str(&input.version);
+        held.scenario.clone_from(&input.scenario);
+        held.version.clone_from(&input.version);
+    }
+    if critical {
+        write_list(w, &input.critical);
+        Context::set(&mut held.critical, input.critical.iter());
+    }
+    if ids {
+        write_list(w, input.tasks.keys());
+        Context::set(&mut held.task_ids, input.tasks.keys());
     }
     w.len(input.tasks.len());
-    for (id, t) in &input.tasks {
-        w.str(id);
-        w.f64(t.start);
-        w.f64(t.end);
-        w.u8(match t.status {
-            TaskStatus::Done => wire::TASK_DONE,
-            TaskStatus::Failed => wire::TASK_FAILED,
-            TaskStatus::Skipped => wire::TASK_SKIPPED,
-        });
-        w.u8(match t.rating {
-            None => wire::RATING_NONE,
-            Some(Rating::P) => wire::RATING_P,
-            Some(Rating::S) => wire::RATING_S,
-            Some(Rating::M) => wire::RATING_M,
-            Some(Rating::U) => wire::RATING_U,
-        });
+    for t in input.tasks.values() {
+        write_run(w, t);
     }
+    write_penalties(w, input);
+}
+
+/// A count, then each string.
+fn write_list<'a>(
+    w: &mut Writer,
+    list: impl IntoIterator<Item = &'a String, IntoIter: ExactSizeIterator>,
+) {
+    let list = list.into_iter();
+    w.len(list.len());
+    for s in list {
+        w.str(s);
+    }
+}
+
+fn write_run(w: &mut Writer, t: &TaskRun) {
+    w.f64(t.start);
+    w.f64(t.end);
+    w.u8(match t.status {
+        TaskStatus::Done => wire::TASK_DONE,
+        TaskStatus::Failed => wire::TASK_FAILED,
+        TaskStatus::Skipped => wire::TASK_SKIPPED,
+    });
+    w.u8(match t.rating {
+        None => wire::RATING_NONE,
+        Some(Rating::P) => wire::RATING_P,
+        Some(Rating::S) => wire::RATING_S,
+        Some(Rating::M) => wire::RATING_M,
+        Some(Rating::U) => wire::RATING_U,
+    });
+}
+
+fn write_penalties(w: &mut Writer, input: &ScoreInput) {
     w.len(input.penalties.len());
     for p in &input.penalties {
         w.str(&p.code);
@@ -60,7 +153,24 @@ fn write_record(w: &mut Writer, input: &ScoreInput) {
     }
 }
 
-/// What a guest returned: a card, or the error message it chose to report.
+/// The ABI v2 record: every string in full.
+fn write_record(w: &mut Writer, input: &ScoreInput) {
+    w.f64(input.elapsed);
+    w.u8(u8::from(input.time_limit.is_some()));
+    w.f64(input.time_limit.unwrap_or(0.0));
+    w.u32(input.attempt);
+    w.str(&input.scenario);
+    w.str(&input.version);
+    w.str(&input.team);
+    write_list(w, &input.critical);
+    w.len(input.tasks.len());
+    for (id, t) in &input.tasks {
+        w.str(id);
+        write_run(w, t);
+    }
+    write_penalties(w, input);
+}
+
 pub(crate) enum Output {
     Card(ScoreCard),
     Error(String),
@@ -166,13 +276,20 @@ mod tests {
         input
     }
 
+    /// The record `input` as an instance holding `held` is sent it.
+    fn wire_record(input: &ScoreInput, held: &mut Context) -> Vec<u8> {
+        let mut w = Writer::default();
+        write_record_v3(&mut w, input, held);
+        w.into_bytes()
+    }
+
     #[test]
     fn the_guest_reads_the_binary_record_as_it_reads_the_json_one() {
         let mut input = example();
         for limit in [input.time_limit, None] {
             input.time_limit = limit;
             let mut w = Writer::default();
-            write_input(&mut w, &input, b"{\"base\":100}");
+            write_input_v3(&mut w, &input, b"{\"base\":100}", &mut Context::default());
             let bytes = w.into_bytes();
             let mut r = Reader::new(&bytes, "the input");
             let len = r.u32().unwrap() as usize;
@@ -186,14 +303,8 @@ mod tests {
         }
     }
 
-    fn wire_record(input: &ScoreInput) -> Vec<u8> {
-        let mut w = Writer::default();
-        write_record(&mut w, input);
-        w.into_bytes()
-    }
-
     #[test]
-    fn a_record_read_over_another_is_the_record_read_afresh() {
+    fn a_record_sent_by_difference_is_read_as_the_whole_record() {
         let a = example();
         let mut b = a.clone();
         b.team = "wuyun".into();
@@ -206,16 +317,30 @@ mod tests {
         let mut c = a.clone();
         c.penalties.push(a.penalties[0].clone());
         c.tasks.values_mut().for_each(|t| t.end += 1.0);
+        let mut d = c.clone();
+        d.version = "1.0.1".into();
         let fresh = |input: &ScoreInput| {
-            muster_guest::Record::from_wire(&mut Reader::new(&wire_record(input), "r")).unwrap()
+            let bytes = wire_record(input, &mut Context::default());
+            muster_guest::Record::from_wire(&mut Reader::new(&bytes, "r")).unwrap()
         };
+        let mut held = Context::default();
         let mut reused = muster_guest::Record::default();
-        for input in [&a, &b, &c, &a, &c, &b] {
-            reused
-                .read_wire(&mut Reader::new(&wire_record(input), "r"))
-                .unwrap();
+        let mut sent = vec![];
+        for input in [&a, &b, &c, &a, &c, &d, &b] {
+            let bytes = wire_record(input, &mut held);
+            let mut r = Reader::new(&bytes, "r");
+            reused.read_wire(&mut r).unwrap();
+            r.finish().unwrap();
             assert_eq!(reused, fresh(input));
+            // The context flags follow the head and the team.
+            sent.push(bytes[25 + input.team.len()]);
         }
+        let (s, c, t) = (
+            wire::CONTEXT_SCENARIO,
+            wire::CONTEXT_CRITICAL,
+            wire::CONTEXT_TASK_IDS,
+        );
+        assert_eq!(sent, [s | c | t, c | t, c | t, 0, 0, s, s | c | t]);
     }
 
     #[test]
