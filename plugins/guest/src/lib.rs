@@ -190,19 +190,14 @@ impl Record {
             let n = r.count("task ids", usize::MAX, 4)?;
             let mut ids = std::mem::take(&mut self.tasks);
             ids.clear();
-            let mut last: Option<&str> = None;
             for _ in 0..n {
                 let at = r.position();
                 let id = r.str()?;
-                if last.is_some_and(|last| last >= id) {
+                if ids.insert(id.to_string(), UNREAD_RUN).is_some() {
                     return Err(format!(
-                        "the record's task id `{id}` at byte {at} does not come after `{}`; \
-                         task ids are sent once each, in increasing byte order",
-                        last.unwrap_or_default()
+                        "the record sends task id `{id}` twice, the second time at byte {at}"
                     ));
                 }
-                last = Some(id);
-                ids.insert(id.to_string(), UNREAD_RUN);
             }
             self.tasks = ids;
         }
@@ -859,11 +854,10 @@ mod tests {
         w.u8(wire::CONTEXT_TASK_IDS);
         w.len(2);
         w.str("b");
-        w.str("a");
+        w.str("b");
         assert_eq!(
             Record::from_wire(&mut Reader::new(&w.into_bytes(), "the record")).unwrap_err(),
-            "the record's task id `a` at byte 36 does not come after `b`; task ids are sent \
-             once each, in increasing byte order"
+            "the record sends task id `b` twice, the second time at byte 36"
         );
     }
 }

@@ -802,14 +802,14 @@ impl WasmScorer {
     /// One `score` input into `buf`: JSON under ABI v1, the binary layout
     /// under v2 and v3, with `params` already encoded as JSON; under v3 the
     /// record's context is sent as far as it differs from what `held` says
-    /// the instance holds.
+    /// the instance holds (all of it to a fresh instance, `None`).
     fn encode(
         &self,
         buf: Vec<u8>,
         input: &ScoreInput,
         params: &serde_json::Value,
         params_json: &[u8],
-        held: &mut wire::Context,
+        held: Option<&mut wire::Context>,
     ) -> Result<Vec<u8>, ScoreError> {
         match self.loaded.shape.abi {
             Abi::V1 => {
@@ -851,8 +851,7 @@ impl WasmScorer {
         let mut used = Used::default();
         let mut log = Vec::new();
         let result = self.encode_params(params).and_then(|params_json| {
-            let fresh = &mut wire::Context::default();
-            let bytes = self.encode(Vec::new(), input, params, &params_json, fresh)?;
+            let bytes = self.encode(Vec::new(), input, params, &params_json, None)?;
             let mut s = self.session(self.fresh_pre()?, Entry::Score, &mut used)?;
             let out = self.call(&mut s, &bytes, &mut used);
             log = std::mem::take(&mut s.store.data_mut().log);
@@ -912,7 +911,7 @@ impl Scorer for WasmScorer {
                     input,
                     params,
                     sent,
-                    &mut s.context,
+                    Some(&mut s.context),
                 )?;
                 let out = self.call(s, &buf, &mut used);
                 let card = match out {

@@ -53,30 +53,36 @@ impl Context {
 /// An ABI v3 `score` input: as [`write_input`]'s, but the record sends its
 /// scenario and version, critical ids and task ids only where they differ
 /// from what `held` says the instance holds, and `held` is updated to what
-/// the instance will hold once it has read the record.
+/// the instance will hold once it has read the record. `None` is a fresh
+/// instance that is sent one record: everything is sent, nothing kept.
 pub(crate) fn write_input_v3(
     w: &mut Writer,
     input: &ScoreInput,
     params: &[u8],
-    held: &mut Context,
+    held: Option<&mut Context>,
 ) {
     framed(w, params, |w| write_record_v3(w, input, held));
 }
 
-fn write_record_v3(w: &mut Writer, input: &ScoreInput, held: &mut Context) {
+fn write_record_v3(w: &mut Writer, input: &ScoreInput, held: Option<&mut Context>) {
     w.f64(input.elapsed);
     w.u8(u8::from(input.time_limit.is_some()));
     w.f64(input.time_limit.unwrap_or(0.0));
     w.u32(input.attempt);
     w.str(&input.team);
-    let scenario = held.scenario != input.scenario || held.version != input.version;
-    let critical = held.critical != input.critical;
-    let ids = held.task_ids.len() != input.tasks.len()
-        || held
-            .task_ids
-            .iter()
-            .zip(input.tasks.keys())
-            .any(|(a, b)| a != b);
+    let (scenario, critical, ids) = match &held {
+        None => (true, true, true),
+        Some(held) => (
+            held.scenario != input.scenario || held.version != input.version,
+            held.critical != input.critical,
+            held.task_ids.len() != input.tasks.len()
+                || held
+                    .task_ids
+                    .iter()
+                    .zip(input.tasks.keys())
+                    .any(|(a, b)| a != b),
+        ),
+    };
     let mut parts = 0;
     for (sent, flag) in [
         (scenario, wire::CONTEXT_SCENARIO),
@@ -91,16 +97,24 @@ fn write_record_v3(w: &mut Writer, input: &ScoreInput, held: &mut Context) {
     if scenario {
         w.str(&input.scenario);
         w.str(&input.version);
-        held.scenario.clone_from(&input.scenario);
-        held.version.clone_from(&input.version);
     }
     if critical {
         write_list(w, &input.critical);
-        Context::set(&mut held.critical, input.critical.iter());
     }
     if ids {
         write_list(w, input.tasks.keys());
-        Context::set(&mut held.task_ids, input.tasks.keys());
+    }
+    if let Some(held) = held {
+        if scenario {
+            held.scenario.clone_from(&input.scenario);
+            held.version.clone_from(&input.version);
+        }
+        if critical {
+            Context::set(&mut held.critical, input.critical.iter());
+        }
+        if ids {
+            Context::set(&mut held.task_ids, input.tasks.keys());
+        }
     }
     w.len(input.tasks.len());
     for t in input.tasks.values() {
@@ -277,7 +291,7 @@ mod tests {
     }
 
     /// The record `input` as an instance holding `held` is sent it.
-    fn wire_record(input: &ScoreInput, held: &mut Context) -> Vec<u8> {
+    fn wire_record(input: &ScoreInput, held: Option<&mut Context>) -> Vec<u8> {
         let mut w = Writer::default();
         write_record_v3(&mut w, input, held);
         w.into_bytes()
@@ -289,7 +303,7 @@ mod tests {
         for limit in [input.time_limit, None] {
             input.time_limit = limit;
             let mut w = Writer::default();
-            write_input_v3(&mut w, &input, b"{\"base\":100}", &mut Context::default());
+            write_input_v3(&mut w, &input, b"{\"base\":100}", None);
             let bytes = w.into_bytes();
             let mut r = Reader::new(&bytes, "the input");
             let len = r.u32().unwrap() as usize;
@@ -320,14 +334,14 @@ mod tests {
         let mut d = c.clone();
         d.version = "1.0.1".into();
         let fresh = |input: &ScoreInput| {
-            let bytes = wire_record(input, &mut Context::default());
+            let bytes = wire_record(input, None);
             muster_guest::Record::from_wire(&mut Reader::new(&bytes, "r")).unwrap()
         };
         let mut held = Context::default();
         let mut reused = muster_guest::Record::default();
         let mut sent = vec![];
         for input in [&a, &b, &c, &a, &c, &d, &b] {
-            let bytes = wire_record(input, &mut held);
+            let bytes = wire_record(input, Some(&mut held));
             let mut r = Reader::new(&bytes, "r");
             reused.read_wire(&mut r).unwrap();
             r.finish().unwrap();
