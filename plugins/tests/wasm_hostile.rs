@@ -495,6 +495,16 @@ fn abi_v3_sends_a_records_context_only_as_it_changes() {
         .map(flags)
         .collect();
     assert_eq!(sent, [7.0, 0.0, 0.0, 4.0, 2.0, 1.0, 7.0]);
+    // A call that fails ends its instance; the next instance holds nothing,
+    // so it is sent the whole context again.
+    let mut trapping = a.clone();
+    trapping.team = "trap-the-call".into();
+    let batch = [&a, &a, &trapping, &a, &a].map(Clone::clone).to_vec();
+    let mut results = v3.score_batch(&batch, &params);
+    let e = results.remove(2).unwrap_err();
+    assert!(matches!(e, ScoreError::Runtime { .. }), "{e:?}");
+    let sent: Vec<f64> = results.into_iter().map(flags).collect();
+    assert_eq!(sent, [7.0, 0.0, 7.0, 0.0]);
 }
 
 #[test]
