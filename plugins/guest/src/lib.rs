@@ -130,6 +130,19 @@ pub struct Record {
 }
 
 impl Record {
+    /// The record a fresh instance holds: no context, no runs.
+    const EMPTY: Record = Record {
+        scenario: String::new(),
+        version: String::new(),
+        team: String::new(),
+        attempt: 0,
+        elapsed: 0.0,
+        time_limit: None,
+        critical: Vec::new(),
+        tasks: BTreeMap::new(),
+        penalties: Vec::new(),
+    };
+
     /// Reads a record in the ABI v3 layout (`plugins/ABI.md`) into a fresh
     /// record, as a fresh instance does: the scenario, critical ids and task
     /// ids must all be in it.
@@ -447,7 +460,7 @@ thread_local! {
     /// The last output handed to the host; kept alive until the next call.
     static OUTPUT: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
     /// The record of the last call, read over by the next.
-    static RECORD: RefCell<Record> = RefCell::new(Record::default());
+    static RECORD: RefCell<Record> = const { RefCell::new(Record::EMPTY) };
     /// The params this instance was sent, read into the rule's [`Params`]
     /// (a boxed `Result<P, String>`: a failed read answers every record):
     /// the host sends them with the first record only, and they are read
