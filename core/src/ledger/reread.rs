@@ -585,7 +585,10 @@ fn short_decimal(token: &str) -> Option<f64> {
         Some(digits) => (true, digits),
         None => (false, token),
     };
-    let (whole, fraction) = digits.split_once('.')?;
+    // A byte search: `split_once('.')` searches for a char, comparing its
+    // UTF-8 with a call to `memcmp` at every candidate.
+    let dot = digits.bytes().position(|b| b == b'.')?;
+    let (whole, fraction) = (&digits[..dot], &digits[dot + 1..]);
     let all = whole.bytes().chain(fraction.bytes());
     if whole.len() + fraction.len() > 15 || !all.clone().all(|b| b.is_ascii_digit()) {
         return None;
