@@ -34,22 +34,6 @@ pub(crate) struct Context {
     task_ids: Vec<String>,
 }
 
-impl Context {
-    /// Sets `list` to `now`, reusing its strings.
-    fn set(list: &mut Vec<String>, now: impl ExactSizeIterator<Item = impl AsRef<str>>) {
-        list.truncate(now.len());
-        for (i, s) in now.enumerate() {
-            match list.get_mut(i) {
-                Some(old) => {
-                    old.clear();
-                    old.push_str(s.as_ref());
-                }
-                None => list.push(s.as_ref().to_string()),
-            }
-        }
-    }
-}
-
 /// An ABI v3 `score` input: as [`write_input`]'s, but the record sends its
 /// scenario and version, critical ids and task ids only where they differ
 /// from what `held` says the instance holds, and `held` is updated to what
@@ -65,10 +49,7 @@ pub(crate) fn write_input_v3(
 }
 
 fn write_record_v3(w: &mut Writer, input: &ScoreInput, held: Option<&mut Context>) {
-    w.f64(input.elapsed);
-    w.u8(u8::from(input.time_limit.is_some()));
-    w.f64(input.time_limit.unwrap_or(0.0));
-    w.u32(input.attempt);
+    write_head(w, input);
     w.str(&input.team);
     let (scenario, critical, ids) = match &held {
         None => (true, true, true),
@@ -83,17 +64,10 @@ fn write_record_v3(w: &mut Writer, input: &ScoreInput, held: Option<&mut Context
                     .any(|(a, b)| a != b),
         ),
     };
-    let mut parts = 0;
-    for (sent, flag) in [
-        (scenario, wire::CONTEXT_SCENARIO),
-        (critical, wire::CONTEXT_CRITICAL),
-        (ids, wire::CONTEXT_TASK_IDS),
-    ] {
-        if sent {
-            parts |= flag;
-        }
-    }
-    w.u8(parts);
+    let flag = |sent: bool, flag: u8| if sent { flag } else { 0 };
+    w.u8(flag(scenario, wire::CONTEXT_SCENARIO)
+        | flag(critical, wire::CONTEXT_CRITICAL)
+        | flag(ids, wire::CONTEXT_TASK_IDS));
     if scenario {
         w.str(&input.scenario);
         w.str(&input.version);
@@ -110,10 +84,17 @@ fn write_record_v3(w: &mut Writer, input: &ScoreInput, held: Option<&mut Context
             held.version.clone_from(&input.version);
         }
         if critical {
-            Context::set(&mut held.critical, input.critical.iter());
+            held.critical.clone_from(&input.critical);
         }
         if ids {
-            Context::set(&mut held.task_ids, input.tasks.keys());
+            // Over the ids held, reusing their strings.
+            held.task_ids.truncate(input.tasks.len());
+            for (i, id) in input.tasks.keys().enumerate() {
+                match held.task_ids.get_mut(i) {
+                    Some(old) => old.clone_from(id),
+                    None => held.task_ids.push(id.clone()),
+                }
+            }
         }
     }
     w.len(input.tasks.len());
@@ -133,6 +114,14 @@ fn write_list<'a>(
     for s in list {
         w.str(s);
     }
+}
+
+/// What every record starts with: elapsed, the time limit, the attempt.
+fn write_head(w: &mut Writer, input: &ScoreInput) {
+    w.f64(input.elapsed);
+    w.u8(u8::from(input.time_limit.is_some()));
+    w.f64(input.time_limit.unwrap_or(0.0));
+    w.u32(input.attempt);
 }
 
 fn write_run(w: &mut Writer, t: &TaskRun) {
@@ -169,10 +158,7 @@ fn write_penalties(w: &mut Writer, input: &ScoreInput) {
 
 /// The ABI v2 record: every string in full.
 fn write_record(w: &mut Writer, input: &ScoreInput) {
-    w.f64(input.elapsed);
-    w.u8(u8::from(input.time_limit.is_some()));
-    w.f64(input.time_limit.unwrap_or(0.0));
-    w.u32(input.attempt);
+    write_head(w, input);
     w.str(&input.scenario);
     w.str(&input.version);
     w.str(&input.team);
