@@ -45,6 +45,8 @@ use wire::{Reader, Writer};
 
 /// The ABI version the export macros declare in the `muster-abi` section.
 pub const ABI_VERSION: &str = "3";
+// The section holds one byte.
+const _: () = assert!(ABI_VERSION.len() == 1);
 
 /// How a task ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -130,19 +132,6 @@ pub struct Record {
 }
 
 impl Record {
-    /// The record a fresh instance holds: no context, no runs.
-    const EMPTY: Record = Record {
-        scenario: String::new(),
-        version: String::new(),
-        team: String::new(),
-        attempt: 0,
-        elapsed: 0.0,
-        time_limit: None,
-        critical: Vec::new(),
-        tasks: BTreeMap::new(),
-        penalties: Vec::new(),
-    };
-
     /// Reads a record in the ABI v3 layout (`plugins/ABI.md`) into a fresh
     /// record, as a fresh instance does: the scenario, critical ids and task
     /// ids must all be in it.
@@ -319,11 +308,12 @@ const NOTE_CAPACITY: usize = 64;
 /// Note strings kept for the next cards: a card's most (the host's limit).
 const MAX_SPARE_NOTES: usize = 256;
 
-/// The strings and lists of notes already sent, for [`ScoreCard::note`] and
-/// [`ScoreCard::valid`] to write into again.
+/// The strings and the list of notes already sent, for [`ScoreCard::note`]
+/// and [`ScoreCard::valid`] to write into again.
 struct SpareNotes {
     notes: Vec<String>,
-    lists: Vec<Vec<String>>,
+    /// A card's emptied list of notes (no allocation until one is kept).
+    list: Vec<String>,
 }
 
 /// What a scorer returns. The host checks it: `total` finite, at most 256
@@ -352,7 +342,7 @@ impl ScoreCard {
             total,
             status: Status::Valid,
             reason: String::new(),
-            notes: SPARE_NOTES.with(|s| s.borrow_mut().lists.pop().unwrap_or_default()),
+            notes: SPARE_NOTES.with(|s| std::mem::take(&mut s.borrow_mut().list)),
             tasks: BTreeMap::new(),
         }
     }
@@ -386,8 +376,8 @@ impl ScoreCard {
                 note.clear();
                 spare.notes.push(note);
             }
-            if spare.lists.is_empty() {
-                spare.lists.push(self.notes);
+            if spare.list.capacity() == 0 {
+                spare.list = self.notes;
             }
         });
     }
@@ -459,8 +449,9 @@ pub fn log(line: &str) {
 thread_local! {
     /// The last output handed to the host; kept alive until the next call.
     static OUTPUT: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
-    /// The record of the last call, read over by the next.
-    static RECORD: RefCell<Record> = const { RefCell::new(Record::EMPTY) };
+    /// The record of the last call, read over by the next; none before the
+    /// first (a constant start, so reaching it checks no lazy state).
+    static RECORD: RefCell<Option<Record>> = const { RefCell::new(None) };
     /// The params this instance was sent, read into the rule's [`Params`]
     /// (a boxed `Result<P, String>`: a failed read answers every record):
     /// the host sends them with the first record only, and they are read
@@ -470,7 +461,7 @@ thread_local! {
     static SPARE_NOTES: RefCell<SpareNotes> = const {
         RefCell::new(SpareNotes {
             notes: Vec::new(),
-            lists: Vec::new(),
+            list: Vec::new(),
         })
     };
 }
@@ -530,7 +521,7 @@ pub fn score_wire<P: Params>(input: &[u8], f: Rule<P>) -> Vec<u8> {
             .get(start..start.saturating_add(len))
             .ok_or_else(|| format!("the input is shorter than its {len}-byte record"))?;
         let mut rr = Reader::new(record_bytes, "the record");
-        let mut record = RECORD.with(|r| std::mem::take(&mut *r.borrow_mut()));
+        let mut record = RECORD.with(|r| r.borrow_mut().take().unwrap_or_default());
         let read = record.read_wire(&mut rr).and_then(|()| rr.finish());
         let params = &input[start + len..];
         let result = read.and_then(|()| {
@@ -551,7 +542,7 @@ pub fn score_wire<P: Params>(input: &[u8], f: Rule<P>) -> Vec<u8> {
                 }
             })
         });
-        RECORD.with(|r| *r.borrow_mut() = record);
+        RECORD.with(|r| *r.borrow_mut() = Some(record));
         result
     })();
     match result {
@@ -676,7 +667,7 @@ macro_rules! export_scorer {
         #[cfg(target_arch = "wasm32")]
         #[unsafe(link_section = "muster-abi")]
         #[used]
-        static __MUSTER_ABI: [u8; 1] = *b"3";
+        static __MUSTER_ABI: [u8; 1] = [$crate::ABI_VERSION.as_bytes()[0]];
 
         /// ABI v3 `alloc`.
         #[cfg(target_arch = "wasm32")]
