@@ -328,6 +328,9 @@ const RETIRED_WASM: &[&[u8]] = &[
     // time-bonus.wasm until 2026-12-04, built for ABI v2, which sends every
     // record's scenario, critical ids and task ids in full.
     include_bytes!("../wasm/retired/time-bonus-022cd632.wasm"),
+    // time-bonus.wasm until 2026-12-04 (night), built before the guest SDK
+    // pushed notes piece by piece without `core::fmt`.
+    include_bytes!("../wasm/retired/time-bonus-e8265be8.wasm"),
 ];
 
 /// Every wasm module Muster ships or has shipped as a built-in scorer, the

@@ -30,40 +30,64 @@ const WHOLE_BELOW: f64 = 1e15;
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Num(pub f64);
 
+impl Num {
+    /// Appends the number to `out` as `Display` would write it, without
+    /// going through `core::fmt` at all: for [`ScoreCard::note_with`],
+    /// where a note is built from pieces.
+    ///
+    /// ```
+    /// use muster_guest::Num;
+    ///
+    /// let mut note = String::from("time bonus ");
+    /// Num(12.5).push_to(&mut note);
+    /// Num(3.0).push_to(&mut note);
+    /// assert_eq!(note, "time bonus 12.53");
+    /// ```
+    ///
+    /// [`ScoreCard::note_with`]: crate::ScoreCard::note_with
+    pub fn push_to(self, out: &mut String) {
+        // Writing into a String cannot fail.
+        let _ = write_plain(self.0, out);
+    }
+}
+
 impl fmt::Display for Num {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let x = self.0;
-        // Padding, precision, a forced sign and the non-finite values are
-        // left to `f64` itself: notes rarely ask for them.
-        if !x.is_finite()
-            || f.width().is_some()
-            || f.precision().is_some()
-            || f.sign_plus()
-            || f.alternate()
-        {
+        // Padding, precision and a forced sign are left to `f64` itself:
+        // notes rarely ask for them.
+        if f.width().is_some() || f.precision().is_some() || f.sign_plus() || f.alternate() {
             return fmt::Display::fmt(&x, f);
         }
-        let whole = x.trunc() == x;
-        if whole && x.abs() < WHOLE_BELOW {
-            if x == 0.0 && x.is_sign_negative() {
-                return f.write_str("-0");
-            }
-            // Exact: |x| < 1e15 is whole, so the cast loses nothing.
-            return f.write_str(itoa::Buffer::new().format(x as i64));
-        }
-        if may_tie(x) {
-            return fmt::Display::fmt(&x, f);
-        }
-        let mut buffer = zmij::Buffer::new();
-        let shortest = buffer.format_finite(x);
-        if !whole && !shortest.contains('e') {
-            // A number with a fraction and no exponent is written as
-            // `Display` writes it: the shortest digits, no trailing zero
-            // (a whole one would end in `.0`).
-            return f.write_str(shortest);
-        }
-        lay_out(shortest, f)
+        write_plain(x, f)
     }
+}
+
+/// Writes `x` with no flags, exactly as `f64`'s `Display` does.
+fn write_plain<W: fmt::Write>(x: f64, w: &mut W) -> fmt::Result {
+    if !x.is_finite() {
+        return write!(w, "{x}");
+    }
+    let whole = x.trunc() == x;
+    if whole && x.abs() < WHOLE_BELOW {
+        if x == 0.0 && x.is_sign_negative() {
+            return w.write_str("-0");
+        }
+        // Exact: |x| < 1e15 is whole, so the cast loses nothing.
+        return w.write_str(itoa::Buffer::new().format(x as i64));
+    }
+    if may_tie(x) {
+        return write!(w, "{x}");
+    }
+    let mut buffer = zmij::Buffer::new();
+    let shortest = buffer.format_finite(x);
+    if !whole && !shortest.contains('e') {
+        // A number with a fraction and no exponent is written as
+        // `Display` writes it: the shortest digits, no trailing zero
+        // (a whole one would end in `.0`).
+        return w.write_str(shortest);
+    }
+    lay_out(shortest, w)
 }
 
 /// Whether two shortest decimals could be equally near `x`, where the two
@@ -101,7 +125,7 @@ fn may_tie(x: f64) -> bool {
 
 /// Writes `shortest` (`[-]d[.ddd]e±x`, or any decimal the digit search
 /// writes) without an exponent, as `Display` does.
-fn lay_out(shortest: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+fn lay_out<W: fmt::Write>(shortest: &str, f: &mut W) -> fmt::Result {
     let (negative, rest) = match shortest.strip_prefix('-') {
         Some(rest) => (true, rest),
         None => (false, shortest),
@@ -137,7 +161,7 @@ fn lay_out(shortest: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     }
     // ASCII digits only, so the slices are UTF-8.
     let digits = std::str::from_utf8(&digits[..n]).map_err(|_| fmt::Error)?;
-    let zeros = |f: &mut fmt::Formatter<'_>, k: i32| -> fmt::Result {
+    let zeros = |f: &mut W, k: i32| -> fmt::Result {
         for _ in 0..k {
             f.write_str("0")?;
         }
@@ -164,7 +188,11 @@ mod tests {
     use super::*;
 
     fn same(x: f64) {
-        assert_eq!(Num(x).to_string(), x.to_string(), "bits {:#x}", x.to_bits());
+        let want = x.to_string();
+        assert_eq!(Num(x).to_string(), want, "bits {:#x}", x.to_bits());
+        let mut pushed = String::from("<");
+        Num(x).push_to(&mut pushed);
+        assert_eq!(pushed[1..], want, "pushed, bits {:#x}", x.to_bits());
     }
 
     #[test]

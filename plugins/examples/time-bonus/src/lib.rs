@@ -6,9 +6,9 @@
 //! - otherwise `base + (time_limit − elapsed) / seconds_per_point`, less the
 //!   points of each penalty (`penalty_points[code] × count`).
 //!
-//! The params are read once per instance into [`TimeBonus`], and numbers in
-//! notes are written with [`Num`]: the notes are the ones `format!` would
-//! write, without its float formatting's cost under wasm.
+//! The params are read once per instance into [`TimeBonus`], and notes are
+//! pushed piece by piece with [`Num`] for numbers: they are the ones
+//! `format!` would write, without `core::fmt`'s cost under wasm.
 //!
 //! Build: `cargo build --release --target wasm32-unknown-unknown
 //! -p muster-example-time-bonus`.
@@ -58,7 +58,10 @@ pub fn time_bonus(record: &Record, params: &TimeBonus) -> Result<ScoreCard, Stri
     let per_point = number(params.seconds_per_point, "seconds_per_point")?;
     let bonus = (limit - record.elapsed) / per_point;
     let mut card = ScoreCard::valid(number(params.base, "base")? + bonus);
-    card.note(format_args!("time bonus {}", Num(bonus)));
+    card.note_with(|n| {
+        n.push_str("time bonus ");
+        Num(bonus).push_to(n);
+    });
     for p in &record.penalties {
         let each = params
             .penalty_points
@@ -66,13 +69,16 @@ pub fn time_bonus(record: &Record, params: &TimeBonus) -> Result<ScoreCard, Stri
             .ok_or_else(|| format!("unknown penalty code {}", p.code))?;
         let lost = each * f64::from(p.count);
         card.total -= lost;
-        card.note(format_args!(
-            "{} x{} on {}: -{}",
-            p.code,
-            p.count,
-            p.task.as_deref().unwrap_or("-"),
-            Num(lost)
-        ));
+        // "{code} x{count} on {task or -}: -{lost}", pushed piece by piece.
+        card.note_with(|n| {
+            n.push_str(&p.code);
+            n.push_str(" x");
+            Num(f64::from(p.count)).push_to(n);
+            n.push_str(" on ");
+            n.push_str(p.task.as_deref().unwrap_or("-"));
+            n.push_str(": -");
+            Num(lost).push_to(n);
+        });
     }
     Ok(card)
 }
