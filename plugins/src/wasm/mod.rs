@@ -37,6 +37,10 @@ const BATCH_RESERVATION: u64 = 4 << 30;
 /// offset a load or store can add to its address (wasmtime's default).
 const BATCH_GUARD: u64 = 32 << 20;
 
+/// Room reserved for a single run's input before the params: a record of a
+/// few dozen tasks fits, so writing it never grows the buffer.
+const FIRST_INPUT_BYTES: usize = 2 << 10;
+
 /// How often the runtime's ticker advances the engine's epoch.
 const TICK: Duration = Duration::from_millis(5);
 
@@ -851,7 +855,8 @@ impl WasmScorer {
         let mut used = Used::default();
         let mut log = Vec::new();
         let result = self.encode_params(params).and_then(|params_json| {
-            let bytes = self.encode(Vec::new(), input, params, &params_json, None)?;
+            let buf = Vec::with_capacity(FIRST_INPUT_BYTES + params_json.len());
+            let bytes = self.encode(buf, input, params, &params_json, None)?;
             let mut s = self.session(self.fresh_pre()?, Entry::Score, &mut used)?;
             let out = self.call(&mut s, &bytes, &mut used);
             log = std::mem::take(&mut s.store.data_mut().log);
