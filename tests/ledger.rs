@@ -183,6 +183,26 @@ fn refuses_unknown_member_and_writes_none_of_the_batch() {
     insta::assert_snapshot!(refused(&base(), &batch), @"entry 6 (training_attended): unknown member `m999` as member; record a member_joined entry first");
 }
 
+/// A large batch serialises its entries on every core while it writes; one
+/// bad entry far into it still leaves every store as it was.
+#[test]
+fn refuses_a_bad_entry_late_in_a_large_batch_and_writes_none_of_it() {
+    let mut batch: Vec<Draft> = (0..1_500)
+        .map(|i| training("m001", "physical", 1.0, at(2 + i / 500, 8)))
+        .collect();
+    batch[1_321] = training("m999", "physical", 1.0, at(4, 8));
+    let (_dir, all) = stores_and_file(&base());
+    for mut store in all {
+        let before = store.tip().expect("tip");
+        let err = store.append(&batch).expect_err("the batch must be refused");
+        assert_eq!(
+            err.to_string(),
+            "entry 1326 (training_attended): unknown member `m999` as member; record a member_joined entry first"
+        );
+        assert_eq!(store.tip().expect("tip"), before, "nothing may be written");
+    }
+}
+
 #[test]
 fn refuses_unknown_instructor() {
     let mut t = training("m001", "physical", 1.0, at(2, 8));

@@ -78,7 +78,7 @@ pub use project::{
     SquadronReadiness, hazard_of,
 };
 #[cfg(feature = "sqlite")]
-pub use sqlite::{SCHEMA_VERSION, SqliteStore, WAL_SIZE_LIMIT};
+pub use sqlite::{CHECKPOINT_BYTES, SCHEMA_VERSION, SqliteStore, WAL_SIZE_LIMIT};
 pub use store::{LedgerStore, Lookup, MemoryStore, StoredText};
 
 /// A SHA-256 hash of one entry, shown as 64 hex digits.
@@ -492,7 +492,7 @@ impl RawEntry {
     }
 
     /// [`RawEntry::seal`] with the draft's time and canonical body already
-    /// written (see [`seal_texts`]).
+    /// written (see [`seal_each`]).
     pub(crate) fn seal_text(
         seq: u64,
         prev: EntryHash,
@@ -886,7 +886,8 @@ pub fn check(seq: u64, draft: &Draft, look: &mut dyn Lookup) -> Result<(), Ledge
     let kind = draft.entry.name();
     let invalid = |message: String| LedgerError::Invalid { seq, kind, message };
     let nonempty = |field: &str, value: &str| {
-        if value.trim().is_empty() {
+        // What `trim` leaves empty, read from the front only.
+        if value.chars().all(char::is_whitespace) {
             Err(invalid(format!("{field} is empty")))
         } else {
             Ok(())
@@ -2078,59 +2079,56 @@ fn run_of(body: &str) -> Option<(&str, &str)> {
     (!scenario.contains('\\') && !version.contains('\\')).then_some((scenario, version))
 }
 
-/// Runs `work` on each item `feed` hands over, on `threads` threads, while
-/// `feed` goes on producing on the calling thread; the results come back in
-/// the order the items were handed over. With one thread, `work` runs on
-/// the calling thread as each item is handed over.
-pub(crate) fn pipeline<T: Send, R: Send, E>(
-    threads: usize,
-    feed: impl FnOnce(&mut dyn FnMut(T)) -> Result<(), E>,
-    work: impl Fn(T) -> R + Sync,
-) -> Result<Vec<R>, E> {
-    if threads <= 1 {
-        let mut out = Vec::new();
-        feed(&mut |item| out.push(work(item)))?;
-        return Ok(out);
-    }
-    let work = |_: &mut (), item: T| work(item);
-    std::thread::scope(|s| {
-        let mut pool = OrderedPool::start(s, threads, &work);
-        let fed = feed(&mut |item| pool.hand(item));
-        let out = std::iter::from_fn(|| pool.wait()).collect();
-        fed?;
-        Ok(out)
-    })
-}
-
 /// Drafts sealed in one append at least this many serialise on every core.
 const SEAL_IN_PARALLEL: usize = 1024;
 /// Drafts serialised per piece of work when sealing on every core.
 const SEAL_CHUNK: usize = 512;
 
-/// Each draft's RFC 3339 time and canonical body, the text its entry is
-/// sealed over; a large append serialises them on every core.
-pub(crate) fn seal_texts(drafts: &[Draft]) -> Vec<(String, String)> {
+/// Hands `put` each draft in order with its RFC 3339 time and canonical
+/// body, the text its entry is sealed over, and stops at `put`'s first
+/// error. A large append serialises the texts on every core while `put`
+/// goes on with those already written, so the caller's writing does not
+/// wait for the whole append's texts.
+pub(crate) fn seal_each<'d, E>(
+    drafts: &'d [Draft],
+    mut put: impl FnMut(&Draft, String, String) -> Result<(), E>,
+) -> Result<(), E> {
     let texts = |d: &Draft| (d.at.to_rfc3339(), canonical_body(&d.entry));
+    let mut serial = |drafts: &[Draft]| {
+        drafts.iter().try_for_each(|d| {
+            let (at, body) = texts(d);
+            put(d, at, body)
+        })
+    };
     if drafts.len() < SEAL_IN_PARALLEL {
-        return drafts.iter().map(texts).collect();
+        return serial(drafts);
     }
     // Asking costs file reads (the cgroup's quota), so only for a large append.
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     if threads <= 1 {
-        return drafts.iter().map(texts).collect();
+        return serial(drafts);
     }
-    let parts = pipeline(
-        threads,
-        |hand| {
-            drafts.chunks(SEAL_CHUNK).for_each(&mut *hand);
-            Ok::<(), std::convert::Infallible>(())
-        },
-        |chunk: &[Draft]| chunk.iter().map(texts).collect::<Vec<_>>(),
-    );
-    match parts {
-        Ok(parts) => parts.into_iter().flatten().collect(),
-        Err(never) => match never {},
-    }
+    let work =
+        |_: &mut (), chunk: &'d [Draft]| (chunk, chunk.iter().map(texts).collect::<Vec<_>>());
+    std::thread::scope(|s| {
+        let mut pool = OrderedPool::start(s, threads, &work);
+        let mut put_chunk = |(chunk, texts): (&[Draft], Vec<(String, String)>)| {
+            chunk
+                .iter()
+                .zip(texts)
+                .try_for_each(|(d, (at, body))| put(d, at, body))
+        };
+        for chunk in drafts.chunks(SEAL_CHUNK) {
+            pool.hand(chunk);
+            while let Some(done) = pool.ready() {
+                put_chunk(done)?;
+            }
+        }
+        while let Some(done) = pool.wait() {
+            put_chunk(done)?;
+        }
+        Ok(())
+    })
 }
 
 fn num(x: f64) -> String {
@@ -2199,40 +2197,25 @@ mod tests {
     use crate::{ScorerKind, TimeBonusScorer};
 
     #[test]
-    fn pipeline_gives_results_in_the_order_items_were_handed_over() {
+    fn the_ordered_pool_gives_results_in_the_order_items_were_handed_over() {
         for threads in [1, 2, 5] {
-            let out = pipeline(
-                threads,
-                |hand| {
-                    (0..200u64).for_each(&mut *hand);
-                    Ok::<(), String>(())
-                },
-                |i| {
-                    // Uneven work, so that later items can finish first.
-                    std::thread::sleep(std::time::Duration::from_micros((i % 7) * 50));
-                    i * 10
-                },
-            )
-            .expect("no feed error");
+            let work = |_: &mut (), i: u64| {
+                // Uneven work, so that later items can finish first.
+                std::thread::sleep(std::time::Duration::from_micros((i % 7) * 50));
+                i * 10
+            };
+            let out: Vec<u64> = std::thread::scope(|s| {
+                let mut pool = OrderedPool::start(s, threads, &work);
+                let mut out = Vec::new();
+                for i in 0..200 {
+                    pool.hand(i);
+                    out.extend(std::iter::from_fn(|| pool.ready()));
+                }
+                out.extend(std::iter::from_fn(|| pool.wait()));
+                out
+            });
             let expected: Vec<u64> = (0..200).map(|i| i * 10).collect();
             assert_eq!(out, expected, "{threads} threads");
-        }
-    }
-
-    #[test]
-    fn pipeline_returns_the_feeds_error_after_the_work_handed_over() {
-        for threads in [1, 3] {
-            let done = std::sync::atomic::AtomicUsize::new(0);
-            let out = pipeline(
-                threads,
-                |hand| {
-                    (0..10).for_each(&mut *hand);
-                    Err("the store failed at item 10".to_string())
-                },
-                |_: i32| done.fetch_add(1, std::sync::atomic::Ordering::SeqCst),
-            );
-            assert_eq!(out, Err("the store failed at item 10".to_string()));
-            assert_eq!(done.load(std::sync::atomic::Ordering::SeqCst), 10);
         }
     }
 
@@ -2251,12 +2234,80 @@ mod tests {
                 )
             })
             .collect();
-        let texts = seal_texts(&drafts);
+        let mut texts = Vec::new();
+        seal_each(&drafts, |d, at, body| {
+            texts.push((d.clone(), at, body));
+            Ok::<(), String>(())
+        })
+        .expect("no error");
         assert_eq!(texts.len(), drafts.len());
-        for (d, (at, body)) in drafts.iter().zip(&texts) {
+        for (d, (given, at, body)) in drafts.iter().zip(&texts) {
+            assert_eq!(given, d, "in the order handed over");
             assert_eq!(at, &d.at.to_rfc3339());
             assert_eq!(body, &canonical_body(&d.entry));
         }
+    }
+
+    #[test]
+    fn a_blank_field_is_refused_by_name_and_nothing_is_written() {
+        let at = DateTime::parse_from_rfc3339("2026-12-01T09:00:00+08:00").expect("time");
+        let joined = |author: &str, name: &str| {
+            Draft::new(
+                author,
+                at,
+                EntryKind::MemberJoined {
+                    member: "m001".into(),
+                    name: name.into(),
+                    squadron: "nantang".into(),
+                    speciality: "wind-extinguisher".into(),
+                },
+            )
+        };
+        let mut store = MemoryStore::new();
+        for (draft, message) in [
+            (joined("admin", " \t\u{3000}"), "name is empty"),
+            (joined("", "Member 1"), "author is empty"),
+            (joined("\n", "Member 1"), "author is empty"),
+        ] {
+            let err = store.append(&[draft]).expect_err("refused");
+            assert_eq!(
+                err.to_string(),
+                format!("entry 1 (member_joined): {message}"),
+            );
+            assert_eq!(store.tip().expect("tip"), None, "nothing written");
+        }
+        // A name with spaces inside it is not blank.
+        store
+            .append(&[joined("admin", " Member 1 ")])
+            .expect("written");
+    }
+
+    #[test]
+    fn sealing_many_drafts_stops_at_the_first_error() {
+        let at = DateTime::parse_from_rfc3339("2026-12-01T09:00:00+08:00").expect("time");
+        let drafts: Vec<Draft> = (0..(SEAL_IN_PARALLEL * 4))
+            .map(|i| {
+                Draft::new(
+                    "m000",
+                    at + chrono::Duration::seconds(i as i64),
+                    EntryKind::MemberLeft {
+                        member: format!("m{i:04}"),
+                        reason: "moved".into(),
+                    },
+                )
+            })
+            .collect();
+        let stop = SEAL_CHUNK * 2 + 3;
+        let mut seen = 0;
+        let got = seal_each(&drafts, |d, _, _| {
+            if d == &drafts[stop] {
+                return Err(format!("stopped at {seen}"));
+            }
+            seen += 1;
+            Ok(())
+        });
+        assert_eq!(got, Err(format!("stopped at {stop}")));
+        assert_eq!(seen, stop, "nothing is handed over after the error");
     }
 
     fn record() -> DrillRecord {

@@ -16,7 +16,7 @@ use super::project::{HourLine, HourQuery, hour_lines};
 use super::store::{kept_source, source_to_keep};
 use super::{
     Draft, Entry, EntryHash, EntryKind, LedgerError, LedgerStore, Lookup, MemberState, RawEntry,
-    StoredText, check, seal_texts, stored_kind,
+    StoredText, check, seal_each, stored_kind,
 };
 use crate::score::{ScorerId, ScorerKind};
 
@@ -28,8 +28,9 @@ pub const WAL_SIZE_LIMIT: i64 = 8 << 20;
 /// keeps its own.
 const PAGE_SIZE: i64 = 32 << 10;
 
-/// WAL bytes at which SQLite checkpoints it into the file.
-const CHECKPOINT_BYTES: i64 = 4_096_000;
+/// WAL bytes at which SQLite checkpoints it into the file
+/// (`PRAGMA wal_autocheckpoint`, set in pages of the file's size).
+pub const CHECKPOINT_BYTES: i64 = 4_096_000;
 
 /// The newest schema version this Muster reads and writes, kept in
 /// `PRAGMA user_version`.
@@ -435,7 +436,7 @@ impl<'t> Writer<'t> {
         drafts: &[Draft],
         out: &mut dyn FnMut(RawEntry),
     ) -> Result<(), LedgerError> {
-        for (d, (at, body)) in drafts.iter().zip(seal_texts(drafts)) {
+        seal_each(drafts, |d, at, body| {
             let seq = self.seq + 1;
             check(seq, d, &mut self.look)?;
             self.look.written(&d.entry);
@@ -466,11 +467,12 @@ impl<'t> Writer<'t> {
                 } => (Some(category.as_str()), Some(*hours)),
                 _ => (None, None),
             };
+            let (prev, hash) = (raw.prev.hex_bytes(), raw.hash.hex_bytes());
             self.insert
                 .execute(params![
                     sql_seq(seq),
-                    raw.prev.to_string(),
-                    raw.hash.to_string(),
+                    hex_str(&prev),
+                    hex_str(&hash),
                     raw.at,
                     d.at.timestamp_millis(),
                     raw.author,
@@ -486,9 +488,15 @@ impl<'t> Writer<'t> {
             self.seq = seq;
             self.prev = raw.hash;
             out(raw);
-        }
-        Ok(())
+            Ok(())
+        })
     }
+}
+
+/// Hex digits as text to bind, without a string of their own.
+fn hex_str(digits: &[u8; 64]) -> &str {
+    // Hex digits are ASCII, so this is always valid UTF-8.
+    std::str::from_utf8(digits).unwrap_or_default()
 }
 
 /// Rows a [`read_aside`] thread hands over at a time.

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::project::{HourLine, HourQuery, hour_lines};
 use super::{
-    Draft, Entry, EntryHash, EntryKind, LedgerError, MemberState, RawEntry, check, seal_texts,
+    Draft, Entry, EntryHash, EntryKind, LedgerError, MemberState, RawEntry, check, seal_each,
 };
 use crate::score::{ScorerId, ScorerKind, content_hash};
 
@@ -270,13 +270,17 @@ pub(crate) struct SliceLookup<'a>(pub &'a [Entry]);
 impl Lookup for SliceLookup<'_> {
     fn member(&mut self, id: &str) -> Result<Option<MemberState>, LedgerError> {
         for e in self.0.iter().rev() {
-            if e.kind.subject() != Some(id) || self.corrected_by(e.seq)?.is_some() {
-                continue;
-            }
-            match e.kind {
-                EntryKind::MemberJoined { .. } => return Ok(Some(MemberState::Active(e.seq))),
-                EntryKind::MemberLeft { .. } => return Ok(Some(MemberState::Left(e.seq))),
-                _ => {}
+            // Only joins and leaves say whether a member is in; the others
+            // about the member (attendances, runs) are passed over before
+            // the search for a correction, which would make each lookup
+            // go over the ledger once per entry about the member.
+            let state = match e.kind {
+                EntryKind::MemberJoined { .. } => MemberState::Active(e.seq),
+                EntryKind::MemberLeft { .. } => MemberState::Left(e.seq),
+                _ => continue,
+            };
+            if e.kind.subject() == Some(id) && self.corrected_by(e.seq)?.is_none() {
+                return Ok(Some(state));
             }
         }
         Ok(None)
@@ -328,27 +332,23 @@ impl LedgerStore for MemoryStore {
         }
         let start = self.raw.len();
         let mut out = Vec::with_capacity(drafts.len());
-        for (d, (at, body)) in drafts.iter().zip(seal_texts(drafts)) {
+        let written = seal_each(drafts, |d, at, body| {
             let (seq, prev) = match self.raw.last() {
                 Some(r) => (r.seq + 1, r.hash),
                 None => (1, EntryHash::GENESIS),
             };
-            let result = check(seq, d, &mut SliceLookup(&self.parsed)).and_then(|()| {
-                let raw = RawEntry::seal_text(seq, prev, &d.author, at, body);
-                raw.parse().map(|p| (raw, p))
-            });
-            match result {
-                Ok((raw, parsed)) => {
-                    out.push(raw.clone());
-                    self.raw.push(raw);
-                    self.parsed.push(parsed);
-                }
-                Err(e) => {
-                    self.raw.truncate(start);
-                    self.parsed.truncate(start);
-                    return Err(e);
-                }
-            }
+            check(seq, d, &mut SliceLookup(&self.parsed))?;
+            let raw = RawEntry::seal_text(seq, prev, &d.author, at, body);
+            let parsed = raw.parse()?;
+            out.push(raw.clone());
+            self.raw.push(raw);
+            self.parsed.push(parsed);
+            Ok(())
+        });
+        if let Err(e) = written {
+            self.raw.truncate(start);
+            self.parsed.truncate(start);
+            return Err(e);
         }
         Ok(out)
     }
