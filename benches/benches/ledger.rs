@@ -87,21 +87,12 @@ fn append(c: &mut Criterion) {
                 store.append(&members()).expect("members");
                 drop(store);
                 let conn = rusqlite::Connection::open(&path).expect("open");
-                conn.pragma_update(None, "synchronous", "FULL")
-                    .expect("sync");
-                conn.pragma_update(None, "cache_size", -32_768)
-                    .expect("cache");
-                // The ledger's checkpoint interval, in bytes: without it
-                // SQLite counts 1,000 pages of the file's 32 KiB, and the
-                // peer would leave its checkpoint to the close, after the
-                // timing, where the ledger checkpoints inside its commit.
-                let page: i64 = conn
-                    .query_row("PRAGMA page_size", [], |r| r.get(0))
-                    .expect("page size");
-                conn.pragma_update(None, "wal_autocheckpoint", ledger::CHECKPOINT_BYTES / page)
-                    .expect("checkpoint");
-                conn.pragma_update(None, "journal_size_limit", ledger::WAL_SIZE_LIMIT)
-                    .expect("journal size");
+                // The ledger's own durability, cache and checkpoint
+                // settings: with SQLite's default checkpoint interval (1,000
+                // of the file's 32 KiB pages) the peer would leave its
+                // checkpoint to the close, after the timing, where the
+                // ledger checkpoints inside its commit.
+                ledger::write_settings(&conn).expect("settings");
                 (dir, conn)
             },
             |(dir, mut conn)| {

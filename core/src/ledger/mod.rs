@@ -78,7 +78,7 @@ pub use project::{
     SquadronReadiness, hazard_of,
 };
 #[cfg(feature = "sqlite")]
-pub use sqlite::{CHECKPOINT_BYTES, SCHEMA_VERSION, SqliteStore, WAL_SIZE_LIMIT};
+pub use sqlite::{SCHEMA_VERSION, SqliteStore, WAL_SIZE_LIMIT, write_settings};
 pub use store::{LedgerStore, Lookup, MemoryStore, StoredText};
 
 /// A SHA-256 hash of one entry, shown as 64 hex digits.
@@ -130,11 +130,15 @@ impl EntryHash {
     }
 }
 
+/// [`EntryHash::hex_bytes`]'s digits as text, without a string of their own.
+pub(crate) fn hex_text(digits: &[u8; 64]) -> &str {
+    // Hex digits are ASCII, so this is always valid UTF-8.
+    std::str::from_utf8(digits).unwrap_or_default()
+}
+
 impl fmt::Display for EntryHash {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let digits = self.hex_bytes();
-        // Hex digits are ASCII, so this is always valid UTF-8.
-        f.write_str(std::str::from_utf8(&digits).unwrap_or_default())
+        f.write_str(hex_text(&self.hex_bytes()))
     }
 }
 
@@ -1304,8 +1308,7 @@ pub fn verify(store: &dyn LedgerStore) -> Result<VerifyReport, LedgerError> {
     Ok(VerifyReport {
         entries: expect - 1,
         sources: hashes.len() as u64,
-        tip: EntryHash::from_hex(std::str::from_utf8(&prev).unwrap_or_default())
-            .unwrap_or(EntryHash::GENESIS),
+        tip: EntryHash::from_hex(hex_text(&prev)).unwrap_or(EntryHash::GENESIS),
         problem,
     })
 }

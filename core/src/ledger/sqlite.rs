@@ -16,7 +16,7 @@ use super::project::{HourLine, HourQuery, hour_lines};
 use super::store::{kept_source, source_to_keep};
 use super::{
     Draft, Entry, EntryHash, EntryKind, LedgerError, LedgerStore, Lookup, MemberState, RawEntry,
-    StoredText, check, seal_each, stored_kind,
+    StoredText, check, hex_text, seal_each, stored_kind,
 };
 use crate::score::{ScorerId, ScorerKind};
 
@@ -30,7 +30,7 @@ const PAGE_SIZE: i64 = 32 << 10;
 
 /// WAL bytes at which SQLite checkpoints it into the file
 /// (`PRAGMA wal_autocheckpoint`, set in pages of the file's size).
-pub const CHECKPOINT_BYTES: i64 = 4_096_000;
+const CHECKPOINT_BYTES: i64 = 4_096_000;
 
 /// The newest schema version this Muster reads and writes, kept in
 /// `PRAGMA user_version`.
@@ -142,28 +142,7 @@ impl SqliteStore {
         let _mode: String = conn
             .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
             .map_err(storage)?;
-        conn.pragma_update(None, "synchronous", "FULL")
-            .map_err(storage)?;
-        // 32 MiB of page cache (SQLite's default is 2 MiB): a big append
-        // otherwise spills pages to the WAL before it commits.
-        conn.pragma_update(None, "cache_size", -32_768)
-            .map_err(storage)?;
-        // A write holds its pages in the WAL until it commits, so a season's
-        // re-score grows the WAL to the size of the season. The checkpoint
-        // after the commit copies them into the file, but the WAL file keeps
-        // its size until the connection closes; with this limit the next
-        // write cuts it back to 8 MiB (about twice what SQLite's own
-        // checkpoints let it reach otherwise).
-        conn.pragma_update(None, "journal_size_limit", WAL_SIZE_LIMIT)
-            .map_err(storage)?;
-        // SQLite checkpoints the WAL once it holds this many pages; kept at
-        // the 4 MiB of SQLite's default (1,000 pages of 4 KiB) whatever the
-        // file's page size.
-        let page: i64 = conn
-            .query_row("PRAGMA page_size", [], |r| r.get(0))
-            .map_err(storage)?;
-        conn.pragma_update(None, "wal_autocheckpoint", CHECKPOINT_BYTES / page.max(512))
-            .map_err(storage)?;
+        write_settings(&conn).map_err(storage)?;
         // Reads of a long chain (verify, replay, exports) map the file
         // rather than copying every page through read calls.
         // (An in-memory database answers with no row, so none is read.)
@@ -196,6 +175,30 @@ impl SqliteStore {
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .map_err(storage)
     }
+}
+
+/// The settings a ledger's connection writes under: full durability, a
+/// page cache, its checkpoint interval and WAL limit. Public, hidden from
+/// the docs, so that the benchmarks' raw-SQLite peer writes under the same.
+#[doc(hidden)]
+pub fn write_settings(conn: &Connection) -> rusqlite::Result<()> {
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    // 32 MiB of page cache (SQLite's default is 2 MiB): a big append
+    // otherwise spills pages to the WAL before it commits.
+    conn.pragma_update(None, "cache_size", -32_768)?;
+    // A write holds its pages in the WAL until it commits, so a season's
+    // re-score grows the WAL to the size of the season. The checkpoint
+    // after the commit copies them into the file, but the WAL file keeps
+    // its size until the connection closes; with this limit the next
+    // write cuts it back to 8 MiB (about twice what SQLite's own
+    // checkpoints let it reach otherwise).
+    conn.pragma_update(None, "journal_size_limit", WAL_SIZE_LIMIT)?;
+    // SQLite checkpoints the WAL once it holds this many pages; kept at
+    // the 4 MiB of SQLite's default (1,000 pages of 4 KiB) whatever the
+    // file's page size.
+    let page: i64 = conn.query_row("PRAGMA page_size", [], |r| r.get(0))?;
+    conn.pragma_update(None, "wal_autocheckpoint", CHECKPOINT_BYTES / page.max(512))?;
+    Ok(())
 }
 
 /// [`Lookup`] over the open write transaction. Member states are remembered
@@ -471,8 +474,8 @@ impl<'t> Writer<'t> {
             self.insert
                 .execute(params![
                     sql_seq(seq),
-                    hex_str(&prev),
-                    hex_str(&hash),
+                    hex_text(&prev),
+                    hex_text(&hash),
                     raw.at,
                     d.at.timestamp_millis(),
                     raw.author,
@@ -491,12 +494,6 @@ impl<'t> Writer<'t> {
             Ok(())
         })
     }
-}
-
-/// Hex digits as text to bind, without a string of their own.
-fn hex_str(digits: &[u8; 64]) -> &str {
-    // Hex digits are ASCII, so this is always valid UTF-8.
-    std::str::from_utf8(digits).unwrap_or_default()
 }
 
 /// Rows a [`read_aside`] thread hands over at a time.

@@ -5,7 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::project::{HourLine, HourQuery, hour_lines};
 use super::{
-    Draft, Entry, EntryHash, EntryKind, LedgerError, MemberState, RawEntry, check, seal_each,
+    Draft, Entry, EntryHash, EntryKind, LedgerError, MemberState, RawEntry, check, hex_text,
+    seal_each,
 };
 use crate::score::{ScorerId, ScorerKind, content_hash};
 
@@ -49,8 +50,8 @@ fn lend_text(raw: &RawEntry, f: &mut dyn FnMut(StoredText<'_>) -> bool) -> bool 
     let (prev, hash) = (raw.prev.hex_bytes(), raw.hash.hex_bytes());
     f(StoredText {
         seq: raw.seq,
-        prev: std::str::from_utf8(&prev).unwrap_or_default(),
-        hash: std::str::from_utf8(&hash).unwrap_or_default(),
+        prev: hex_text(&prev),
+        hash: hex_text(&hash),
         at: &raw.at,
         author: &raw.author,
         body: &raw.body,
