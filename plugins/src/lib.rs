@@ -58,7 +58,7 @@ mod wasm;
 
 pub use cache::CACHED_SOURCES;
 pub use package::{Package, PackageError, PackageOptions, PluginRun, Scored};
-pub use rhai::{RhaiLimits, RhaiRun, RhaiRuntime, RhaiScorer};
+pub use rhai::{RhaiLimits, RhaiRoute, RhaiRun, RhaiRuntime, RhaiScorer};
 pub use stats::{PluginScorer, RunStats};
 pub use wasm::{WasmLimits, WasmRuntime, WasmScorer};
 

@@ -22,6 +22,7 @@
 //! [`ScoreCard::from_output`], which names what is wrong.
 
 use std::cell::{Cell, RefCell};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock};
 use std::time::{Duration, Instant};
 
@@ -39,6 +40,13 @@ use muster_core::{
 
 use crate::cache::Compiled;
 use crate::stats::{PluginScorer, RunStats};
+
+mod card;
+mod direct;
+
+use card::{
+    CHARGE_FLOAT, CHARGE_INT, CHARGE_KEY, CHARGE_STR, CHARGE_VALUE, MAX_RESULT_DEPTH, json_len,
+};
 
 /// The sandbox limits of the rhai runtime. [`Default`] gives the documented
 /// defaults, sized so that a script that breaks one stops within a fraction
@@ -103,8 +111,6 @@ impl Default for RhaiLimits {
 
 /// How often (in operations) the deadline is checked.
 const CLOCK_EVERY: u64 = 1024;
-/// Deepest nesting of a result the host converts.
-const MAX_RESULT_DEPTH: usize = 32;
 /// Keywords a scoring script may not use.
 const FORBIDDEN: &[&str] = &["eval", "import", "export"];
 const TERM_TIME: &str = "muster:deadline";
@@ -163,8 +169,27 @@ fn progress(ops: u64) -> Option<Dynamic> {
 pub struct RhaiRuntime {
     engine: Arc<Engine>,
     limits: RhaiLimits,
-    cache: Compiled<AST>,
+    cache: Compiled<Script>,
+    direct: bool,
 }
+
+/// A compiled script: rhai's AST and, where every function of it lowers,
+/// the direct path's program.
+struct Script {
+    ast: AST,
+    direct: Option<direct::Program>,
+    /// Calls tried on the direct path, and how many finished there.
+    tried: AtomicU64,
+    finished: AtomicU64,
+}
+
+/// Most variables a script may hold at once (rhai's `max_variables`).
+const MAX_VARIABLES: usize = 1_000;
+
+/// After this many calls, a script whose calls finish on the direct path
+/// less than half the time is run on rhai alone: each call that leaves the
+/// direct path is run twice.
+const DIRECT_TRIAL: u64 = 64;
 
 impl std::fmt::Debug for RhaiRuntime {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -209,7 +234,7 @@ impl RhaiRuntime {
         e.set_max_string_size(limits.max_string_size);
         e.set_max_array_size(limits.max_array_size);
         e.set_max_map_size(limits.max_map_size);
-        e.set_max_variables(1_000);
+        e.set_max_variables(MAX_VARIABLES);
         e.set_max_functions(1_000);
         e.on_progress(progress);
         e.on_print(|s| capture(s.to_string()));
@@ -223,7 +248,34 @@ impl RhaiRuntime {
             engine: Arc::new(e),
             limits,
             cache: Compiled::new(),
+            direct: true,
         }
+    }
+
+    /// Whether calls may take the direct path (on by default). The direct
+    /// path runs a script's `score` over the record in place, without
+    /// building it as rhai values; a call it cannot finish exactly as
+    /// rhai's interpreter would is run on the interpreter. Off, every call
+    /// runs on the interpreter: for comparing the two.
+    ///
+    /// ```
+    /// use muster_plugins::{RhaiRoute, RhaiRuntime};
+    /// # use muster_core::ScoreInput;
+    /// # let input: ScoreInput = serde_json::from_value(serde_json::json!({
+    /// #   "scenario": "s", "version": "1.0.0", "team": "t", "attempt": 1, "elapsed": 60.0,
+    /// #   "critical": [], "tasks": {}, "penalties": [] })).unwrap();
+    /// let script = "fn score(record, params) { #{ total: record.elapsed, status: \"valid\" } }";
+    /// let direct = RhaiRuntime::default().load("s.rhai", script).unwrap();
+    /// let interpreted = RhaiRuntime::default().direct(false).load("s.rhai", script).unwrap();
+    /// let (a, b) = (direct.run(&input, &serde_json::json!({})), interpreted.run(&input, &serde_json::json!({})));
+    /// assert_eq!(a.result.unwrap(), b.result.unwrap());
+    /// assert_eq!(a.stats.work_used, b.stats.work_used);
+    /// assert_eq!(a.route, RhaiRoute::Direct);
+    /// assert!(matches!(b.route, RhaiRoute::Interpreter { .. }));
+    /// ```
+    pub fn direct(mut self, on: bool) -> RhaiRuntime {
+        self.direct = on;
+        self
     }
 
     /// The limits scripts run under.
@@ -261,11 +313,20 @@ impl RhaiRuntime {
                 ),
             });
         }
-        let ast = self
-            .cache
-            .get_or_compile(&id.hash, || self.compile(name, source))?;
+        let script = self.cache.get_or_compile(&id.hash, || {
+            let ast = self.compile(name, source)?;
+            let direct = direct::lower(&ast, MAX_VARIABLES);
+            Ok::<_, ScoreError>(Script {
+                ast,
+                direct,
+                tried: AtomicU64::new(0),
+                finished: AtomicU64::new(0),
+            })
+        })?;
         let has = |f: &str, n: usize| {
-            ast.iter_functions()
+            script
+                .ast
+                .iter_functions()
                 .any(|m| m.name == f && m.params.len() == n)
         };
         if !has("score", 2) {
@@ -279,7 +340,8 @@ impl RhaiRuntime {
         let generator = has("scenario", 1);
         Ok(RhaiScorer {
             engine: Arc::clone(&self.engine),
-            ast,
+            script,
+            direct: self.direct,
             id,
             limits: self.limits.clone(),
             generator,
@@ -339,7 +401,8 @@ fn at(pos: Position) -> String {
 #[derive(Clone)]
 pub struct RhaiScorer {
     engine: Arc<Engine>,
-    ast: Arc<AST>,
+    script: Arc<Script>,
+    direct: bool,
     id: ScorerId,
     limits: RhaiLimits,
     generator: bool,
@@ -364,6 +427,26 @@ pub struct RhaiRun {
     pub stats: RunStats,
     /// The lines the script printed with `print` or `debug`, in order, capped.
     pub log: Vec<String>,
+    /// Which way the call ran.
+    pub route: RhaiRoute,
+}
+
+/// Which way a rhai call ran: on the direct path, or on rhai's interpreter
+/// (see [`RhaiRuntime::direct`]). Either way gives the same card, error and
+/// operation count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RhaiRoute {
+    /// Finished on the direct path.
+    Direct,
+    /// Ran on rhai's interpreter, for the stated reason: the script is
+    /// outside what the direct path runs, the runtime has it turned off,
+    /// or this call left it (an error, `print`, a limit, a type it does
+    /// not mirror).
+    Interpreter {
+        /// Why, in a few words.
+        reason: &'static str,
+    },
 }
 
 struct Call {
@@ -392,8 +475,15 @@ impl RhaiScorer {
                 result: Err(err),
                 stats,
                 log: Vec::new(),
+                route: RhaiRoute::Interpreter {
+                    reason: "input size",
+                },
             };
         }
+        let reason = match self.run_direct(input, params, &mut stats) {
+            Ok(run) => return run,
+            Err(reason) => reason,
+        };
         let call = self.call(
             "score",
             vec![record_dynamic(input), json_to_dynamic(params)],
@@ -401,7 +491,8 @@ impl RhaiScorer {
         stats.work_used = call.ops;
         stats.wall_micros = micros(call.wall);
         let result = call.result.and_then(|d| {
-            if let Some((card, len)) = self.plain_card(&d, input) {
+            if let Some((card, len)) = card::read(&d, input, &self.id, self.limits.max_output_bytes)
+            {
                 stats.output_bytes = len;
                 return Ok(card);
             }
@@ -418,7 +509,51 @@ impl RhaiScorer {
             result,
             stats,
             log: call.log,
+            route: RhaiRoute::Interpreter { reason },
         }
+    }
+
+    /// The call on the direct path, or why it must run on the interpreter.
+    fn run_direct(
+        &self,
+        input: &ScoreInput,
+        params: &serde_json::Value,
+        stats: &mut RunStats,
+    ) -> Result<RhaiRun, &'static str> {
+        if !self.direct {
+            return Err("the direct path is off");
+        }
+        let Some(program) = &self.script.direct else {
+            return Err("the script is outside the direct path");
+        };
+        let script = &self.script;
+        let tried = script.tried.fetch_add(1, Ordering::Relaxed);
+        if tried >= DIRECT_TRIAL && script.finished.load(Ordering::Relaxed) * 2 < tried {
+            return Err("most calls of this script leave the direct path");
+        }
+        let start = Instant::now();
+        let l = &self.limits;
+        let bounds = direct::Bounds {
+            max_operations: l.max_operations,
+            max_call_levels: l.max_call_levels,
+            max_string: l.max_string_size,
+            max_array: l.max_array_size,
+            max_map: l.max_map_size,
+            deadline: start + l.deadline,
+        };
+        let done = direct::score(program, input, params, bounds)?;
+        let (card, len) = card::read(&done.value, input, &self.id, l.max_output_bytes)
+            .ok_or("the result is not a plain card")?;
+        script.finished.fetch_add(1, Ordering::Relaxed);
+        stats.work_used = done.ops;
+        stats.output_bytes = len;
+        stats.wall_micros = micros(start.elapsed());
+        Ok(RhaiRun {
+            result: Ok(card),
+            stats: stats.clone(),
+            log: Vec::new(),
+            route: RhaiRoute::Direct,
+        })
     }
 
     fn stats(&self, input_bytes: u64) -> RunStats {
@@ -453,9 +588,13 @@ impl RhaiScorer {
         let options = CallFnOptions::new().eval_ast(false).rewind_scope(true);
         let mut scope = Scope::new();
         // The arguments move into the call: no copy of the record is made.
-        let out = self
-            .engine
-            .call_fn_with_options::<Dynamic>(options, &mut scope, &self.ast, func, args);
+        let out = self.engine.call_fn_with_options::<Dynamic>(
+            options,
+            &mut scope,
+            &self.script.ast,
+            func,
+            args,
+        );
         let state = CALL.with(|c| std::mem::replace(&mut *c.borrow_mut(), previous));
         let ops = OPS.replace(previous_ops);
         LOG_OVER.set(previous_over);
@@ -560,70 +699,6 @@ impl RhaiScorer {
                 }
             }
         }
-    }
-
-    /// The card read straight from a result of the documented shape, with
-    /// its size as compact JSON: no JSON value is built in between.
-    ///
-    /// `None` for anything else — an unknown key, a value of another type, a
-    /// number that is not finite, a result over the output limit, a note or
-    /// per-task entry the card refuses — and then [`RhaiScorer::to_output`]
-    /// and [`ScoreCard::from_output`] give the card or the error, as they did
-    /// before this shortcut existed. Both ways give the same card and the same
-    /// size for every result this accepts (tested).
-    fn plain_card(&self, d: &Dynamic, input: &ScoreInput) -> Option<(ScoreCard, u64)> {
-        let size = plain_size(d, 0)?;
-        let max = self.limits.max_output_bytes;
-        if size.charged > max || size.json > max as u64 {
-            return None;
-        }
-        let map = d.read_lock::<rhai::Map>()?;
-        let (mut total, mut status) = (None, None);
-        let (mut reason, mut notes, mut tasks) = (String::new(), Vec::new(), None);
-        for (key, v) in map.iter() {
-            match key.as_str() {
-                "total" => total = Some(plain_number(v)?),
-                "status" => {
-                    status = Some(match plain_str(v)?.as_str() {
-                        "valid" => muster_core::ScoreStatus::Valid,
-                        "dnf" => muster_core::ScoreStatus::Dnf,
-                        "dq" => muster_core::ScoreStatus::Dq,
-                        _ => return None,
-                    })
-                }
-                "reason" if v.is_unit() => {}
-                "reason" => reason = plain_str(v)?.to_string(),
-                "notes" if v.is_unit() => {}
-                "notes" => {
-                    notes = v
-                        .read_lock::<rhai::Array>()?
-                        .iter()
-                        .map(|n| plain_str(n).map(|s| s.to_string()))
-                        .collect::<Option<_>>()?;
-                }
-                "tasks" if v.is_unit() => {}
-                "tasks" => tasks = Some(v),
-                _ => return None,
-            }
-        }
-        let mut card =
-            ScoreCard::from_parts(total?, status?, reason, notes, self.id.clone()).ok()?;
-        if let Some(tasks) = tasks {
-            for (id, v) in tasks.read_lock::<rhai::Map>()?.iter() {
-                let (mut points, mut note) = (None, None);
-                for (key, x) in v.read_lock::<rhai::Map>()?.iter() {
-                    match key.as_str() {
-                        "points" if x.is_unit() => {}
-                        "points" => points = Some(plain_number(x)?),
-                        "note" if x.is_unit() => {}
-                        "note" => note = Some(plain_str(x)?.to_string()),
-                        _ => return None,
-                    }
-                }
-                card.set_task(input, id, points, note).ok()?;
-            }
-        }
-        Some((card, size.json))
     }
 
     fn to_output(&self, d: &Dynamic) -> Result<(serde_json::Value, u64), ScoreError> {
@@ -786,110 +861,6 @@ fn value_size(v: &serde_json::Value) -> u64 {
                 .sum::<u64>()
         }
     }
-}
-
-/// Length of a value as compact JSON, without building the text.
-fn json_len<T: serde::Serialize + ?Sized>(value: &T) -> u64 {
-    struct Count(u64);
-    impl std::io::Write for Count {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0 += buf.len() as u64;
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut c = Count(0);
-    // Serializing plain data into a counter cannot fail; a failure counts as huge.
-    match serde_json::to_writer(&mut c, value) {
-        Ok(()) => c.0,
-        Err(_) => u64::MAX,
-    }
-}
-
-/// What [`ToJson`] charges against the output budget: every value, and on
-/// top an integer, a float, a string's quotes (with its bytes) and a map
-/// key's quotes and colon (with its bytes). [`plain_size`] charges the same.
-const CHARGE_VALUE: usize = 1;
-const CHARGE_INT: usize = 20;
-const CHARGE_FLOAT: usize = 24;
-const CHARGE_STR: usize = 2;
-const CHARGE_KEY: usize = 3;
-
-/// A result's size two ways: what [`ToJson`] charges against the output
-/// budget as it converts, and the exact length of its compact JSON.
-struct PlainSize {
-    charged: usize,
-    json: u64,
-}
-
-/// [`PlainSize`] of a result made only of units, booleans, integers, finite
-/// floats, strings, arrays and maps, nested at most [`MAX_RESULT_DEPTH`]
-/// deep; `None` for anything else (which [`ToJson`] then reports).
-fn plain_size(d: &Dynamic, depth: usize) -> Option<PlainSize> {
-    if depth > MAX_RESULT_DEPTH {
-        return None;
-    }
-    let (charged, json) = if d.is_unit() {
-        (CHARGE_VALUE, 4)
-    } else if let Ok(b) = d.as_bool() {
-        (CHARGE_VALUE, if b { 4 } else { 5 })
-    } else if let Ok(i) = d.as_int() {
-        (CHARGE_VALUE + CHARGE_INT, json_len(&i))
-    } else if let Ok(f) = d.as_float() {
-        (
-            CHARGE_VALUE + CHARGE_FLOAT,
-            f.is_finite().then(|| json_len(&f))?,
-        )
-    } else if let Some(s) = d.read_lock::<ImmutableString>() {
-        (CHARGE_VALUE + s.len() + CHARGE_STR, json_len(s.as_str()))
-    } else if let Some(items) = d.read_lock::<rhai::Array>() {
-        let mut size = PlainSize {
-            charged: CHARGE_VALUE,
-            json: 2 + items.len().saturating_sub(1) as u64,
-        };
-        for item in items.iter() {
-            size.add(plain_size(item, depth + 1)?);
-        }
-        (size.charged, size.json)
-    } else if let Some(map) = d.read_lock::<rhai::Map>() {
-        let mut size = PlainSize {
-            charged: CHARGE_VALUE,
-            json: 2 + map.len().saturating_sub(1) as u64,
-        };
-        for (k, v) in map.iter() {
-            size.add(PlainSize {
-                charged: k.len() + CHARGE_KEY,
-                json: json_len(k.as_str()) + 1,
-            });
-            size.add(plain_size(v, depth + 1)?);
-        }
-        (size.charged, size.json)
-    } else {
-        return None;
-    };
-    Some(PlainSize { charged, json })
-}
-
-impl PlainSize {
-    fn add(&mut self, other: PlainSize) {
-        self.charged = self.charged.saturating_add(other.charged);
-        self.json = self.json.saturating_add(other.json);
-    }
-}
-
-/// An integer or float of a result, as [`ScoreCard::from_output`] reads it.
-fn plain_number(d: &Dynamic) -> Option<f64> {
-    match (d.as_int(), d.as_float()) {
-        (Ok(i), _) => Some(i as f64),
-        (_, Ok(f)) => Some(f),
-        _ => None,
-    }
-}
-
-fn plain_str(d: &Dynamic) -> Option<ImmutableString> {
-    d.read_lock::<ImmutableString>().map(|s| s.clone())
 }
 
 /// The words a record repeats on every task, made once and shared: a
@@ -1129,7 +1100,7 @@ mod tests {
     fn both(scorer: &RhaiScorer, result: &str) -> (Option<Sized>, Result<Sized, ScoreError>) {
         let d: Dynamic = scorer.engine.eval(result).expect("the result evaluates");
         let input = input();
-        let plain = scorer.plain_card(&d, &input);
+        let plain = card::read(&d, &input, &scorer.id, scorer.limits.max_output_bytes);
         let json = scorer.to_output(&d).and_then(|(json, len)| {
             ScoreCard::from_output(&json, &input, scorer.id.clone())
                 .map(|card| (card, len))

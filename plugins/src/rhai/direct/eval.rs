@@ -1,0 +1,883 @@
+//! The evaluator: runs a lowered program the way rhai's interpreter runs
+//! the AST it came from.
+//!
+//! Each function here follows the rhai function of the same role
+//! (`eval_stmt`, `eval_expr`, `eval_fn_call_expr`, the three functions of
+//! a dot/index chain, `call_script_fn`) and counts an operation wherever
+//! that function does, so a call that finishes here reports the count rhai
+//! would have reported. Whatever rhai would have turned into an error —
+//! and whatever this evaluator does not mirror — stops the call with
+//! [`Flow::Bail`]; the caller then runs it on rhai, which words the error.
+
+use std::rc::Rc;
+use std::time::Instant;
+
+use super::lower::{
+    Arg, BinOp, CBin, CExpr, Call, CallKind, Callee, Expr, Kind, Konst, Native, Program, Stmt, UnOp,
+};
+use super::ops;
+use super::value::{Map, Text, Val};
+
+/// Why evaluation left the straight path.
+pub(super) enum Flow<'a> {
+    /// Leave the call to rhai; the reason is for tests and profiling.
+    Bail(&'static str),
+    Return(Val<'a>),
+    Break(Val<'a>),
+    Continue,
+}
+
+pub(super) type R<'a, T> = Result<T, Flow<'a>>;
+
+pub(super) fn bail<'a, T>(why: &'static str) -> R<'a, T> {
+    Err(Flow::Bail(why))
+}
+
+/// The limits a call runs under, as rhai's engine holds them.
+#[derive(Clone, Copy)]
+pub(in crate::rhai) struct Bounds {
+    pub(in crate::rhai) max_operations: u64,
+    pub(in crate::rhai) max_call_levels: usize,
+    pub(in crate::rhai) max_string: usize,
+    pub(in crate::rhai) max_array: usize,
+    pub(in crate::rhai) max_map: usize,
+    pub(in crate::rhai) deadline: Instant,
+}
+
+/// How often the deadline is read, in operations (as the rhai runtime's
+/// progress callback does).
+const CLOCK_EVERY: u64 = 1024;
+
+pub(super) struct Machine<'a> {
+    prog: &'a Program,
+    bounds: Bounds,
+    pub(super) ops: u64,
+    /// rhai's call level of the running function.
+    level: usize,
+    /// Array items, map entries and string bytes made so far in this call,
+    /// an upper bound on the sizes of any value it holds: while each stays
+    /// within its limit, no value can break one of rhai's size checks.
+    made: (usize, usize, usize),
+    /// The frames of the running functions, one after another.
+    stack: Vec<Val<'a>>,
+    base: usize,
+}
+
+impl<'a> Machine<'a> {
+    pub(super) fn new(prog: &'a Program, bounds: Bounds) -> Self {
+        Machine {
+            prog,
+            bounds,
+            ops: 0,
+            level: 0,
+            made: (0, 0, 0),
+            stack: Vec::with_capacity(32),
+            base: 0,
+        }
+    }
+
+    /// Runs `score(record, params)`.
+    pub(super) fn score(&mut self, record: Val<'a>, params: Val<'a>) -> R<'a, Val<'a>> {
+        self.call_script(self.prog.score, vec![record, params], 0)
+    }
+
+    #[inline]
+    fn tick(&mut self) -> R<'a, ()> {
+        self.ops += 1;
+        if self.bounds.max_operations > 0 && self.ops > self.bounds.max_operations {
+            return bail("operations");
+        }
+        if self.ops.is_multiple_of(CLOCK_EVERY) && Instant::now() > self.bounds.deadline {
+            return bail("deadline");
+        }
+        Ok(())
+    }
+
+    /// Counts what placing `v` into an array or map adds.
+    fn place(&mut self, v: &Val<'a>, array: bool) -> R<'a, ()> {
+        let (a, m, s) = v.sizes();
+        if array {
+            self.made.0 += 1;
+        } else {
+            self.made.1 += 1;
+        }
+        self.made = (self.made.0 + a, self.made.1 + m, self.made.2 + s);
+        self.check_made()
+    }
+
+    fn made_string(&mut self, len: usize) -> R<'a, ()> {
+        self.made.2 += len;
+        self.check_made()
+    }
+
+    fn check_made(&self) -> R<'a, ()> {
+        let b = &self.bounds;
+        if (b.max_array > 0 && self.made.0 > b.max_array)
+            || (b.max_map > 0 && self.made.1 > b.max_map)
+            || (b.max_string > 0 && self.made.2 > b.max_string)
+        {
+            return bail("data size");
+        }
+        Ok(())
+    }
+
+    fn slot(&mut self, slot: u32) -> &mut Val<'a> {
+        &mut self.stack[self.base + slot as usize]
+    }
+
+    fn konst(&mut self, k: &'a Konst) -> R<'a, Val<'a>> {
+        Ok(match k {
+            Konst::Unit => Val::Unit,
+            Konst::Bool(b) => Val::Bool(*b),
+            Konst::Int(i) => Val::Int(*i),
+            Konst::Float(f) => Val::Float(*f),
+            Konst::Str(s) => Val::Str(Text::Ref(s)),
+            Konst::Range(a, b) => Val::Range(*a, *b),
+            Konst::RangeIncl(a, b) => Val::RangeIncl(*a, *b),
+            Konst::Array(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for k in items.iter() {
+                    let v = self.konst(k)?;
+                    self.place(&v, true)?;
+                    out.push(v);
+                }
+                Val::Array(Rc::new(out))
+            }
+            Konst::Map(entries) => {
+                let mut out = Map::new();
+                for (key, k) in entries.iter() {
+                    let v = self.konst(k)?;
+                    self.place(&v, false)?;
+                    out.insert(Text::Ref(key), v);
+                }
+                Val::Map(Rc::new(out))
+            }
+        })
+    }
+
+    // ---- functions -------------------------------------------------------
+
+    /// `call_script_fn`: `level` is the caller's level plus what rhai adds
+    /// on the way in.
+    fn call_script(&mut self, f: usize, args: Vec<Val<'a>>, level: usize) -> R<'a, Val<'a>> {
+        let func = &self.prog.funcs[f];
+        if func.body.is_empty() {
+            return Ok(Val::Unit);
+        }
+        let saved_level = std::mem::replace(&mut self.level, level);
+        self.tick()?;
+        if self.level > self.bounds.max_call_levels {
+            return bail("call levels");
+        }
+        let saved_base = self.base;
+        self.base = self.stack.len();
+        self.stack.extend(args);
+        self.stack.resize(self.base + func.slots, Val::Unit);
+        let out = self.block(&func.body);
+        self.stack.truncate(self.base);
+        self.base = saved_base;
+        self.level = saved_level;
+        match out {
+            Ok(v) | Err(Flow::Return(v)) => Ok(v),
+            Err(Flow::Bail(why)) => bail(why),
+            Err(Flow::Break(_) | Flow::Continue) => bail("break outside a loop"),
+        }
+    }
+
+    /// `exec_fn_call` with evaluated arguments, the first of which is
+    /// `first` when it is a variable (passed by reference).
+    fn exec(&mut self, callee: Callee, mut args: Vec<Val<'a>>) -> R<'a, Val<'a>> {
+        match callee {
+            Callee::TypeOf => Ok(Val::Str(Text::Ref(args[0].type_name()))),
+            Callee::Script(f) => self.call_script(f, args, self.level + 1),
+            Callee::Native(n) => {
+                self.tick()?;
+                let mut first = std::mem::replace(&mut args[0], Val::Unit);
+                self.native(n, &mut first, &mut args[1..])
+            }
+            Callee::Bail => bail("print or debug"),
+        }
+    }
+
+    /// A native function on evaluated arguments (`exec_native_fn_call`
+    /// after its operation is counted).
+    fn native(&mut self, n: Native, first: &mut Val<'a>, rest: &mut [Val<'a>]) -> R<'a, Val<'a>> {
+        if n == Native::Push {
+            let item = std::mem::replace(&mut rest[0], Val::Unit);
+            first.own();
+            let Val::Array(a) = first else {
+                return bail("push on a non-array");
+            };
+            self.place(&item, true)?;
+            Rc::make_mut(a).push(item);
+            return Ok(Val::Unit);
+        }
+        let out = ops::native(n, first, rest).ok_or(Flow::Bail("native arguments"))?;
+        match &out {
+            Val::Str(s) if matches!(s, Text::Own(_)) => self.made_string(s.len())?,
+            Val::Array(a) => {
+                for v in a.iter() {
+                    self.place(v, true)?;
+                }
+            }
+            _ => {}
+        }
+        Ok(out)
+    }
+
+    fn arg(&mut self, a: &'a Arg) -> R<'a, Val<'a>> {
+        match a {
+            Arg::Lit(k) => {
+                self.tick()?;
+                self.konst(k)
+            }
+            Arg::Expr(e) => self.expr(e),
+        }
+    }
+
+    /// `eval_fn_call_expr`.
+    fn call(&mut self, c: &'a Call) -> R<'a, Val<'a>> {
+        match &c.kind {
+            CallKind::Unary(op) => {
+                let v = self.arg(&c.args[0])?;
+                match (op, v) {
+                    (UnOp::Not, Val::Bool(b)) => Ok(Val::Bool(!b)),
+                    (UnOp::Neg, Val::Int(i)) => {
+                        i.checked_neg().map(Val::Int).ok_or(Flow::Bail("overflow"))
+                    }
+                    (UnOp::Neg, Val::Float(f)) => Ok(Val::Float(-f)),
+                    _ => bail("unary operand"),
+                }
+            }
+            CallKind::Binary(op) => {
+                let l = self.arg(&c.args[0])?;
+                let r = self.arg(&c.args[1])?;
+                let out = ops::binary(*op, &l, &r).ok_or(Flow::Bail("binary operands"))?;
+                if let Val::Str(s) = &out
+                    && *op == BinOp::Add
+                    && matches!(s, Text::Own(_))
+                {
+                    self.made_string(s.len())?;
+                }
+                Ok(out)
+            }
+            CallKind::Func { callee, first_var } => match first_var {
+                Some((slot, constant)) => {
+                    self.tick()?;
+                    let mut args = Vec::with_capacity(c.args.len());
+                    args.push(Val::Unit);
+                    for a in c.args[1..].iter() {
+                        args.push(self.arg(a)?);
+                    }
+                    match callee {
+                        Callee::Native(n) if n.mutates() && !*constant => {
+                            self.tick()?;
+                            let mut first = std::mem::take(self.slot(*slot));
+                            let out = self.native(*n, &mut first, &mut args[1..]);
+                            *self.slot(*slot) = first;
+                            out
+                        }
+                        _ => {
+                            args[0] = self.slot(*slot).clone();
+                            self.exec(*callee, args)
+                        }
+                    }
+                }
+                None => {
+                    let mut args = Vec::with_capacity(c.args.len());
+                    for a in c.args.iter() {
+                        args.push(self.arg(a)?);
+                    }
+                    self.exec(*callee, args)
+                }
+            },
+        }
+    }
+
+    // ---- statements ------------------------------------------------------
+
+    fn block(&mut self, stmts: &'a [Stmt]) -> R<'a, Val<'a>> {
+        let mut last = Val::Unit;
+        for s in stmts {
+            last = self.stmt(s)?;
+        }
+        Ok(last)
+    }
+
+    fn truth(&mut self, e: &'a Expr) -> R<'a, bool> {
+        match self.expr(e)? {
+            Val::Bool(b) => Ok(b),
+            _ => bail("condition not a boolean"),
+        }
+    }
+
+    /// A loop body's outcome: `Ok(None)` to go on, `Ok(Some(v))` when it
+    /// broke out with `v`.
+    fn body(&mut self, body: &'a [Stmt]) -> R<'a, Option<Val<'a>>> {
+        match self.block(body) {
+            Ok(_) | Err(Flow::Continue) => Ok(None),
+            Err(Flow::Break(v)) => Ok(Some(v)),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn stmt(&mut self, s: &'a Stmt) -> R<'a, Val<'a>> {
+        self.tick()?;
+        match s {
+            Stmt::Noop => Ok(Val::Unit),
+            Stmt::Expr(e) => self.expr(e),
+            Stmt::Call(c) => self.call(c),
+            Stmt::Block(b) => self.block(b),
+            Stmt::Let(slot, e) => {
+                let v = self.expr(e)?;
+                *self.slot(*slot) = v;
+                Ok(Val::Unit)
+            }
+            Stmt::Assign(slot, op, e) => {
+                let v = self.expr(e)?;
+                self.tick()?;
+                let mut target = std::mem::take(self.slot(*slot));
+                let out = self.op_assign(&mut target, *op, v);
+                *self.slot(*slot) = target;
+                out.map(|()| Val::Unit)
+            }
+            Stmt::SetChain(bin, kind, op, e) => {
+                let v = self.expr(e)?;
+                self.chain(bin, *kind, Some((v, *op)))?;
+                Ok(Val::Unit)
+            }
+            Stmt::If(cond, then, other) => {
+                let b = self.truth(cond)?;
+                if b && !then.is_empty() {
+                    self.block(then)
+                } else if !b && !other.is_empty() {
+                    self.block(other)
+                } else {
+                    Ok(Val::Unit)
+                }
+            }
+            Stmt::Loop(body) => {
+                if body.is_empty() {
+                    loop {
+                        self.tick()?;
+                    }
+                }
+                loop {
+                    if let Some(v) = self.body(body)? {
+                        return Ok(v);
+                    }
+                }
+            }
+            Stmt::While(cond, body) => loop {
+                if !self.truth(cond)? {
+                    return Ok(Val::Unit);
+                }
+                if body.is_empty() {
+                    continue;
+                }
+                if let Some(v) = self.body(body)? {
+                    return Ok(v);
+                }
+            },
+            Stmt::Do(body, cond, until) => loop {
+                if !body.is_empty() {
+                    match self.block(body) {
+                        Ok(_) => {}
+                        // rhai's `continue` in a `do` loop skips the condition.
+                        Err(Flow::Continue) => continue,
+                        Err(Flow::Break(v)) => return Ok(v),
+                        Err(e) => return Err(e),
+                    }
+                }
+                if self.truth(cond)? ^ !until {
+                    return Ok(Val::Unit);
+                }
+            },
+            Stmt::For(f) => {
+                let iter = self.expr(&f.iter)?;
+                let items: Box<dyn Iterator<Item = Val<'a>>> = match iter {
+                    Val::Range(a, b) => Box::new((a..b).map(Val::Int)),
+                    Val::RangeIncl(a, b) => Box::new((a..=b).map(Val::Int)),
+                    ref v if v.is_array() => Box::new(v.items().into_iter()),
+                    _ => return bail("for over this type"),
+                };
+                if let Some(c) = f.counter {
+                    *self.slot(c) = Val::Int(0);
+                }
+                *self.slot(f.var) = Val::Unit;
+                if f.body.is_empty() {
+                    for _ in items {
+                        self.tick()?;
+                    }
+                    return Ok(Val::Unit);
+                }
+                for (i, item) in items.enumerate() {
+                    if let Some(c) = f.counter {
+                        *self.slot(c) = Val::Int(i as i64);
+                    }
+                    *self.slot(f.var) = item;
+                    if let Some(v) = self.body(&f.body)? {
+                        return Ok(v);
+                    }
+                }
+                Ok(Val::Unit)
+            }
+            Stmt::Break(v) => {
+                let v = match v {
+                    Some(e) => self.expr(e)?,
+                    None => Val::Unit,
+                };
+                Err(Flow::Break(v))
+            }
+            Stmt::Continue(v) => {
+                if let Some(e) = v {
+                    self.expr(e)?;
+                }
+                Err(Flow::Continue)
+            }
+            Stmt::Return(v) => {
+                let v = match v {
+                    Some(e) => self.expr(e)?,
+                    None => Val::Unit,
+                };
+                Err(Flow::Return(v))
+            }
+            Stmt::Throw => bail("throw"),
+        }
+    }
+
+    /// `eval_op_assignment` on a target that is not constant.
+    fn op_assign(&mut self, target: &mut Val<'a>, op: Option<BinOp>, v: Val<'a>) -> R<'a, ()> {
+        match op {
+            None => {
+                *target = v;
+                Ok(())
+            }
+            Some(op) => {
+                if let (Val::Array(_), BinOp::Add) = (&*target, op) {
+                    return bail("array op-assignment");
+                }
+                let out = ops::op_assign(op, target, &v).ok_or(Flow::Bail("op-assignment"))?;
+                if let Val::Str(s) = &out {
+                    self.made_string(s.len())?;
+                }
+                *target = out;
+                Ok(())
+            }
+        }
+    }
+
+    // ---- expressions -----------------------------------------------------
+
+    fn expr(&mut self, e: &'a Expr) -> R<'a, Val<'a>> {
+        self.tick()?;
+        match e {
+            Expr::Const(k) => self.konst(k),
+            Expr::Var(slot) => Ok(self.slot(*slot).clone()),
+            Expr::Interp(parts) => {
+                let mut s = String::new();
+                for p in parts.iter() {
+                    let v = self.expr(p)?;
+                    if let Val::Str(t) = &v {
+                        s.push_str(t);
+                    } else {
+                        // `to_string` through rhai's function call.
+                        self.tick()?;
+                        if !ops::write_display(&mut s, &v) {
+                            return bail("interpolated value");
+                        }
+                    }
+                    if self.bounds.max_string > 0 && s.len() > self.bounds.max_string {
+                        return bail("string size");
+                    }
+                }
+                self.made_string(s.len())?;
+                Ok(Val::Str(Text::from(s)))
+            }
+            Expr::Array(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for item in items.iter() {
+                    let v = self.expr(item)?;
+                    self.place(&v, true)?;
+                    out.push(v);
+                }
+                Ok(Val::Array(Rc::new(out)))
+            }
+            Expr::Map(entries) => {
+                let mut out = Map::new();
+                for (key, value) in entries.iter() {
+                    let v = self.expr(value)?;
+                    self.place(&v, false)?;
+                    out.insert(Text::Ref(key), v);
+                }
+                Ok(Val::Map(Rc::new(out)))
+            }
+            Expr::And(xs) => {
+                for x in xs.iter() {
+                    if !self.truth(x)? {
+                        return Ok(Val::Bool(false));
+                    }
+                }
+                Ok(Val::Bool(true))
+            }
+            Expr::Or(xs) => {
+                for x in xs.iter() {
+                    if self.truth(x)? {
+                        return Ok(Val::Bool(true));
+                    }
+                }
+                Ok(Val::Bool(false))
+            }
+            Expr::Coalesce(xs) => {
+                let mut v = Val::Unit;
+                for x in xs.iter() {
+                    v = self.expr(x)?;
+                    if !matches!(v, Val::Unit) {
+                        break;
+                    }
+                }
+                Ok(v)
+            }
+            Expr::Call(c) => self.call(c),
+            Expr::Block(b) => self.block(b),
+            Expr::Chain(bin, kind) => self.chain(bin, *kind, None),
+        }
+    }
+
+    // ---- dot and index chains --------------------------------------------
+
+    /// `eval_dot_index_chain`.
+    fn chain(
+        &mut self,
+        bin: &'a CBin,
+        kind: Kind,
+        new_val: Option<(Val<'a>, Option<BinOp>)>,
+    ) -> R<'a, Val<'a>> {
+        let mut idx: Vec<Val<'a>> = Vec::new();
+        match (&bin.rhs, kind) {
+            (CExpr::Property(_), Kind::Dot) => {}
+            (CExpr::Value(Arg::Lit(k)), Kind::Index) => {
+                let v = self.konst(k)?;
+                idx.push(v);
+            }
+            (CExpr::Method(m), Kind::Dot) if m.args.is_empty() => {}
+            (rhs, _) => self.chain_args(kind, bin.brk, rhs, &mut idx)?,
+        }
+        let write = new_val.is_some() || bin.rhs.writes();
+        match &bin.lhs {
+            CExpr::Var(slot, _) => {
+                self.tick()?;
+                if write {
+                    let mut target = std::mem::take(self.slot(*slot));
+                    let out = self.raw_write(kind, bin, &mut target, &bin.rhs, &mut idx, new_val);
+                    *self.slot(*slot) = target;
+                    out
+                } else {
+                    let target = self.slot(*slot).clone();
+                    self.raw_read(kind, bin, target, &bin.rhs, &mut idx)
+                }
+            }
+            CExpr::Value(a) if new_val.is_none() => {
+                let v = self.arg(a)?;
+                if write {
+                    let mut target = v;
+                    self.raw_write(kind, bin, &mut target, &bin.rhs, &mut idx, None)
+                } else {
+                    self.raw_read(kind, bin, v, &bin.rhs, &mut idx)
+                }
+            }
+            _ => bail("chain root"),
+        }
+    }
+
+    /// The value of an index expression or a chain root.
+    fn value(&mut self, e: &'a CExpr) -> R<'a, Val<'a>> {
+        match e {
+            CExpr::Value(a) => self.arg(a),
+            _ => bail("chain value"),
+        }
+    }
+
+    /// `eval_dot_index_chain_arguments`: index values and method arguments,
+    /// innermost first.
+    fn chain_args(
+        &mut self,
+        parent: Kind,
+        parent_brk: bool,
+        e: &'a CExpr,
+        idx: &mut Vec<Val<'a>>,
+    ) -> R<'a, ()> {
+        self.tick()?;
+        match (e, parent) {
+            (CExpr::Method(m), Kind::Dot) => {
+                for a in m.args.iter() {
+                    let v = self.arg(a)?;
+                    idx.push(v);
+                }
+            }
+            (CExpr::Property(_), Kind::Dot) => {}
+            (CExpr::Dot(x) | CExpr::Index(x), _) if !parent_brk => {
+                let mut own = Vec::new();
+                match (&x.lhs, parent) {
+                    (CExpr::Property(_), Kind::Dot) => {}
+                    (CExpr::Method(m), Kind::Dot) => {
+                        for a in m.args.iter() {
+                            own.push(self.arg(a)?);
+                        }
+                    }
+                    (lhs, Kind::Index) => own.push(self.value(lhs)?),
+                    _ => return bail("chain arguments"),
+                }
+                let kind = if matches!(e, CExpr::Dot(_)) {
+                    Kind::Dot
+                } else {
+                    Kind::Index
+                };
+                self.chain_args(kind, x.brk, &x.rhs, idx)?;
+                idx.extend(own);
+            }
+            (other, Kind::Index) => {
+                let v = self.value(other)?;
+                idx.push(v);
+            }
+            _ => return bail("chain arguments"),
+        }
+        Ok(())
+    }
+
+    fn pop(idx: &mut Vec<Val<'a>>) -> R<'a, Val<'a>> {
+        idx.pop().ok_or(Flow::Bail("chain index"))
+    }
+
+    /// `get_indexed_mut` for reading: an item of an array or a map.
+    fn index_get(&mut self, target: &Val<'a>, i: Val<'a>) -> R<'a, Val<'a>> {
+        self.tick()?;
+        if target.is_array() {
+            let Val::Int(i) = i else {
+                return bail("array index type");
+            };
+            let len = target.len().unwrap_or(0);
+            return match ops::calc_index(len, i) {
+                Some(k) => target.item(k).ok_or(Flow::Bail("array index")),
+                None => bail("array bounds"),
+            };
+        }
+        if target.is_map() {
+            let Val::Str(key) = i else {
+                return bail("map index type");
+            };
+            return Ok(target.map_get(&key).unwrap_or(Val::Unit));
+        }
+        bail("index type")
+    }
+
+    /// `get_indexed_mut` for writing: the item itself, made owned;
+    /// `add` inserts a missing map key.
+    fn index_mut<'t>(
+        &mut self,
+        target: &'t mut Val<'a>,
+        i: Val<'a>,
+        add: bool,
+    ) -> R<'a, &'t mut Val<'a>> {
+        self.tick()?;
+        self.own(target)?;
+        match (target, i) {
+            (Val::Array(a), Val::Int(i)) => match ops::calc_index(a.len(), i) {
+                Some(k) => Ok(&mut Rc::make_mut(a)[k]),
+                None => bail("array bounds"),
+            },
+            (Val::Map(m), Val::Str(key)) => {
+                let m = Rc::make_mut(m);
+                if !m.contains_key(&*key) {
+                    if !add {
+                        return bail("missing map key in a write");
+                    }
+                    self.made.1 += 1;
+                    self.check_made()?;
+                    m.insert(key.clone(), Val::Unit);
+                }
+                m.get_mut(&*key).ok_or(Flow::Bail("map key"))
+            }
+            _ => bail("index type"),
+        }
+    }
+
+    /// Makes a view owned before it is written, counting what it holds.
+    fn own(&mut self, target: &mut Val<'a>) -> R<'a, ()> {
+        if let Val::View(_) = target {
+            target.own();
+            let (a, m, s) = target.sizes();
+            self.made = (self.made.0 + a, self.made.1 + m, self.made.2 + s);
+            self.check_made()?;
+        }
+        Ok(())
+    }
+
+    /// A method call on `target` with the last `n` chain values as its
+    /// arguments (`make_method_call`).
+    fn method(
+        &mut self,
+        n: Native,
+        target: &mut Val<'a>,
+        idx: &mut Vec<Val<'a>>,
+        argc: usize,
+    ) -> R<'a, Val<'a>> {
+        let at = idx
+            .len()
+            .checked_sub(argc)
+            .ok_or(Flow::Bail("method args"))?;
+        let mut args = idx.split_off(at);
+        self.tick()?;
+        self.native(n, target, &mut args)
+    }
+
+    fn kind(e: &CExpr) -> Kind {
+        if matches!(e, CExpr::Index(_)) {
+            Kind::Index
+        } else {
+            Kind::Dot
+        }
+    }
+
+    /// `eval_dot_index_chain_raw` without a value to assign and without a
+    /// method that writes: values are read, never copied.
+    fn raw_read(
+        &mut self,
+        kind: Kind,
+        parent: &'a CBin,
+        target: Val<'a>,
+        rhs: &'a CExpr,
+        idx: &mut Vec<Val<'a>>,
+    ) -> R<'a, Val<'a>> {
+        if parent.negated && matches!(target, Val::Unit) {
+            return Ok(Val::Unit);
+        }
+        match kind {
+            Kind::Index => match rhs {
+                CExpr::Dot(x) | CExpr::Index(x) if !parent.brk => {
+                    let i = Self::pop(idx)?;
+                    let item = self.index_get(&target, i)?;
+                    self.raw_read(Self::kind(rhs), x, item, &x.rhs, idx)
+                }
+                _ => {
+                    let i = Self::pop(idx)?;
+                    self.index_get(&target, i)
+                }
+            },
+            Kind::Dot => match rhs {
+                CExpr::Method(m) => {
+                    let mut target = target;
+                    self.method(m.native, &mut target, idx, m.args.len())
+                }
+                CExpr::Property(p) if target.is_map() => {
+                    self.tick()?;
+                    Ok(target.map_get(p).unwrap_or(Val::Unit))
+                }
+                CExpr::Dot(x) | CExpr::Index(x) => {
+                    let item = match &x.lhs {
+                        CExpr::Property(p) if target.is_map() => {
+                            self.tick()?;
+                            target.map_get(p).unwrap_or(Val::Unit)
+                        }
+                        CExpr::Method(m) => {
+                            let mut target = target;
+                            self.method(m.native, &mut target, idx, m.args.len())?
+                        }
+                        _ => return bail("property of a non-map"),
+                    };
+                    self.raw_read(Self::kind(rhs), x, item, &x.rhs, idx)
+                }
+                _ => bail("property of a non-map"),
+            },
+        }
+    }
+
+    /// `eval_dot_index_chain_raw` on a target that may be written: an
+    /// assignment, or a chain with a method that writes.
+    fn raw_write(
+        &mut self,
+        kind: Kind,
+        parent: &'a CBin,
+        target: &mut Val<'a>,
+        rhs: &'a CExpr,
+        idx: &mut Vec<Val<'a>>,
+        new_val: Option<(Val<'a>, Option<BinOp>)>,
+    ) -> R<'a, Val<'a>> {
+        if parent.negated && matches!(target, Val::Unit) {
+            return Ok(Val::Unit);
+        }
+        match kind {
+            Kind::Index => match (rhs, new_val) {
+                (CExpr::Dot(x) | CExpr::Index(x), new_val) if !parent.brk => {
+                    let i = Self::pop(idx)?;
+                    let item = self.index_mut(target, i, false)?;
+                    self.raw_write(Self::kind(rhs), x, item, &x.rhs, idx, new_val)
+                }
+                (_, Some((v, op))) => {
+                    let i = Self::pop(idx)?;
+                    let placed = v.clone();
+                    let item = self.index_mut(target, i, true)?;
+                    self.op_assign(item, op, v)?;
+                    self.place(&placed, target.is_array())?;
+                    Ok(Val::Unit)
+                }
+                (_, None) => {
+                    let i = Self::pop(idx)?;
+                    self.index_get(target, i)
+                }
+            },
+            Kind::Dot => match (rhs, new_val) {
+                (CExpr::Method(_), Some(_)) => bail("assignment to a method call"),
+                (CExpr::Method(m), None) => self.method(m.native, target, idx, m.args.len()),
+                (CExpr::Property(p), Some((v, op))) if target.is_map() => {
+                    let placed = v.clone();
+                    let item = self.prop_mut(target, p, true)?;
+                    self.op_assign(item, op, v)?;
+                    self.place(&placed, false)?;
+                    Ok(Val::Unit)
+                }
+                (CExpr::Property(p), None) if target.is_map() => {
+                    self.tick()?;
+                    Ok(target.map_get(p).unwrap_or(Val::Unit))
+                }
+                (CExpr::Dot(x) | CExpr::Index(x), new_val) => match &x.lhs {
+                    CExpr::Property(p) if target.is_map() => {
+                        let item = self.prop_mut(target, p, false)?;
+                        self.raw_write(Self::kind(rhs), x, item, &x.rhs, idx, new_val)
+                    }
+                    CExpr::Method(m) => {
+                        let mut temp = self.method(m.native, target, idx, m.args.len())?;
+                        self.raw_write(Self::kind(rhs), x, &mut temp, &x.rhs, idx, new_val)
+                    }
+                    _ => bail("property of a non-map"),
+                },
+                _ => bail("property of a non-map"),
+            },
+        }
+    }
+
+    /// `get_indexed_mut` of a property of a map, made owned; `add`
+    /// inserts a missing key.
+    fn prop_mut<'t>(
+        &mut self,
+        target: &'t mut Val<'a>,
+        p: &'a str,
+        add: bool,
+    ) -> R<'a, &'t mut Val<'a>> {
+        self.tick()?;
+        self.own(target)?;
+        let Val::Map(m) = target else {
+            return bail("property of a non-map");
+        };
+        let m = Rc::make_mut(m);
+        if !m.contains_key(p) {
+            if !add {
+                return bail("missing map key in a write");
+            }
+            self.made.1 += 1;
+            self.check_made()?;
+            m.insert(Text::Ref(p), Val::Unit);
+        }
+        m.get_mut(p).ok_or(Flow::Bail("map key"))
+    }
+}

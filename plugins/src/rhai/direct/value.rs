@@ -1,0 +1,394 @@
+//! The values the direct path computes with.
+//!
+//! Scalars and what a script builds are owned; the record and the params
+//! are *views*: borrowed from the [`ScoreInput`] and the params' JSON and
+//! read in place, so a call builds nothing for the record. A view behaves
+//! as the map or array rhai would have been given: the same keys in the
+//! same order, the same values. Writing into one first copies it one level
+//! deep into an owned map or array ([`Val::own`]), as rhai's copy of the
+//! record would have been written.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::rc::Rc;
+
+use muster_core::{Penalty, Rating, ScoreInput, TaskRun, TaskStatus};
+use serde_json::Value as Json;
+
+/// Text: borrowed from the input, the params or the program, or made by
+/// the script. Compared and ordered as `str`, as rhai's strings and map
+/// keys are.
+#[derive(Clone)]
+pub(in crate::rhai) enum Text<'a> {
+    Ref(&'a str),
+    Own(Rc<str>),
+}
+
+impl std::ops::Deref for Text<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        match self {
+            Text::Ref(s) => s,
+            Text::Own(s) => s,
+        }
+    }
+}
+
+impl PartialEq for Text<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
+}
+impl Eq for Text<'_> {}
+impl PartialOrd for Text<'_> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Text<'_> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (**self).cmp(&**other)
+    }
+}
+impl std::borrow::Borrow<str> for Text<'_> {
+    fn borrow(&self) -> &str {
+        self
+    }
+}
+
+impl From<String> for Text<'_> {
+    fn from(s: String) -> Self {
+        Text::Own(Rc::from(s))
+    }
+}
+
+/// An owned map, as rhai's `Map` (a `BTreeMap` by key).
+pub(in crate::rhai) type Map<'a> = BTreeMap<Text<'a>, Val<'a>>;
+
+/// A value as a script sees it.
+#[derive(Clone, Default)]
+pub(in crate::rhai) enum Val<'a> {
+    #[default]
+    Unit,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(Text<'a>),
+    /// `a..b`.
+    Range(i64, i64),
+    /// `a..=b`.
+    RangeIncl(i64, i64),
+    Array(Rc<Vec<Val<'a>>>),
+    Map(Rc<Map<'a>>),
+    View(View<'a>),
+}
+
+/// A part of the record or of the params, read in place.
+#[derive(Clone, Copy)]
+pub(in crate::rhai) enum View<'a> {
+    Record(&'a ScoreInput),
+    Tasks(&'a BTreeMap<String, TaskRun>),
+    Task(&'a TaskRun),
+    Critical(&'a [String]),
+    Penalties(&'a [Penalty]),
+    Penalty(&'a Penalty),
+    Object(&'a serde_json::Map<String, Json>),
+    List(&'a [Json]),
+}
+
+/// The record's keys, in the order of rhai's map.
+const RECORD_KEYS: [&str; 9] = [
+    "attempt",
+    "critical",
+    "elapsed",
+    "penalties",
+    "scenario",
+    "tasks",
+    "team",
+    "time_limit",
+    "version",
+];
+
+pub(in crate::rhai) fn status_str(s: TaskStatus) -> &'static str {
+    match s {
+        TaskStatus::Done => "done",
+        TaskStatus::Failed => "failed",
+        TaskStatus::Skipped => "skipped",
+    }
+}
+
+pub(in crate::rhai) fn rating_str(r: Rating) -> &'static str {
+    match r {
+        Rating::P => "P",
+        Rating::S => "S",
+        Rating::M => "M",
+        Rating::U => "U",
+    }
+}
+
+/// A JSON value as rhai's copy of the params holds it: integers that fit
+/// `i64` stay integers, other numbers are floats, `null` is `()`.
+pub(in crate::rhai) fn json<'a>(v: &'a Json) -> Val<'a> {
+    match v {
+        Json::Null => Val::Unit,
+        Json::Bool(b) => Val::Bool(*b),
+        Json::Number(n) => match n.as_i64() {
+            Some(i) => Val::Int(i),
+            None => Val::Float(n.as_f64().unwrap_or(f64::NAN)),
+        },
+        Json::String(s) => Val::Str(Text::Ref(s)),
+        Json::Array(a) => Val::View(View::List(a)),
+        Json::Object(o) => Val::View(View::Object(o)),
+    }
+}
+
+impl<'a> View<'a> {
+    /// Whether rhai would hold this part as a map (else as an array).
+    pub(in crate::rhai) fn is_map(self) -> bool {
+        !matches!(self, View::Critical(_) | View::Penalties(_) | View::List(_))
+    }
+
+    /// The value under `key` of a map view; `None` when there is no such key.
+    pub(in crate::rhai) fn get(self, key: &str) -> Option<Val<'a>> {
+        match self {
+            View::Record(r) => Some(match key {
+                "attempt" => Val::Int(r.attempt.into()),
+                "critical" => Val::View(View::Critical(&r.critical)),
+                "elapsed" => Val::Float(r.elapsed),
+                "penalties" => Val::View(View::Penalties(&r.penalties)),
+                "scenario" => Val::Str(Text::Ref(&r.scenario)),
+                "tasks" => Val::View(View::Tasks(&r.tasks)),
+                "team" => Val::Str(Text::Ref(&r.team)),
+                "time_limit" => Val::Float(r.time_limit?),
+                "version" => Val::Str(Text::Ref(&r.version)),
+                _ => return None,
+            }),
+            View::Tasks(t) => t.get(key).map(|t| Val::View(View::Task(t))),
+            View::Task(t) => Some(match key {
+                "start" => Val::Float(t.start),
+                "end" => Val::Float(t.end),
+                "status" => Val::Str(Text::Ref(status_str(t.status))),
+                "rating" => Val::Str(Text::Ref(rating_str(t.rating?))),
+                _ => return None,
+            }),
+            View::Penalty(p) => Some(match key {
+                "code" => Val::Str(Text::Ref(&p.code)),
+                "count" => Val::Int(p.count.into()),
+                "task" => p
+                    .task
+                    .as_deref()
+                    .map_or(Val::Unit, |t| Val::Str(Text::Ref(t))),
+                _ => return None,
+            }),
+            View::Object(o) => o.get(key).map(json),
+            View::Critical(_) | View::Penalties(_) | View::List(_) => None,
+        }
+    }
+
+    /// How many keys or items.
+    pub(in crate::rhai) fn len(self) -> usize {
+        match self {
+            View::Record(r) => 8 + usize::from(r.time_limit.is_some()),
+            View::Tasks(t) => t.len(),
+            View::Task(t) => 3 + usize::from(t.rating.is_some()),
+            View::Penalty(_) => 3,
+            View::Object(o) => o.len(),
+            View::Critical(c) => c.len(),
+            View::Penalties(p) => p.len(),
+            View::List(l) => l.len(),
+        }
+    }
+
+    /// The item at `i` of an array view (`i < len`).
+    pub(in crate::rhai) fn item(self, i: usize) -> Option<Val<'a>> {
+        match self {
+            View::Critical(c) => c.get(i).map(|s| Val::Str(Text::Ref(s))),
+            View::Penalties(p) => p.get(i).map(|p| Val::View(View::Penalty(p))),
+            View::List(l) => l.get(i).map(json),
+            _ => None,
+        }
+    }
+
+    /// A map view's keys, in rhai's order (by key).
+    pub(in crate::rhai) fn keys(self) -> Vec<&'a str> {
+        match self {
+            View::Record(r) => RECORD_KEYS
+                .into_iter()
+                .filter(|k| *k != "time_limit" || r.time_limit.is_some())
+                .collect(),
+            View::Tasks(t) => t.keys().map(String::as_str).collect(),
+            View::Task(t) => {
+                let mut keys = vec!["end"];
+                if t.rating.is_some() {
+                    keys.push("rating");
+                }
+                keys.extend(["start", "status"]);
+                keys
+            }
+            View::Penalty(_) => vec!["code", "count", "task"],
+            View::Object(o) => {
+                let mut keys: Vec<&str> = o.keys().map(String::as_str).collect();
+                keys.sort_unstable();
+                keys
+            }
+            View::Critical(_) | View::Penalties(_) | View::List(_) => Vec::new(),
+        }
+    }
+
+    /// The items of an array view, or the values of a map view in key order.
+    pub(in crate::rhai) fn items(self) -> Vec<Val<'a>> {
+        if self.is_map() {
+            return self
+                .keys()
+                .into_iter()
+                .filter_map(|k| self.get(k))
+                .collect();
+        }
+        (0..self.len()).filter_map(|i| self.item(i)).collect()
+    }
+
+    /// This view copied one level deep into an owned map or array.
+    pub(in crate::rhai) fn own(self) -> Val<'a> {
+        if self.is_map() {
+            let map: Map<'a> = self
+                .keys()
+                .into_iter()
+                .filter_map(|k| self.get(k).map(|v| (Text::Ref(k), v)))
+                .collect();
+            Val::Map(Rc::new(map))
+        } else {
+            Val::Array(Rc::new(self.items()))
+        }
+    }
+
+    /// Every string, array item and map entry this part holds, nested, as
+    /// rhai's data-size check counts them: `(array items, map entries,
+    /// string bytes)`.
+    pub(in crate::rhai) fn sizes(self) -> (usize, usize, usize) {
+        let mut total = (0, 0, 0);
+        let is_map = self.is_map();
+        for v in self.items() {
+            if is_map {
+                total.1 += 1;
+            } else {
+                total.0 += 1;
+            }
+            let s = v.sizes();
+            total = (total.0 + s.0, total.1 + s.1, total.2 + s.2);
+        }
+        total
+    }
+}
+
+impl<'a> Val<'a> {
+    /// The type name `type_of` gives, as rhai names it.
+    pub(in crate::rhai) fn type_name(&self) -> &'static str {
+        match self {
+            Val::Unit => "()",
+            Val::Bool(_) => "bool",
+            Val::Int(_) => "i64",
+            Val::Float(_) => "f64",
+            Val::Str(_) => "string",
+            Val::Range(..) => "range",
+            Val::RangeIncl(..) => "range=",
+            Val::Array(_) => "array",
+            Val::Map(_) => "map",
+            Val::View(v) if v.is_map() => "map",
+            Val::View(_) => "array",
+        }
+    }
+
+    pub(in crate::rhai) fn is_map(&self) -> bool {
+        match self {
+            Val::Map(_) => true,
+            Val::View(v) => v.is_map(),
+            _ => false,
+        }
+    }
+
+    pub(in crate::rhai) fn is_array(&self) -> bool {
+        match self {
+            Val::Array(_) => true,
+            Val::View(v) => !v.is_map(),
+            _ => false,
+        }
+    }
+
+    /// A map's or map view's value under `key`.
+    pub(in crate::rhai) fn map_get(&self, key: &str) -> Option<Val<'a>> {
+        match self {
+            Val::Map(m) => m.get(key).cloned(),
+            Val::View(v) if v.is_map() => v.get(key),
+            _ => None,
+        }
+    }
+
+    /// A map's keys in order.
+    pub(in crate::rhai) fn map_keys(&self) -> Vec<Text<'a>> {
+        match self {
+            Val::Map(m) => m.keys().cloned().collect(),
+            Val::View(v) => v.keys().into_iter().map(Text::Ref).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// An array's items, or a map's values in key order.
+    pub(in crate::rhai) fn items(&self) -> Vec<Val<'a>> {
+        match self {
+            Val::Array(a) => a.as_ref().clone(),
+            Val::Map(m) => m.values().cloned().collect(),
+            Val::View(v) => v.items(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Number of items of an array or entries of a map.
+    pub(in crate::rhai) fn len(&self) -> Option<usize> {
+        match self {
+            Val::Array(a) => Some(a.len()),
+            Val::Map(m) => Some(m.len()),
+            Val::View(v) => Some(v.len()),
+            _ => None,
+        }
+    }
+
+    /// The item at an array index that is in range.
+    pub(in crate::rhai) fn item(&self, i: usize) -> Option<Val<'a>> {
+        match self {
+            Val::Array(a) => a.get(i).cloned(),
+            Val::View(v) if !v.is_map() => v.item(i),
+            _ => None,
+        }
+    }
+
+    /// Views become owned (one level deep) so that they can be written.
+    pub(in crate::rhai) fn own(&mut self) {
+        if let Val::View(v) = self {
+            *self = v.own();
+        }
+    }
+
+    /// `(array items, map entries, string bytes)` held, nested, as rhai's
+    /// data-size check counts them.
+    pub(in crate::rhai) fn sizes(&self) -> (usize, usize, usize) {
+        match self {
+            Val::Str(s) => (0, 0, s.len()),
+            Val::Array(a) => a.iter().fold((0, 0, 0), |t, v| {
+                let s = v.sizes();
+                (t.0 + s.0 + 1, t.1 + s.1, t.2 + s.2)
+            }),
+            Val::Map(m) => m.values().fold((0, 0, 0), |t, v| {
+                let s = v.sizes();
+                (t.0 + s.0, t.1 + s.1 + 1, t.2 + s.2)
+            }),
+            Val::View(v) => v.sizes(),
+            _ => (0, 0, 0),
+        }
+    }
+}
+
+/// A float as rhai prints it (`to_string`, string interpolation).
+pub(in crate::rhai) fn write_float(out: &mut String, f: f64) {
+    // Writing to a String cannot fail.
+    let _ = write!(out, "{}", rhai::FloatWrapper::new(f));
+}
