@@ -457,7 +457,20 @@ impl<'a> Machine<'a> {
                 if let (Val::Array(_), BinOp::Add) = (&*target, op) {
                     return bail("array op-assignment");
                 }
-                let out = ops::op_assign(op, target, &v).ok_or(Flow::Bail("op-assignment"))?;
+                let out = match ops::op_assign(op, target, &v) {
+                    Some(out) => out,
+                    // An integer with a float: no built-in op-assignment,
+                    // so rhai looks for `op=` (an operation, not found),
+                    // then runs `target = target op value` (another).
+                    None if matches!((&*target, &v), (Val::Int(_), Val::Float(_))) => {
+                        self.tick()?;
+                        self.tick()?;
+                        ops::binary(op, target, &v)
+                            .filter(|_| op.is_arithmetic())
+                            .ok_or(Flow::Bail("op-assignment"))?
+                    }
+                    None => return bail("op-assignment"),
+                };
                 if let Val::Str(s) = &out {
                     self.made_string(s.len())?;
                 }

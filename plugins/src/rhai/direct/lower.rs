@@ -247,6 +247,15 @@ pub(super) enum BinOp {
 }
 
 impl BinOp {
+    /// `+ - * / % **`: the operators of an op-assignment that rhai
+    /// expands to `x = x op y` when no built-in op-assignment fits.
+    pub(super) fn is_arithmetic(self) -> bool {
+        matches!(
+            self,
+            BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Rem | BinOp::Pow
+        )
+    }
+
     fn from_token(t: &Token) -> Option<BinOp> {
         Some(match t {
             Token::Plus => BinOp::Add,
