@@ -56,6 +56,21 @@ pub(super) fn json_len<T: serde::Serialize + ?Sized>(value: &T) -> u64 {
     }
 }
 
+/// Length of a string as a JSON string: quotes, and each byte as
+/// serde_json escapes it (`\"`, `\\` and the short control escapes in
+/// two bytes, other control bytes as `\u00XX` in six).
+pub(super) fn json_str_len(s: &str) -> u64 {
+    let escaped: u64 = s
+        .bytes()
+        .map(|b| match b {
+            b'"' | b'\\' | 0x08 | b'\t' | b'\n' | 0x0c | b'\r' => 1,
+            0x00..=0x1f => 5,
+            _ => 0,
+        })
+        .sum();
+    2 + s.len() as u64 + escaped
+}
+
 /// A result's size two ways: what the JSON conversion charges against the
 /// output budget as it converts, and the exact length of its compact JSON.
 pub(super) struct Size {
@@ -82,13 +97,16 @@ pub(super) fn size<T: Output>(d: &T, depth: usize) -> Option<Size> {
     } else if let Some(b) = d.bool() {
         (CHARGE_VALUE, if b { 4 } else { 5 })
     } else if let Some(i) = d.int() {
-        (CHARGE_VALUE + CHARGE_INT, json_len(&i))
+        (
+            CHARGE_VALUE + CHARGE_INT,
+            itoa::Buffer::new().format(i).len() as u64,
+        )
     } else if let Some(f) = d.float() {
         (
             CHARGE_VALUE + CHARGE_FLOAT,
             f.is_finite().then(|| json_len(&f))?,
         )
-    } else if let Some(s) = d.with_str(|s| (CHARGE_VALUE + s.len() + CHARGE_STR, json_len(s))) {
+    } else if let Some(s) = d.with_str(|s| (CHARGE_VALUE + s.len() + CHARGE_STR, json_str_len(s))) {
         s
     } else if d.is_array() {
         let mut total = Size {
@@ -110,7 +128,7 @@ pub(super) fn size<T: Output>(d: &T, depth: usize) -> Option<Size> {
             total.json += u64::from(i > 0);
             total.add(Size {
                 charged: k.len() + CHARGE_KEY,
-                json: json_len(k) + 1,
+                json: json_str_len(k) + 1,
             });
             total.add(size(v, depth + 1)?);
             Some(())
@@ -146,13 +164,44 @@ pub(super) fn read<T: Output>(
     id: &ScorerId,
     max_output: usize,
 ) -> Option<(ScoreCard, u64)> {
-    let size = size(d, 0)?;
-    if size.charged > max_output || size.json > max_output as u64 {
-        return None;
-    }
+    // One walk reads the card and sums its size: a result of the
+    // documented shape is a map of scalars, a list of notes and a map of
+    // task entries, so every value is sized where it is read.
+    let mut sum = Size {
+        charged: CHARGE_VALUE,
+        json: 2,
+    };
     let (mut total, mut status) = (None, None);
     let (mut reason, mut notes, mut tasks) = (String::new(), Vec::new(), Vec::new());
-    d.each_entry(&mut |_, key, v| {
+    d.each_entry(&mut |i, key, v| {
+        sum.json += u64::from(i > 0);
+        sum.add(Size {
+            charged: key.len() + CHARGE_KEY,
+            json: json_str_len(key) + 1,
+        });
+        match key {
+            "notes" if !v.is_unit() => {
+                let mut list = Size {
+                    charged: CHARGE_VALUE,
+                    json: 2,
+                };
+                let mut all = Vec::new();
+                v.each_item(&mut |j, n| {
+                    let note = text(n)?;
+                    list.json += u64::from(j > 0);
+                    list.add(Size {
+                        charged: CHARGE_VALUE + note.len() + CHARGE_STR,
+                        json: json_str_len(&note),
+                    });
+                    all.push(note);
+                    Some(())
+                })?;
+                notes = all;
+                sum.add(list);
+                return Some(());
+            }
+            _ => sum.add(size(v, 1)?),
+        }
         match key {
             "total" => total = Some(number(v)?),
             "status" => {
@@ -163,18 +212,8 @@ pub(super) fn read<T: Output>(
                     _ => None,
                 })??)
             }
-            "reason" if v.is_unit() => {}
+            "reason" | "notes" | "tasks" if v.is_unit() => {}
             "reason" => reason = text(v)?,
-            "notes" if v.is_unit() => {}
-            "notes" => {
-                let mut all = Vec::new();
-                v.each_item(&mut |_, n| {
-                    all.push(text(n)?);
-                    Some(())
-                })?;
-                notes = all;
-            }
-            "tasks" if v.is_unit() => {}
             "tasks" => v.each_entry(&mut |_, id, t| {
                 let (mut points, mut note) = (None, None);
                 t.each_entry(&mut |_, key, x| {
@@ -194,11 +233,14 @@ pub(super) fn read<T: Output>(
         }
         Some(())
     })?;
+    if sum.charged > max_output || sum.json > max_output as u64 {
+        return None;
+    }
     let mut card = ScoreCard::from_parts(total?, status?, reason, notes, id.clone()).ok()?;
     for (id, points, note) in tasks {
         card.set_task(input, &id, points, note).ok()?;
     }
-    Some((card, size.json))
+    Some((card, sum.json))
 }
 
 impl Output for Dynamic {
@@ -306,5 +348,30 @@ impl Output for Val<'_> {
     }
     fn is_map(&self) -> bool {
         Val::is_map(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn string_and_integer_lengths_are_serde_jsons() {
+        let mut all: String = (0u8..0x80).map(char::from).collect();
+        all.push_str("南塘 \u{7f}\u{2028}\u{1F692}");
+        for s in ["", "a", "\"", "\\", "time bonus 34.5", &all] {
+            assert_eq!(json_str_len(s), json_len(s), "{s:?}");
+        }
+        for c in 0u8..0x80 {
+            let s = String::from(char::from(c));
+            assert_eq!(json_str_len(&s), json_len(&s), "{c:#x}");
+        }
+        for i in [0, 7, -7, 10, -10, 99, 100, i64::MAX, i64::MIN, 1_000_000] {
+            assert_eq!(
+                itoa::Buffer::new().format(i).len() as u64,
+                json_len(&i),
+                "{i}"
+            );
+        }
     }
 }

@@ -12,6 +12,8 @@
 use std::rc::Rc;
 use std::time::Instant;
 
+use smallvec::SmallVec;
+
 use super::lower::{
     Arg, BinOp, CBin, CExpr, Call, CallKind, Callee, Expr, Kind, Konst, Native, Program, Stmt, UnOp,
 };
@@ -29,6 +31,9 @@ pub(super) enum Flow<'a> {
 
 pub(super) type R<'a, T> = Result<T, Flow<'a>>;
 
+/// A call's arguments, or a chain's index values: held inline.
+type Vals<'a> = SmallVec<[Val<'a>; 4]>;
+
 pub(super) fn bail<'a, T>(why: &'static str) -> R<'a, T> {
     Err(Flow::Bail(why))
 }
@@ -42,6 +47,32 @@ pub(in crate::rhai) struct Bounds {
     pub(in crate::rhai) max_array: usize,
     pub(in crate::rhai) max_map: usize,
     pub(in crate::rhai) deadline: Instant,
+}
+
+/// What a `for` loop runs over: a snapshot of the array (or array view),
+/// or a range of integers.
+enum Items<'a> {
+    Ints(i64, i64),
+    Incl(std::ops::RangeInclusive<i64>),
+    Array(Val<'a>, usize, usize),
+}
+
+impl<'a> Iterator for Items<'a> {
+    type Item = Val<'a>;
+
+    fn next(&mut self) -> Option<Val<'a>> {
+        match self {
+            Items::Ints(a, b) => (*a < *b).then(|| {
+                *a += 1;
+                Val::Int(*a - 1)
+            }),
+            Items::Incl(r) => r.next().map(Val::Int),
+            Items::Array(v, i, len) => (*i < *len).then(|| {
+                *i += 1;
+                v.item(*i - 1).unwrap_or_default()
+            }),
+        }
+    }
 }
 
 /// How often the deadline is read, in operations (as the rhai runtime's
@@ -59,8 +90,10 @@ pub(super) struct Machine<'a> {
     /// within its limit, no value can break one of rhai's size checks.
     made: (usize, usize, usize),
     /// The frames of the running functions, one after another.
-    stack: Vec<Val<'a>>,
+    stack: SmallVec<[Val<'a>; 16]>,
     base: usize,
+    /// Text being interpolated, kept between uses.
+    scratch: String,
 }
 
 impl<'a> Machine<'a> {
@@ -71,14 +104,15 @@ impl<'a> Machine<'a> {
             ops: 0,
             level: 0,
             made: (0, 0, 0),
-            stack: Vec::with_capacity(32),
+            stack: SmallVec::new(),
             base: 0,
+            scratch: String::new(),
         }
     }
 
     /// Runs `score(record, params)`.
     pub(super) fn score(&mut self, record: Val<'a>, params: Val<'a>) -> R<'a, Val<'a>> {
-        self.call_script(self.prog.score, vec![record, params], 0)
+        self.call_script(self.prog.score, smallvec::smallvec![record, params], 0)
     }
 
     #[inline]
@@ -159,7 +193,7 @@ impl<'a> Machine<'a> {
 
     /// `call_script_fn`: `level` is the caller's level plus what rhai adds
     /// on the way in.
-    fn call_script(&mut self, f: usize, args: Vec<Val<'a>>, level: usize) -> R<'a, Val<'a>> {
+    fn call_script(&mut self, f: usize, args: Vals<'a>, level: usize) -> R<'a, Val<'a>> {
         let func = &self.prog.funcs[f];
         if func.body.is_empty() {
             return Ok(Val::Unit);
@@ -186,7 +220,7 @@ impl<'a> Machine<'a> {
 
     /// `exec_fn_call` with evaluated arguments, the first of which is
     /// `first` when it is a variable (passed by reference).
-    fn exec(&mut self, callee: Callee, mut args: Vec<Val<'a>>) -> R<'a, Val<'a>> {
+    fn exec(&mut self, callee: Callee, mut args: Vals<'a>) -> R<'a, Val<'a>> {
         match callee {
             Callee::TypeOf => Ok(Val::Str(Text::Ref(args[0].type_name()))),
             Callee::Script(f) => self.call_script(f, args, self.level + 1),
@@ -264,7 +298,7 @@ impl<'a> Machine<'a> {
             CallKind::Func { callee, first_var } => match first_var {
                 Some((slot, constant)) => {
                     self.tick()?;
-                    let mut args = Vec::with_capacity(c.args.len());
+                    let mut args: Vals<'a> = SmallVec::new();
                     args.push(Val::Unit);
                     for a in c.args[1..].iter() {
                         args.push(self.arg(a)?);
@@ -284,7 +318,7 @@ impl<'a> Machine<'a> {
                     }
                 }
                 None => {
-                    let mut args = Vec::with_capacity(c.args.len());
+                    let mut args: Vals<'a> = SmallVec::new();
                     for a in c.args.iter() {
                         args.push(self.arg(a)?);
                     }
@@ -395,10 +429,16 @@ impl<'a> Machine<'a> {
             },
             Stmt::For(f) => {
                 let iter = self.expr(&f.iter)?;
-                let items: Box<dyn Iterator<Item = Val<'a>>> = match iter {
-                    Val::Range(a, b) => Box::new((a..b).map(Val::Int)),
-                    Val::RangeIncl(a, b) => Box::new((a..=b).map(Val::Int)),
-                    ref v if v.is_array() => Box::new(v.items().into_iter()),
+                let items = match iter {
+                    Val::Range(a, b) => Items::Ints(a, b),
+                    Val::RangeIncl(a, b) => match b.checked_add(1) {
+                        Some(end) => Items::Ints(a, end),
+                        None => Items::Incl(a..=b),
+                    },
+                    v if v.is_array() => {
+                        let len = v.len().unwrap_or(0);
+                        Items::Array(v, 0, len)
+                    }
                     _ => return bail("for over this type"),
                 };
                 if let Some(c) = f.counter {
@@ -488,7 +528,8 @@ impl<'a> Machine<'a> {
             Expr::Const(k) => self.konst(k),
             Expr::Var(slot) => Ok(self.slot(*slot).clone()),
             Expr::Interp(parts) => {
-                let mut s = String::new();
+                let mut s = std::mem::take(&mut self.scratch);
+                s.clear();
                 for p in parts.iter() {
                     let v = self.expr(p)?;
                     if let Val::Str(t) = &v {
@@ -505,7 +546,9 @@ impl<'a> Machine<'a> {
                     }
                 }
                 self.made_string(s.len())?;
-                Ok(Val::Str(Text::from(s)))
+                let text = Text::Own(Rc::from(s.as_str()));
+                self.scratch = s;
+                Ok(Val::Str(text))
             }
             Expr::Array(items) => {
                 let mut out = Vec::with_capacity(items.len());
@@ -566,7 +609,24 @@ impl<'a> Machine<'a> {
         kind: Kind,
         new_val: Option<(Val<'a>, Option<BinOp>)>,
     ) -> R<'a, Val<'a>> {
-        let mut idx: Vec<Val<'a>> = Vec::new();
+        // `var.prop`, the commonest chain, read without the machinery
+        // below; the same two operations are counted.
+        if let (CExpr::Var(slot, _), CExpr::Property(p), Kind::Dot, None) =
+            (&bin.lhs, &bin.rhs, kind, &new_val)
+        {
+            self.tick()?;
+            let target = &self.stack[self.base + *slot as usize];
+            if bin.negated && matches!(target, Val::Unit) {
+                return Ok(Val::Unit);
+            }
+            if !target.is_map() {
+                return bail("property of a non-map");
+            }
+            let v = target.prop(p.key, &p.name).unwrap_or(Val::Unit);
+            self.tick()?;
+            return Ok(v);
+        }
+        let mut idx: Vals<'a> = SmallVec::new();
         match (&bin.rhs, kind) {
             (CExpr::Property(_), Kind::Dot) => {}
             (CExpr::Value(Arg::Lit(k)), Kind::Index) => {
@@ -576,7 +636,7 @@ impl<'a> Machine<'a> {
             (CExpr::Method(m), Kind::Dot) if m.args.is_empty() => {}
             (rhs, _) => self.chain_args(kind, bin.brk, rhs, &mut idx)?,
         }
-        let write = new_val.is_some() || bin.rhs.writes();
+        let write = new_val.is_some() || bin.writes;
         match &bin.lhs {
             CExpr::Var(slot, _) => {
                 self.tick()?;
@@ -618,7 +678,7 @@ impl<'a> Machine<'a> {
         parent: Kind,
         parent_brk: bool,
         e: &'a CExpr,
-        idx: &mut Vec<Val<'a>>,
+        idx: &mut Vals<'a>,
     ) -> R<'a, ()> {
         self.tick()?;
         match (e, parent) {
@@ -630,7 +690,7 @@ impl<'a> Machine<'a> {
             }
             (CExpr::Property(_), Kind::Dot) => {}
             (CExpr::Dot(x) | CExpr::Index(x), _) if !parent_brk => {
-                let mut own = Vec::new();
+                let mut own: Vals<'a> = SmallVec::new();
                 match (&x.lhs, parent) {
                     (CExpr::Property(_), Kind::Dot) => {}
                     (CExpr::Method(m), Kind::Dot) => {
@@ -658,7 +718,7 @@ impl<'a> Machine<'a> {
         Ok(())
     }
 
-    fn pop(idx: &mut Vec<Val<'a>>) -> R<'a, Val<'a>> {
+    fn pop(idx: &mut Vals<'a>) -> R<'a, Val<'a>> {
         idx.pop().ok_or(Flow::Bail("chain index"))
     }
 
@@ -732,14 +792,14 @@ impl<'a> Machine<'a> {
         &mut self,
         n: Native,
         target: &mut Val<'a>,
-        idx: &mut Vec<Val<'a>>,
+        idx: &mut Vals<'a>,
         argc: usize,
     ) -> R<'a, Val<'a>> {
         let at = idx
             .len()
             .checked_sub(argc)
             .ok_or(Flow::Bail("method args"))?;
-        let mut args = idx.split_off(at);
+        let mut args: Vals<'a> = idx.drain(at..).collect();
         self.tick()?;
         self.native(n, target, &mut args)
     }
@@ -760,7 +820,7 @@ impl<'a> Machine<'a> {
         parent: &'a CBin,
         target: Val<'a>,
         rhs: &'a CExpr,
-        idx: &mut Vec<Val<'a>>,
+        idx: &mut Vals<'a>,
     ) -> R<'a, Val<'a>> {
         if parent.negated && matches!(target, Val::Unit) {
             return Ok(Val::Unit);
@@ -784,13 +844,13 @@ impl<'a> Machine<'a> {
                 }
                 CExpr::Property(p) if target.is_map() => {
                     self.tick()?;
-                    Ok(target.map_get(p).unwrap_or(Val::Unit))
+                    Ok(target.prop(p.key, &p.name).unwrap_or(Val::Unit))
                 }
                 CExpr::Dot(x) | CExpr::Index(x) => {
                     let item = match &x.lhs {
                         CExpr::Property(p) if target.is_map() => {
                             self.tick()?;
-                            target.map_get(p).unwrap_or(Val::Unit)
+                            target.prop(p.key, &p.name).unwrap_or(Val::Unit)
                         }
                         CExpr::Method(m) => {
                             let mut target = target;
@@ -813,7 +873,7 @@ impl<'a> Machine<'a> {
         parent: &'a CBin,
         target: &mut Val<'a>,
         rhs: &'a CExpr,
-        idx: &mut Vec<Val<'a>>,
+        idx: &mut Vals<'a>,
         new_val: Option<(Val<'a>, Option<BinOp>)>,
     ) -> R<'a, Val<'a>> {
         if parent.negated && matches!(target, Val::Unit) {
@@ -844,18 +904,18 @@ impl<'a> Machine<'a> {
                 (CExpr::Method(m), None) => self.method(m.native, target, idx, m.args.len()),
                 (CExpr::Property(p), Some((v, op))) if target.is_map() => {
                     let placed = v.clone();
-                    let item = self.prop_mut(target, p, true)?;
+                    let item = self.prop_mut(target, &p.name, true)?;
                     self.op_assign(item, op, v)?;
                     self.place(&placed, false)?;
                     Ok(Val::Unit)
                 }
                 (CExpr::Property(p), None) if target.is_map() => {
                     self.tick()?;
-                    Ok(target.map_get(p).unwrap_or(Val::Unit))
+                    Ok(target.prop(p.key, &p.name).unwrap_or(Val::Unit))
                 }
                 (CExpr::Dot(x) | CExpr::Index(x), new_val) => match &x.lhs {
                     CExpr::Property(p) if target.is_map() => {
-                        let item = self.prop_mut(target, p, false)?;
+                        let item = self.prop_mut(target, &p.name, false)?;
                         self.raw_write(Self::kind(rhs), x, item, &x.rhs, idx, new_val)
                     }
                     CExpr::Method(m) => {

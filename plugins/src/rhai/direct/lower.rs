@@ -17,6 +17,7 @@
 
 use std::collections::HashMap;
 
+use super::value::Key;
 use rhai::{AST, ASTFlags, ASTNode, Dynamic, Expr as RExpr, FnCallExpr, Stmt as RStmt, Token};
 
 /// A lowered script: every script function, and which one is `score`.
@@ -297,18 +298,25 @@ pub(super) struct CBin {
     pub(super) negated: bool,
     /// The chain ends here: the rhs is an index value, not a further step.
     pub(super) brk: bool,
+    /// Whether the rhs has a method that changes its target.
+    pub(super) writes: bool,
 }
 
 /// An expression inside a chain, shaped as rhai's.
 pub(super) enum CExpr {
     Dot(Box<CBin>),
     Index(Box<CBin>),
-    Property(Box<str>),
+    Property(Box<Prop>),
     Method(Box<Method>),
     /// The root variable: `(slot, is constant)`.
     Var(u32, bool),
     /// Any other expression: the root, or an index value.
     Value(Arg),
+}
+
+pub(super) struct Prop {
+    pub(super) name: Box<str>,
+    pub(super) key: Key,
 }
 
 pub(super) struct Method {
@@ -321,7 +329,7 @@ impl CExpr {
     /// changes its target.
     pub(super) fn writes(&self) -> bool {
         match self {
-            CExpr::Dot(b) | CExpr::Index(b) => b.lhs.writes() || b.rhs.writes(),
+            CExpr::Dot(b) | CExpr::Index(b) => b.writes,
             CExpr::Method(m) => m.native.mutates(),
             _ => false,
         }
@@ -703,6 +711,7 @@ impl<'s> Lowerer<'s> {
         let rhs = self.cexpr(&b.rhs, flags.intersects(ASTFlags::BREAK))?;
         let chain = CBin {
             lhs,
+            writes: rhs.writes(),
             rhs,
             negated: flags.intersects(ASTFlags::NEGATED),
             brk: flags.intersects(ASTFlags::BREAK),
@@ -728,6 +737,7 @@ impl<'s> Lowerer<'s> {
                 let lhs = self.cexpr_step(&b.lhs)?;
                 let rhs = self.cexpr(&b.rhs, flags.intersects(ASTFlags::BREAK))?;
                 let bin = Box::new(CBin {
+                    writes: lhs.writes() || rhs.writes(),
                     lhs,
                     rhs,
                     negated: flags.intersects(ASTFlags::NEGATED),
@@ -745,7 +755,10 @@ impl<'s> Lowerer<'s> {
     /// One step of a chain: a property, a method, or an index value.
     fn cexpr_step(&mut self, e: &RExpr) -> Option<CExpr> {
         Some(match e {
-            RExpr::Property(p, _) => CExpr::Property(Box::from(p.2.as_str())),
+            RExpr::Property(p, _) => CExpr::Property(Box::new(Prop {
+                name: Box::from(p.2.as_str()),
+                key: Key::of(p.2.as_str()),
+            })),
             RExpr::MethodCall(call, _) => {
                 if !call.namespace.is_empty() || call.capture_parent_scope {
                     return None;

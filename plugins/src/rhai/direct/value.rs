@@ -96,6 +96,54 @@ pub(in crate::rhai) enum View<'a> {
     List(&'a [Json]),
 }
 
+/// A property name the record's views answer without comparing text,
+/// resolved when a script is lowered.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(in crate::rhai) enum Key {
+    Attempt,
+    Critical,
+    Elapsed,
+    Penalties,
+    Scenario,
+    Tasks,
+    Team,
+    TimeLimit,
+    Version,
+    Start,
+    End,
+    Status,
+    Rating,
+    Code,
+    Count,
+    Task,
+    /// Any other name.
+    Other,
+}
+
+impl Key {
+    pub(in crate::rhai) fn of(name: &str) -> Key {
+        match name {
+            "attempt" => Key::Attempt,
+            "critical" => Key::Critical,
+            "elapsed" => Key::Elapsed,
+            "penalties" => Key::Penalties,
+            "scenario" => Key::Scenario,
+            "tasks" => Key::Tasks,
+            "team" => Key::Team,
+            "time_limit" => Key::TimeLimit,
+            "version" => Key::Version,
+            "start" => Key::Start,
+            "end" => Key::End,
+            "status" => Key::Status,
+            "rating" => Key::Rating,
+            "code" => Key::Code,
+            "count" => Key::Count,
+            "task" => Key::Task,
+            _ => Key::Other,
+        }
+    }
+}
+
 /// The record's keys, in the order of rhai's map.
 const RECORD_KEYS: [&str; 9] = [
     "attempt",
@@ -150,37 +198,43 @@ impl<'a> View<'a> {
 
     /// The value under `key` of a map view; `None` when there is no such key.
     pub(in crate::rhai) fn get(self, key: &str) -> Option<Val<'a>> {
+        self.get_key(Key::of(key), key)
+    }
+
+    /// The value under `name`, which is `key`: the record, its tasks and
+    /// its penalties match the key, other maps the name.
+    pub(in crate::rhai) fn get_key(self, key: Key, name: &str) -> Option<Val<'a>> {
         match self {
             View::Record(r) => Some(match key {
-                "attempt" => Val::Int(r.attempt.into()),
-                "critical" => Val::View(View::Critical(&r.critical)),
-                "elapsed" => Val::Float(r.elapsed),
-                "penalties" => Val::View(View::Penalties(&r.penalties)),
-                "scenario" => Val::Str(Text::Ref(&r.scenario)),
-                "tasks" => Val::View(View::Tasks(&r.tasks)),
-                "team" => Val::Str(Text::Ref(&r.team)),
-                "time_limit" => Val::Float(r.time_limit?),
-                "version" => Val::Str(Text::Ref(&r.version)),
+                Key::Attempt => Val::Int(r.attempt.into()),
+                Key::Critical => Val::View(View::Critical(&r.critical)),
+                Key::Elapsed => Val::Float(r.elapsed),
+                Key::Penalties => Val::View(View::Penalties(&r.penalties)),
+                Key::Scenario => Val::Str(Text::Ref(&r.scenario)),
+                Key::Tasks => Val::View(View::Tasks(&r.tasks)),
+                Key::Team => Val::Str(Text::Ref(&r.team)),
+                Key::TimeLimit => Val::Float(r.time_limit?),
+                Key::Version => Val::Str(Text::Ref(&r.version)),
                 _ => return None,
             }),
-            View::Tasks(t) => t.get(key).map(|t| Val::View(View::Task(t))),
+            View::Tasks(t) => t.get(name).map(|t| Val::View(View::Task(t))),
             View::Task(t) => Some(match key {
-                "start" => Val::Float(t.start),
-                "end" => Val::Float(t.end),
-                "status" => Val::Str(Text::Ref(status_str(t.status))),
-                "rating" => Val::Str(Text::Ref(rating_str(t.rating?))),
+                Key::Start => Val::Float(t.start),
+                Key::End => Val::Float(t.end),
+                Key::Status => Val::Str(Text::Ref(status_str(t.status))),
+                Key::Rating => Val::Str(Text::Ref(rating_str(t.rating?))),
                 _ => return None,
             }),
             View::Penalty(p) => Some(match key {
-                "code" => Val::Str(Text::Ref(&p.code)),
-                "count" => Val::Int(p.count.into()),
-                "task" => p
+                Key::Code => Val::Str(Text::Ref(&p.code)),
+                Key::Count => Val::Int(p.count.into()),
+                Key::Task => p
                     .task
                     .as_deref()
                     .map_or(Val::Unit, |t| Val::Str(Text::Ref(t))),
                 _ => return None,
             }),
-            View::Object(o) => o.get(key).map(json),
+            View::Object(o) => o.get(name).map(json),
             View::Critical(_) | View::Penalties(_) | View::List(_) => None,
         }
     }
@@ -319,6 +373,15 @@ impl<'a> Val<'a> {
         match self {
             Val::Map(m) => m.get(key).cloned(),
             Val::View(v) if v.is_map() => v.get(key),
+            _ => None,
+        }
+    }
+
+    /// A map's or map view's value under `name`, which is `key`.
+    pub(in crate::rhai) fn prop(&self, key: Key, name: &str) -> Option<Val<'a>> {
+        match self {
+            Val::Map(m) => m.get(name).cloned(),
+            Val::View(v) if v.is_map() => v.get_key(key, name),
             _ => None,
         }
     }
