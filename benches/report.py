@@ -350,6 +350,7 @@ def scoring(rep):
             "lua",
             "lua-limited",
             "rhai",
+            "rhai-interpreter",
             "wasm-fresh-instance",
             "wasm-reused-instance",
         ]
@@ -386,6 +387,16 @@ def scoring(rep):
         "≤ 1.0× Lua and ≥ 200,000/s",
         None if r is None or lua is None else r <= lua and rate(r) >= 200_000,
     )
+    ri = per["rhai-interpreter"]
+    if ri is not None:
+        rep.row(
+            "rhai with the direct path off (the interpreter alone), per record",
+            f"{fmt_time(ri)} ({fmt_rate(rate(ri))})",
+            f"rhai as scorers run it: {fmt_time(r)}",
+            fmt_ratio(ratio(ri, r)),
+            "—",
+            "—",
+        )
     w = per["wasm-fresh-instance"]
     rep.row(
         "wasm, fresh instance per record",

@@ -4,7 +4,9 @@
 //! record, on one core. Also start-up: cold compile and cached load.
 //!
 //! Goals: rhai ≤ Lua and ≥ 200,000 records/s; wasm with a fresh instance per
-//! record ≤ 10 µs; wasm batch ≥ 500,000 records/s.
+//! record ≤ 10 µs; wasm batch ≥ 500,000 records/s. rhai is timed as scorers
+//! run it (the direct path, which every record of the set takes) and with
+//! the direct path off (rhai's interpreter alone), side by side.
 //!
 //! The setup checks that all scorers give the same total (bit for bit),
 //! status and reason for every record of the set before anything is timed.
@@ -14,7 +16,7 @@ use std::time::{Duration, Instant};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use muster_benches::scoring::{LuaSandbox, LuaScorer, Rule, bench_set, disagreement, rhai_script};
 use muster_core::{Scorer, TimeBonusScorer};
-use muster_plugins::{RhaiLimits, RhaiRuntime, WasmLimits, WasmRuntime};
+use muster_plugins::{RhaiLimits, RhaiRoute, RhaiRuntime, WasmLimits, WasmRuntime};
 
 /// Records per timed iteration.
 const SET: usize = 256;
@@ -28,13 +30,33 @@ fn per_record(c: &mut Criterion) {
     let rhai = rhai_rt
         .load("score.rhai", rhai_script())
         .expect("rhai loads");
+    // The same script with the direct path off: every call on rhai's
+    // interpreter, as before the direct path existed.
+    let rhai_interpreter = RhaiRuntime::new(RhaiLimits::default())
+        .direct(false)
+        .load("score.rhai", rhai_script())
+        .expect("rhai loads");
+    for r in &records {
+        let run = rhai.run(r, &params);
+        assert_eq!(
+            run.route,
+            RhaiRoute::Direct,
+            "every record runs on the direct path"
+        );
+        let other = rhai_interpreter.run(r, &params);
+        assert_eq!(
+            run.stats.work_used, other.stats.work_used,
+            "the same operations"
+        );
+    }
     let wasm_rt = WasmRuntime::new(WasmLimits::default()).expect("wasm runtime");
     let wasm = wasm_rt
         .load("time-bonus.wasm", muster_scenarios::time_bonus_wasm())
         .expect("wasm loads");
-    let all: [(&str, Rule<'_>); 5] = [
+    let all: [(&str, Rule<'_>); 6] = [
         ("native", &|r, p| native.score(r, p)),
         ("rhai", &|r, p| rhai.score(r, p)),
+        ("rhai-interpreter", &|r, p| rhai_interpreter.score(r, p)),
         ("wasm", &|r, p| wasm.score(r, p)),
         ("lua", &|r, p| lua.score(r, p)),
         ("lua-limited", &|r, p| lua_limited.score(r, p)),
