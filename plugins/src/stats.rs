@@ -28,6 +28,20 @@ pub struct RunStats {
     pub wall_micros: u64,
     /// The wall-clock deadline, in microseconds.
     pub wall_limit_micros: u64,
+    /// Which way a rhai call ran (the direct path, or the interpreter and
+    /// why); `None` for wasm.
+    #[serde(serialize_with = "route_text")]
+    pub route: Option<crate::RhaiRoute>,
+}
+
+fn route_text<S: serde::Serializer>(
+    route: &Option<crate::RhaiRoute>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match route {
+        Some(r) => s.collect_str(r),
+        None => s.serialize_none(),
+    }
 }
 
 /// A scorer loaded from a plugin: it can also report what a run used, and may

@@ -190,4 +190,7 @@ fn print_stats(s: &RunStats) {
         pct(s.wall_micros, s.wall_limit_micros),
     ]);
     println!("{t}");
+    if let Some(route) = &s.route {
+        println!("ran on: {route}");
+    }
 }

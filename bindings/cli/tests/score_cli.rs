@@ -137,6 +137,10 @@ fn plugin_run_reports_usage_against_limits() {
     assert!(v["stats"]["work_used"].as_u64().unwrap() > 0);
     assert_eq!(v["stats"]["work_limit"], 200_000);
     assert!(v["stats"]["input_bytes"].as_u64().unwrap() > 0);
+    assert_eq!(v["stats"]["route"], "direct path");
+    let (code, out, err) = muster(&["plugin", "run", EXAMPLE, &record()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("ran on: direct path"), "{out}");
 }
 
 #[test]
@@ -145,6 +149,7 @@ fn plugin_run_a_script_that_loops() {
     let (code, out, err) = muster(&["plugin", "run", dir.path().to_str().unwrap(), &record()]);
     assert_eq!(code, 1);
     assert!(out.contains("operations"), "{out}");
+    assert!(out.contains("ran on: interpreter (operations)"), "{out}");
     let err = err.replace(&dir.path().display().to_string(), "TMP");
     insta::assert_snapshot!(err.trim_end(), @r#"TMP/score.rhai: error: the scorer hit the operation limit (more than 200000 operations)"#);
 }

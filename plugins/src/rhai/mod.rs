@@ -431,6 +431,15 @@ pub struct RhaiRun {
     pub route: RhaiRoute,
 }
 
+impl std::fmt::Display for RhaiRoute {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RhaiRoute::Direct => f.write_str("direct path"),
+            RhaiRoute::Interpreter { reason } => write!(f, "interpreter ({reason})"),
+        }
+    }
+}
+
 /// Which way a rhai call ran: on the direct path, or on rhai's interpreter
 /// (see [`RhaiRuntime::direct`]). Either way gives the same card, error and
 /// operation count.
@@ -471,19 +480,22 @@ impl RhaiScorer {
                     self.limits.max_input_bytes
                 ),
             };
+            let route = RhaiRoute::Interpreter {
+                reason: "input size",
+            };
+            stats.route = Some(route);
             return RhaiRun {
                 result: Err(err),
                 stats,
                 log: Vec::new(),
-                route: RhaiRoute::Interpreter {
-                    reason: "input size",
-                },
+                route,
             };
         }
         let reason = match self.run_direct(input, params, &mut stats) {
             Ok(run) => return run,
             Err(reason) => reason,
         };
+        stats.route = Some(RhaiRoute::Interpreter { reason });
         let call = self.call(
             "score",
             vec![record_dynamic(input), json_to_dynamic(params)],
@@ -548,6 +560,7 @@ impl RhaiScorer {
         stats.work_used = done.ops;
         stats.output_bytes = len;
         stats.wall_micros = micros(start.elapsed());
+        stats.route = Some(RhaiRoute::Direct);
         Ok(RhaiRun {
             result: Ok(card),
             stats: stats.clone(),
@@ -569,6 +582,7 @@ impl RhaiScorer {
             output_limit_bytes: self.limits.max_output_bytes as u64,
             wall_micros: 0,
             wall_limit_micros: micros(self.limits.deadline),
+            route: None,
         }
     }
 

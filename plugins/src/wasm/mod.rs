@@ -746,6 +746,7 @@ impl WasmScorer {
             output_limit_bytes: l.output_bytes as u64,
             wall_micros: wall.as_micros() as u64,
             wall_limit_micros: l.deadline.as_micros() as u64,
+            route: None,
         }
     }
 
