@@ -504,3 +504,38 @@ fn variants(input: &ScoreInput) -> Vec<ScoreInput> {
     out.push(v);
     out
 }
+
+/// The direct path recurses on the host's stack as rhai's interpreter
+/// does, and leaves a call to rhai before it takes more than its stack
+/// budget: the deepest expressions a function may hold (eleven nested
+/// additions; twelve do not compile), at every call level rhai allows, fit
+/// a 1 MiB thread (half of what test threads and most hosts give) both
+/// ways. rhai's interpreter itself needs more than 512 KiB for this in an
+/// optimised build.
+#[test]
+fn deep_expressions_at_every_call_level_fit_a_small_stack() {
+    let nested = format!("{}down(n + 1){}", "1 + (".repeat(11), ")".repeat(11));
+    let src = format!(
+        "fn down(n) {{ if n > 100 {{ 0 }} else {{ {nested} }} }}\n\
+         fn score(record, params) {{ #{{ total: down(0), status: \"valid\" }} }}"
+    );
+    let handle = std::thread::Builder::new()
+        .stack_size(1024 * 1024)
+        .spawn(move || {
+            let runs = both(&src, &params());
+            runs.iter()
+                .map(|(d, r)| {
+                    (
+                        d.result.clone().map_err(|e| e.to_string()),
+                        r.result.clone().map_err(|e| e.to_string()),
+                    )
+                })
+                .collect::<Vec<_>>()
+        })
+        .expect("spawn a small-stack thread");
+    for (d, r) in handle.join().expect("no stack overflow") {
+        assert_eq!(d, r);
+        let err = d.expect_err("the recursion goes past the call depth limit");
+        assert!(err.contains("call depth limit"), "{err}");
+    }
+}

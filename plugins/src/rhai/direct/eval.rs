@@ -15,7 +15,8 @@ use std::time::Instant;
 use smallvec::SmallVec;
 
 use super::lower::{
-    Arg, BinOp, CBin, CExpr, Call, CallKind, Callee, Expr, Kind, Konst, Native, Program, Stmt, UnOp,
+    Arg, BinOp, CBin, CExpr, Call, CallKind, Callee, Expr, For, Kind, Konst, Native, Program, Stmt,
+    UnOp,
 };
 use super::ops;
 use super::value::{Map, Text, Val};
@@ -75,6 +76,26 @@ impl<'a> Iterator for Items<'a> {
     }
 }
 
+/// Most bytes of the host's stack a call's evaluation may take below
+/// where it started: past this it leaves the call to rhai, whose own
+/// limits are sized for the host's stack. A debug build's frames are
+/// about three times an optimised build's, so it is given twice the room:
+/// simple recursion reaches rhai's call-level limit either way, and the
+/// deepest expressions at every level leave to rhai, the whole call
+/// fitting a 1 MiB thread (tested).
+const STACK_BUDGET: usize = if cfg!(debug_assertions) {
+    256 * 1024
+} else {
+    128 * 1024
+};
+
+/// Where on the host's stack the caller is (the address of a local).
+#[inline(always)]
+fn stack_here() -> usize {
+    let marker = 0u8;
+    std::ptr::addr_of!(marker) as usize
+}
+
 /// How often the deadline is read, in operations (as the rhai runtime's
 /// progress callback does).
 const CLOCK_EVERY: u64 = 1024;
@@ -94,6 +115,8 @@ pub(super) struct Machine<'a> {
     base: usize,
     /// Text being interpolated, kept between uses.
     scratch: String,
+    /// Where on the host's stack the call started.
+    stack_top: usize,
 }
 
 impl<'a> Machine<'a> {
@@ -107,12 +130,23 @@ impl<'a> Machine<'a> {
             stack: SmallVec::new(),
             base: 0,
             scratch: String::new(),
+            stack_top: stack_here(),
         }
     }
 
     /// Runs `score(record, params)`.
     pub(super) fn score(&mut self, record: Val<'a>, params: Val<'a>) -> R<'a, Val<'a>> {
         self.call_script(self.prog.score, smallvec::smallvec![record, params], 0)
+    }
+
+    /// Leaves the call to rhai when it has taken more of the host's stack
+    /// than [`STACK_BUDGET`].
+    #[inline(always)]
+    fn deep(&self) -> R<'a, ()> {
+        if self.stack_top.abs_diff(stack_here()) > STACK_BUDGET {
+            return bail("host stack");
+        }
+        Ok(())
     }
 
     #[inline]
@@ -269,63 +303,82 @@ impl<'a> Machine<'a> {
         }
     }
 
-    /// `eval_fn_call_expr`.
+    /// `eval_fn_call_expr`. Each kind of call has its own function, so
+    /// that the frames on the recursion through calls stay small (a debug
+    /// build gives every local of a function its own slot).
     fn call(&mut self, c: &'a Call) -> R<'a, Val<'a>> {
         match &c.kind {
-            CallKind::Unary(op) => {
-                let v = self.arg(&c.args[0])?;
-                match (op, v) {
-                    (UnOp::Not, Val::Bool(b)) => Ok(Val::Bool(!b)),
-                    (UnOp::Neg, Val::Int(i)) => {
-                        i.checked_neg().map(Val::Int).ok_or(Flow::Bail("overflow"))
-                    }
-                    (UnOp::Neg, Val::Float(f)) => Ok(Val::Float(-f)),
-                    _ => bail("unary operand"),
-                }
-            }
-            CallKind::Binary(op) => {
-                let l = self.arg(&c.args[0])?;
-                let r = self.arg(&c.args[1])?;
-                let out = ops::binary(*op, &l, &r).ok_or(Flow::Bail("binary operands"))?;
-                if let Val::Str(s) = &out
-                    && *op == BinOp::Add
-                    && matches!(s, Text::Own(_))
-                {
-                    self.made_string(s.len())?;
-                }
-                Ok(out)
-            }
-            CallKind::Func { callee, first_var } => match first_var {
-                Some((slot, constant)) => {
-                    self.tick()?;
-                    let mut args: Vals<'a> = SmallVec::new();
-                    args.push(Val::Unit);
-                    for a in c.args[1..].iter() {
-                        args.push(self.arg(a)?);
-                    }
-                    match callee {
-                        Callee::Native(n) if n.mutates() && !*constant => {
-                            self.tick()?;
-                            let mut first = std::mem::take(self.slot(*slot));
-                            let out = self.native(*n, &mut first, &mut args[1..]);
-                            *self.slot(*slot) = first;
-                            out
-                        }
-                        _ => {
-                            args[0] = self.slot(*slot).clone();
-                            self.exec(*callee, args)
-                        }
-                    }
-                }
-                None => {
-                    let mut args: Vals<'a> = SmallVec::new();
-                    for a in c.args.iter() {
-                        args.push(self.arg(a)?);
-                    }
-                    self.exec(*callee, args)
-                }
-            },
+            CallKind::Unary(op) => self.call_unary(*op, &c.args[0]),
+            CallKind::Binary(op) => self.call_binary(*op, &c.args),
+            CallKind::Func {
+                callee,
+                first_var: Some((slot, constant)),
+            } => self.call_on_var(*callee, *slot, *constant, &c.args),
+            CallKind::Func {
+                callee,
+                first_var: None,
+            } => self.call_func(*callee, &c.args),
         }
+    }
+
+    #[inline]
+    fn call_unary(&mut self, op: UnOp, a: &'a Arg) -> R<'a, Val<'a>> {
+        match (op, self.arg(a)?) {
+            (UnOp::Not, Val::Bool(b)) => Ok(Val::Bool(!b)),
+            (UnOp::Neg, Val::Int(i)) => i.checked_neg().map(Val::Int).ok_or(Flow::Bail("overflow")),
+            (UnOp::Neg, Val::Float(f)) => Ok(Val::Float(-f)),
+            _ => bail("unary operand"),
+        }
+    }
+
+    #[inline]
+    fn call_binary(&mut self, op: BinOp, args: &'a [Arg]) -> R<'a, Val<'a>> {
+        let l = self.arg(&args[0])?;
+        let r = self.arg(&args[1])?;
+        let out = ops::binary(op, &l, &r).ok_or(Flow::Bail("binary operands"))?;
+        if let Val::Str(Text::Own(s)) = &out
+            && op == BinOp::Add
+        {
+            self.made_string(s.len())?;
+        }
+        Ok(out)
+    }
+
+    /// A call whose first argument is a variable, passed by reference.
+    fn call_on_var(
+        &mut self,
+        callee: Callee,
+        slot: u32,
+        constant: bool,
+        args: &'a [Arg],
+    ) -> R<'a, Val<'a>> {
+        self.tick()?;
+        let mut vals: Vals<'a> = SmallVec::new();
+        vals.push(Val::Unit);
+        for a in args[1..].iter() {
+            vals.push(self.arg(a)?);
+        }
+        match callee {
+            Callee::Native(n) if n.mutates() && !constant => {
+                self.tick()?;
+                let mut first = std::mem::take(self.slot(slot));
+                let out = self.native(n, &mut first, &mut vals[1..]);
+                *self.slot(slot) = first;
+                out
+            }
+            _ => {
+                vals[0] = self.slot(slot).clone();
+                self.exec(callee, vals)
+            }
+        }
+    }
+
+    fn call_func(&mut self, callee: Callee, args: &'a [Arg]) -> R<'a, Val<'a>> {
+        let mut vals: Vals<'a> = SmallVec::new();
+        for a in args.iter() {
+            vals.push(self.arg(a)?);
+        }
+        self.exec(callee, vals)
     }
 
     // ---- statements ------------------------------------------------------
@@ -355,135 +408,160 @@ impl<'a> Machine<'a> {
         }
     }
 
+    /// `eval_stmt`: a dispatcher, each statement in its own function (see
+    /// [`Machine::call`]).
     fn stmt(&mut self, s: &'a Stmt) -> R<'a, Val<'a>> {
+        self.deep()?;
         self.tick()?;
         match s {
             Stmt::Noop => Ok(Val::Unit),
             Stmt::Expr(e) => self.expr(e),
             Stmt::Call(c) => self.call(c),
             Stmt::Block(b) => self.block(b),
-            Stmt::Let(slot, e) => {
-                let v = self.expr(e)?;
-                *self.slot(*slot) = v;
-                Ok(Val::Unit)
-            }
-            Stmt::Assign(slot, op, e) => {
-                let v = self.expr(e)?;
-                self.tick()?;
-                let mut target = std::mem::take(self.slot(*slot));
-                let out = self.op_assign(&mut target, *op, v);
-                *self.slot(*slot) = target;
-                out.map(|()| Val::Unit)
-            }
-            Stmt::SetChain(bin, kind, op, e) => {
-                let v = self.expr(e)?;
-                self.chain(bin, *kind, Some((v, *op)))?;
-                Ok(Val::Unit)
-            }
-            Stmt::If(cond, then, other) => {
-                let b = self.truth(cond)?;
-                if b && !then.is_empty() {
-                    self.block(then)
-                } else if !b && !other.is_empty() {
-                    self.block(other)
-                } else {
-                    Ok(Val::Unit)
-                }
-            }
-            Stmt::Loop(body) => {
-                if body.is_empty() {
-                    loop {
-                        self.tick()?;
-                    }
-                }
-                loop {
-                    if let Some(v) = self.body(body)? {
-                        return Ok(v);
-                    }
-                }
-            }
-            Stmt::While(cond, body) => loop {
-                if !self.truth(cond)? {
-                    return Ok(Val::Unit);
-                }
-                if body.is_empty() {
-                    continue;
-                }
-                if let Some(v) = self.body(body)? {
-                    return Ok(v);
-                }
-            },
-            Stmt::Do(body, cond, until) => loop {
-                if !body.is_empty() {
-                    match self.block(body) {
-                        Ok(_) => {}
-                        // rhai's `continue` in a `do` loop skips the condition.
-                        Err(Flow::Continue) => continue,
-                        Err(Flow::Break(v)) => return Ok(v),
-                        Err(e) => return Err(e),
-                    }
-                }
-                if self.truth(cond)? ^ !until {
-                    return Ok(Val::Unit);
-                }
-            },
-            Stmt::For(f) => {
-                let iter = self.expr(&f.iter)?;
-                let items = match iter {
-                    Val::Range(a, b) => Items::Ints(a, b),
-                    Val::RangeIncl(a, b) => match b.checked_add(1) {
-                        Some(end) => Items::Ints(a, end),
-                        None => Items::Incl(a..=b),
-                    },
-                    v if v.is_array() => {
-                        let len = v.len().unwrap_or(0);
-                        Items::Array(v, 0, len)
-                    }
-                    _ => return bail("for over this type"),
-                };
-                if let Some(c) = f.counter {
-                    *self.slot(c) = Val::Int(0);
-                }
-                *self.slot(f.var) = Val::Unit;
-                if f.body.is_empty() {
-                    for _ in items {
-                        self.tick()?;
-                    }
-                    return Ok(Val::Unit);
-                }
-                for (i, item) in items.enumerate() {
-                    if let Some(c) = f.counter {
-                        *self.slot(c) = Val::Int(i as i64);
-                    }
-                    *self.slot(f.var) = item;
-                    if let Some(v) = self.body(&f.body)? {
-                        return Ok(v);
-                    }
-                }
-                Ok(Val::Unit)
-            }
-            Stmt::Break(v) => {
-                let v = match v {
-                    Some(e) => self.expr(e)?,
-                    None => Val::Unit,
-                };
-                Err(Flow::Break(v))
-            }
-            Stmt::Continue(v) => {
-                if let Some(e) = v {
-                    self.expr(e)?;
-                }
-                Err(Flow::Continue)
-            }
-            Stmt::Return(v) => {
-                let v = match v {
-                    Some(e) => self.expr(e)?,
-                    None => Val::Unit,
-                };
-                Err(Flow::Return(v))
-            }
-            Stmt::Throw => bail("throw"),
+            Stmt::Let(slot, e) => self.stmt_let(*slot, e),
+            Stmt::Assign(slot, op, e) => self.stmt_assign(*slot, *op, e),
+            Stmt::SetChain(bin, kind, op, e) => self.stmt_set_chain(bin, *kind, *op, e),
+            Stmt::If(cond, then, other) => self.stmt_if(cond, then, other),
+            Stmt::Loop(body) => self.stmt_loop(body),
+            Stmt::While(cond, body) => self.stmt_while(cond, body),
+            Stmt::Do(body, cond, until) => self.stmt_do(body, cond, *until),
+            Stmt::For(f) => self.stmt_for(f),
+            Stmt::Break(_) | Stmt::Continue(_) | Stmt::Return(_) | Stmt::Throw => self.stmt_jump(s),
         }
+    }
+
+    /// `break`, `continue`, `return` and `throw`.
+    fn stmt_jump(&mut self, s: &'a Stmt) -> R<'a, Val<'a>> {
+        let value = match s {
+            Stmt::Break(Some(e)) | Stmt::Continue(Some(e)) | Stmt::Return(Some(e)) => {
+                self.expr(e)?
+            }
+            Stmt::Throw => return bail("throw"),
+            _ => Val::Unit,
+        };
+        Err(match s {
+            Stmt::Break(_) => Flow::Break(value),
+            Stmt::Continue(_) => Flow::Continue,
+            _ => Flow::Return(value),
+        })
+    }
+
+    fn stmt_let(&mut self, slot: u32, e: &'a Expr) -> R<'a, Val<'a>> {
+        let v = self.expr(e)?;
+        *self.slot(slot) = v;
+        Ok(Val::Unit)
+    }
+
+    fn stmt_assign(&mut self, slot: u32, op: Option<BinOp>, e: &'a Expr) -> R<'a, Val<'a>> {
+        let v = self.expr(e)?;
+        self.tick()?;
+        let mut target = std::mem::take(self.slot(slot));
+        let out = self.op_assign(&mut target, op, v);
+        *self.slot(slot) = target;
+        out.map(|()| Val::Unit)
+    }
+
+    fn stmt_set_chain(
+        &mut self,
+        bin: &'a CBin,
+        kind: Kind,
+        op: Option<BinOp>,
+        e: &'a Expr,
+    ) -> R<'a, Val<'a>> {
+        let v = self.expr(e)?;
+        self.chain(bin, kind, Some((v, op)))?;
+        Ok(Val::Unit)
+    }
+
+    fn stmt_if(&mut self, cond: &'a Expr, then: &'a [Stmt], other: &'a [Stmt]) -> R<'a, Val<'a>> {
+        let b = self.truth(cond)?;
+        if b && !then.is_empty() {
+            self.block(then)
+        } else if !b && !other.is_empty() {
+            self.block(other)
+        } else {
+            Ok(Val::Unit)
+        }
+    }
+
+    fn stmt_loop(&mut self, body: &'a [Stmt]) -> R<'a, Val<'a>> {
+        if body.is_empty() {
+            loop {
+                self.tick()?;
+            }
+        }
+        loop {
+            if let Some(v) = self.body(body)? {
+                return Ok(v);
+            }
+        }
+    }
+
+    fn stmt_while(&mut self, cond: &'a Expr, body: &'a [Stmt]) -> R<'a, Val<'a>> {
+        loop {
+            if !self.truth(cond)? {
+                return Ok(Val::Unit);
+            }
+            if body.is_empty() {
+                continue;
+            }
+            if let Some(v) = self.body(body)? {
+                return Ok(v);
+            }
+        }
+    }
+
+    fn stmt_do(&mut self, body: &'a [Stmt], cond: &'a Expr, until: bool) -> R<'a, Val<'a>> {
+        loop {
+            if !body.is_empty() {
+                match self.block(body) {
+                    Ok(_) => {}
+                    // rhai's `continue` in a `do` loop skips the condition.
+                    Err(Flow::Continue) => continue,
+                    Err(Flow::Break(v)) => return Ok(v),
+                    Err(e) => return Err(e),
+                }
+            }
+            if self.truth(cond)? ^ !until {
+                return Ok(Val::Unit);
+            }
+        }
+    }
+
+    fn stmt_for(&mut self, f: &'a For) -> R<'a, Val<'a>> {
+        let iter = self.expr(&f.iter)?;
+        let items = match iter {
+            Val::Range(a, b) => Items::Ints(a, b),
+            Val::RangeIncl(a, b) => match b.checked_add(1) {
+                Some(end) => Items::Ints(a, end),
+                None => Items::Incl(a..=b),
+            },
+            v if v.is_array() => {
+                let len = v.len().unwrap_or(0);
+                Items::Array(v, 0, len)
+            }
+            _ => return bail("for over this type"),
+        };
+        if let Some(c) = f.counter {
+            *self.slot(c) = Val::Int(0);
+        }
+        *self.slot(f.var) = Val::Unit;
+        if f.body.is_empty() {
+            for _ in items {
+                self.tick()?;
+            }
+            return Ok(Val::Unit);
+        }
+        for (i, item) in items.enumerate() {
+            if let Some(c) = f.counter {
+                *self.slot(c) = Val::Int(i as i64);
+            }
+            *self.slot(f.var) = item;
+            if let Some(v) = self.body(&f.body)? {
+                return Ok(v);
+            }
+        }
+        Ok(Val::Unit)
     }
 
     /// `eval_op_assignment` on a target that is not constant.
@@ -522,82 +600,88 @@ impl<'a> Machine<'a> {
 
     // ---- expressions -----------------------------------------------------
 
+    /// `eval_expr`: a dispatcher, as [`Machine::stmt`].
     fn expr(&mut self, e: &'a Expr) -> R<'a, Val<'a>> {
+        self.deep()?;
         self.tick()?;
         match e {
             Expr::Const(k) => self.konst(k),
             Expr::Var(slot) => Ok(self.slot(*slot).clone()),
-            Expr::Interp(parts) => {
-                let mut s = std::mem::take(&mut self.scratch);
-                s.clear();
-                for p in parts.iter() {
-                    let v = self.expr(p)?;
-                    if let Val::Str(t) = &v {
-                        s.push_str(t);
-                    } else {
-                        // `to_string` through rhai's function call.
-                        self.tick()?;
-                        if !ops::write_display(&mut s, &v) {
-                            return bail("interpolated value");
-                        }
-                    }
-                    if self.bounds.max_string > 0 && s.len() > self.bounds.max_string {
-                        return bail("string size");
-                    }
-                }
-                self.made_string(s.len())?;
-                let text = Text::Own(Rc::from(s.as_str()));
-                self.scratch = s;
-                Ok(Val::Str(text))
-            }
-            Expr::Array(items) => {
-                let mut out = Vec::with_capacity(items.len());
-                for item in items.iter() {
-                    let v = self.expr(item)?;
-                    self.place(&v, true)?;
-                    out.push(v);
-                }
-                Ok(Val::Array(Rc::new(out)))
-            }
-            Expr::Map(entries) => {
-                let mut out = Map::new();
-                for (key, value) in entries.iter() {
-                    let v = self.expr(value)?;
-                    self.place(&v, false)?;
-                    out.insert(Text::Ref(key), v);
-                }
-                Ok(Val::Map(Rc::new(out)))
-            }
-            Expr::And(xs) => {
-                for x in xs.iter() {
-                    if !self.truth(x)? {
-                        return Ok(Val::Bool(false));
-                    }
-                }
-                Ok(Val::Bool(true))
-            }
-            Expr::Or(xs) => {
-                for x in xs.iter() {
-                    if self.truth(x)? {
-                        return Ok(Val::Bool(true));
-                    }
-                }
-                Ok(Val::Bool(false))
-            }
-            Expr::Coalesce(xs) => {
-                let mut v = Val::Unit;
-                for x in xs.iter() {
-                    v = self.expr(x)?;
-                    if !matches!(v, Val::Unit) {
-                        break;
-                    }
-                }
-                Ok(v)
-            }
+            Expr::Interp(parts) => self.expr_interp(parts),
+            Expr::Array(items) => self.expr_array(items),
+            Expr::Map(entries) => self.expr_map(entries),
+            Expr::And(xs) => self.expr_and_or(xs, false),
+            Expr::Or(xs) => self.expr_and_or(xs, true),
+            Expr::Coalesce(xs) => self.expr_coalesce(xs),
             Expr::Call(c) => self.call(c),
             Expr::Block(b) => self.block(b),
             Expr::Chain(bin, kind) => self.chain(bin, *kind, None),
         }
+    }
+
+    fn expr_interp(&mut self, parts: &'a [Expr]) -> R<'a, Val<'a>> {
+        let mut s = std::mem::take(&mut self.scratch);
+        s.clear();
+        for p in parts.iter() {
+            let v = self.expr(p)?;
+            if let Val::Str(t) = &v {
+                s.push_str(t);
+            } else {
+                // `to_string` through rhai's function call.
+                self.tick()?;
+                if !ops::write_display(&mut s, &v) {
+                    return bail("interpolated value");
+                }
+            }
+            if self.bounds.max_string > 0 && s.len() > self.bounds.max_string {
+                return bail("string size");
+            }
+        }
+        self.made_string(s.len())?;
+        let text = Text::Own(Rc::from(s.as_str()));
+        self.scratch = s;
+        Ok(Val::Str(text))
+    }
+
+    fn expr_array(&mut self, items: &'a [Expr]) -> R<'a, Val<'a>> {
+        let mut out = Vec::with_capacity(items.len());
+        for item in items.iter() {
+            let v = self.expr(item)?;
+            self.place(&v, true)?;
+            out.push(v);
+        }
+        Ok(Val::Array(Rc::new(out)))
+    }
+
+    fn expr_map(&mut self, entries: &'a [(Box<str>, Expr)]) -> R<'a, Val<'a>> {
+        let mut out = Map::new();
+        for (key, value) in entries.iter() {
+            let v = self.expr(value)?;
+            self.place(&v, false)?;
+            out.insert(Text::Ref(key), v);
+        }
+        Ok(Val::Map(Rc::new(out)))
+    }
+
+    /// `&&` (stops at the first false) or `||` (at the first true).
+    fn expr_and_or(&mut self, xs: &'a [Expr], or: bool) -> R<'a, Val<'a>> {
+        for x in xs.iter() {
+            if self.truth(x)? == or {
+                return Ok(Val::Bool(or));
+            }
+        }
+        Ok(Val::Bool(!or))
+    }
+
+    fn expr_coalesce(&mut self, xs: &'a [Expr]) -> R<'a, Val<'a>> {
+        let mut v = Val::Unit;
+        for x in xs.iter() {
+            v = self.expr(x)?;
+            if !matches!(v, Val::Unit) {
+                break;
+            }
+        }
+        Ok(v)
     }
 
     // ---- dot and index chains --------------------------------------------
