@@ -13,9 +13,10 @@
 //! `MUSTER_RANDOM_SCRIPTS=n` runs `n` scripts instead of the default 1,500,
 //! and `MUSTER_RANDOM_SEED=s` writes them from another seed.
 
-use muster_core::ScoreInput;
+mod common;
+
+use common::{SHOW, inputs, params};
 use muster_plugins::{RhaiLimits, RhaiRoute, RhaiRuntime};
-use serde_json::{Value, json};
 
 /// The kind of value an expression is written to have.
 #[derive(Clone, Copy, PartialEq, Debug)]
@@ -659,62 +660,12 @@ impl Gen {
             self.stmt(&mut budget);
         }
         format!(
-            r##"
-fn show(v) {{
-    let t = type_of(v);
-    if t == "array" {{
-        let s = "[";
-        for x in v {{ s += show(x); s += ","; }}
-        s + "]"
-    }} else if t == "map" {{
-        let s = "#{{";
-        for k in v.keys() {{ s += k + ":" + show(v[k]) + ","; }}
-        s + "}}"
-    }} else {{
-        t + ":" + `${{v}}`
-    }}
-}}
-fn helper(a, b) {{ if type_of(a) == type_of(b) {{ [a, b] }} else {{ [a] }} }}
-fn id(x) {{ x }}
-fn score(record, params) {{
-    let out = [];
-{}
-    #{{ total: 0.0, status: "valid", reason: "", notes: out }}
-}}
-"##,
+            "{SHOW}\nfn helper(a, b) {{ if type_of(a) == type_of(b) {{ [a, b] }} else {{ [a] }} }}\n\
+             fn score(record, params) {{\n    let out = [];\n{}\n    \
+             #{{ total: 0.0, status: \"valid\", reason: \"\", notes: out }}\n}}\n",
             self.out
         )
     }
-}
-
-fn inputs() -> Vec<ScoreInput> {
-    let parse = |v: Value| serde_json::from_value::<ScoreInput>(v).expect("a valid input");
-    vec![
-        parse(json!({
-            "scenario": "forest-fire.initial-attack", "version": "1.0.0", "team": "nantang",
-            "attempt": 1, "elapsed": 2555.0, "time_limit": 3600.0,
-            "critical": ["knockdown", "muster"],
-            "tasks": {
-                "muster": { "start": 0.0, "end": 280.0, "status": "done" },
-                "move": { "start": 280.0, "end": 790.0, "status": "done", "rating": "S" },
-                "knockdown": { "start": 1050.0, "end": 1740.0, "status": "failed", "rating": "P" }
-            },
-            "penalties": [
-                { "code": "missing-kit", "task": "muster", "count": 1 },
-                { "code": "late-report", "count": 2 }
-            ]
-        })),
-        parse(json!({
-            "scenario": "s", "version": "2.0.0", "team": "五云", "attempt": 3, "elapsed": 0.5,
-            "critical": [], "tasks": {}, "penalties": []
-        })),
-        parse(json!({
-            "scenario": "x", "version": "0.0.1", "team": "", "attempt": 2,
-            "elapsed": 7200.25, "time_limit": 60.0, "critical": ["ghost"],
-            "tasks": { "a": { "start": 1.0, "end": 2.0, "status": "skipped" } },
-            "penalties": [ { "code": "unsafe-act", "task": "a", "count": 7 } ]
-        })),
-    ]
 }
 
 #[test]
@@ -727,12 +678,7 @@ fn random_scripts_agree_with_the_interpreter() {
         .ok()
         .and_then(|n| n.parse().ok())
         .unwrap_or(20261207);
-    let params = json!({
-        "base": 100, "ratio": 0.25, "nothing": null,
-        "penalty_points": { "missing-kit": 2, "unsafe-act": 10, "late-report": 3 },
-        "dq_codes": ["unsafe-act", "no-life-jacket"],
-        "nested": { "list": [1, 2.5, "three", [4]], "a": { "b": 1 } }
-    });
+    let params = params();
     let mut limits = RhaiLimits::default();
     limits.max_operations = 20_000;
     let direct_rt = RhaiRuntime::new(limits.clone());

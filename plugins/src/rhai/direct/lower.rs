@@ -158,30 +158,35 @@ pub(super) enum Native {
     Max,
 }
 
+/// The native functions by name and arity.
+const NATIVES: &[(&str, usize, Native)] = &[
+    ("to_float", 1, Native::ToFloat),
+    ("to_int", 1, Native::ToInt),
+    ("to_string", 1, Native::ToString),
+    ("len", 1, Native::Len),
+    ("is_empty", 1, Native::IsEmpty),
+    ("contains", 2, Native::Contains),
+    ("keys", 1, Native::Keys),
+    ("values", 1, Native::Values),
+    ("push", 2, Native::Push),
+    ("abs", 1, Native::Abs),
+    ("sign", 1, Native::Sign),
+    ("floor", 1, Native::Floor),
+    ("ceiling", 1, Native::Ceiling),
+    ("round", 1, Native::Round),
+    ("int", 1, Native::Int),
+    ("fraction", 1, Native::Fraction),
+    ("sqrt", 1, Native::Sqrt),
+    ("min", 2, Native::Min),
+    ("max", 2, Native::Max),
+];
+
 impl Native {
     fn lookup(name: &str, arity: usize) -> Option<Native> {
-        Some(match (name, arity) {
-            ("to_float", 1) => Native::ToFloat,
-            ("to_int", 1) => Native::ToInt,
-            ("to_string", 1) => Native::ToString,
-            ("len", 1) => Native::Len,
-            ("is_empty", 1) => Native::IsEmpty,
-            ("contains", 2) => Native::Contains,
-            ("keys", 1) => Native::Keys,
-            ("values", 1) => Native::Values,
-            ("push", 2) => Native::Push,
-            ("abs", 1) => Native::Abs,
-            ("sign", 1) => Native::Sign,
-            ("floor", 1) => Native::Floor,
-            ("ceiling", 1) => Native::Ceiling,
-            ("round", 1) => Native::Round,
-            ("int", 1) => Native::Int,
-            ("fraction", 1) => Native::Fraction,
-            ("sqrt", 1) => Native::Sqrt,
-            ("min", 2) => Native::Min,
-            ("max", 2) => Native::Max,
-            _ => return None,
-        })
+        NATIVES
+            .iter()
+            .find(|(n, a, _)| *n == name && *a == arity)
+            .map(|(.., f)| *f)
     }
 
     /// Whether the function changes its first argument.
@@ -190,33 +195,12 @@ impl Native {
     }
 }
 
-/// Names a script function may not take for the direct path to run it:
-/// rhai would resolve some of them to the script's function and the
-/// direct path to its own.
-const NATIVE_NAMES: &[&str] = &[
-    "to_float",
-    "to_int",
-    "to_string",
-    "len",
-    "is_empty",
-    "contains",
-    "keys",
-    "values",
-    "push",
-    "abs",
-    "sign",
-    "floor",
-    "ceiling",
-    "round",
-    "int",
-    "fraction",
-    "sqrt",
-    "min",
-    "max",
-    "type_of",
-    "print",
-    "debug",
-];
+/// Whether a script function may not take this name for the direct path
+/// to run it: rhai would resolve a call of it to the script's function
+/// and the direct path to its own, or to its own syntax (`type_of`).
+fn native_name(name: &str) -> bool {
+    NATIVES.iter().any(|(n, ..)| *n == name) || ["type_of", "print", "debug"].contains(&name)
+}
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(super) enum UnOp {
@@ -347,7 +331,7 @@ pub(in crate::rhai) fn lower(ast: &AST, max_variables: usize) -> Option<Program>
         if def.this_type.is_some() || def.name.starts_with("anon$") {
             return None;
         }
-        if NATIVE_NAMES.contains(&def.name.as_str()) {
+        if native_name(&def.name) {
             return None;
         }
         sigs.insert((def.name.to_string(), def.params.len()), i);
@@ -693,19 +677,18 @@ impl<'s> Lowerer<'s> {
         })
     }
 
-    /// A dot or index expression. `root` is set for the outermost one,
-    /// whose lhs is the chain's root (a variable or any expression).
+    /// The outermost dot or index expression of a chain, whose lhs is the
+    /// chain's root: a variable, or (when not assigned through) any
+    /// expression.
     fn cbin(&mut self, b: &rhai::BinaryExpr, flags: ASTFlags, assign: bool) -> Option<CBin> {
         let lhs = match &b.lhs {
             RExpr::Variable(v, ..) if v.2.is_empty() => {
                 let (slot, constant) = self.resolve(&v.1)?;
                 CExpr::Var(slot, constant)
             }
+            // Only a variable can be assigned through.
+            _ if assign => return None,
             RExpr::Variable(..) | RExpr::ThisPtr(..) => return None,
-            other if assign => {
-                let _ = other;
-                return None;
-            }
             other => CExpr::Value(Arg::Expr(self.expr(other)?)),
         };
         let rhs = self.cexpr(&b.rhs, flags.intersects(ASTFlags::BREAK))?;
