@@ -29,7 +29,13 @@
 //! `core::fmt` at all.
 //!
 //! Build the crate with `crate-type = ["cdylib", "rlib"]` and
-//! `cargo build --release --target wasm32-unknown-unknown`.
+//! `cargo build --release --target wasm32-unknown-unknown`, best in a
+//! profile with `lto = "fat"` and `codegen-units = 1`: without them the
+//! SDK's per-instance state is reached through function pointers, which
+//! a fresh instance fills in on first use. Rust gives a wasm module a 1 MiB
+//! stack, which a scorer rarely needs; a smaller one (the linker's
+//! `-zstack-size`, as `plugins/examples/time-bonus/build.rs` sets it)
+//! leaves less memory for the host to reset after every fresh instance.
 #![deny(missing_docs)]
 
 use std::cell::RefCell;
