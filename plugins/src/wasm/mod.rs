@@ -623,9 +623,10 @@ impl WasmScorer {
         // SAFETY: `check::precheck` refused the module at load unless its
         // `alloc` is `(func (param i32) (result i32))` and its `score` and
         // `scenario` are `(func (param i32 i32) (result i64))`, so these are
-        // the functions' types. Checking them again here, as
-        // `Func::typed` would, registered and released both types with the
-        // engine on every fresh instance.
+        // the functions' types. `Func::typed` would check them again on
+        // every fresh instance, loading each type from the engine's
+        // registry (under its lock) once for the check and once more for
+        // the typed function; unchecked, it is loaded once.
         let (alloc, entry) = unsafe {
             (
                 TypedFunc::<i32, i32>::new_unchecked(&store, alloc),
