@@ -28,7 +28,8 @@ fn built() -> &'static Result<PathBuf, String> {
             .env("CARGO_TARGET_DIR", &target_dir)
             .args([
                 "build",
-                "--release",
+                "--profile",
+                "guest",
                 "--target",
                 "wasm32-unknown-unknown",
                 "-p",
@@ -49,7 +50,7 @@ fn built() -> &'static Result<PathBuf, String> {
                 "building the example guests failed:\n{stderr}{hint}"
             ));
         }
-        Ok(target_dir.join("wasm32-unknown-unknown/release"))
+        Ok(target_dir.join("wasm32-unknown-unknown/guest"))
     })
 }
 

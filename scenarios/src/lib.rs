@@ -299,10 +299,11 @@ pub fn sample_brigade() -> Result<Brigade, Diagnostics> {
 /// `plugins/examples/time-bonus`, built for wasm32-unknown-unknown. A test in
 /// muster-plugins rebuilds it and checks this copy scores exactly as the fresh
 /// build; regenerate with
-/// `cargo build --release --target wasm32-unknown-unknown -p muster-example-time-bonus`
-/// and copy `muster_example_time_bonus.wasm` here, moving the module it
-/// replaces to `wasm/retired/` (see [`builtin_wasm_modules`]), so that the
-/// scores ledgers hold by it still replay.
+/// `cargo build --profile guest --target wasm32-unknown-unknown -p muster-example-time-bonus`
+/// and copy `target/wasm32-unknown-unknown/guest/muster_example_time_bonus.wasm`
+/// here, moving the module it replaces to `wasm/retired/` (see
+/// [`builtin_wasm_modules`]), so that the scores ledgers hold by it still
+/// replay.
 pub fn time_bonus_wasm() -> &'static [u8] {
     include_bytes!("../wasm/time-bonus.wasm")
 }
@@ -331,6 +332,10 @@ const RETIRED_WASM: &[&[u8]] = &[
     // time-bonus.wasm until 2026-12-04 (night), built before the guest SDK
     // pushed notes piece by piece without `core::fmt`.
     include_bytes!("../wasm/retired/time-bonus-e8265be8.wasm"),
+    // time-bonus.wasm until 2026-12-07, built without link-time optimisation
+    // and with Rust's 1 MiB wasm stack, before the guest SDK checked ASCII
+    // strings a word at a time.
+    include_bytes!("../wasm/retired/time-bonus-46663602.wasm"),
 ];
 
 /// Every wasm module Muster ships or has shipped as a built-in scorer, the

@@ -511,13 +511,14 @@ fn score_draft(db: &str, scorer_name: &str, scorer: serde_json::Value) -> serde_
 /// module of another hash is reported as not found.
 #[test]
 fn replay_finds_a_retired_builtin_wasm_module() {
-    const RETIRED: [&str; 6] = [
+    const RETIRED: [&str; 7] = [
         "sha256:646a72cce6c943c28e014e3cdd1f684463ed3cfe70ec7695c6464c06ba64607c",
         "sha256:bcaf9fe4f656c31c2dc7adcf5545b892844c45339ff82302264c74e1ed7422d3",
         "sha256:381c1244d89d5f6b380e56cc61e24d278050ec28b5ac7c394eeeabb2affd0f8b",
         "sha256:9ba1c04fc630e843568be6e1c0d022ed785f75886dd3edd304b2e8541a7461c8",
         "sha256:022cd63242a2692e15782ca1150c85e953ac3e030269a9911f0ce506a6ba16b0",
         "sha256:e8265be8f472d7eeebff0eda15c8954c4fadb466a7ef31d52cb9f0546795883f",
+        "sha256:46663602066229f50d180c4de9fdbc1a0eb3d40d66399e09daf5fabaafe12af2",
     ];
     let dir = tempfile::tempdir().unwrap();
     let db = path(&dir.path().join("day.db"));

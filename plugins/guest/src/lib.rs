@@ -29,7 +29,13 @@
 //! `core::fmt` at all.
 //!
 //! Build the crate with `crate-type = ["cdylib", "rlib"]` and
-//! `cargo build --release --target wasm32-unknown-unknown`.
+//! `cargo build --release --target wasm32-unknown-unknown`, best in a
+//! profile with `lto = "fat"` and `codegen-units = 1`: without them the
+//! SDK's per-instance state is reached through function pointers, which
+//! a fresh instance fills in on first use. Rust gives a wasm module a 1 MiB
+//! stack, which a scorer rarely needs; a smaller one (the linker's
+//! `-zstack-size`, as `plugins/examples/time-bonus/build.rs` sets it)
+//! leaves less memory for the host to reset after every fresh instance.
 #![deny(missing_docs)]
 
 use std::cell::RefCell;
@@ -531,6 +537,9 @@ pub trait Params: serde::de::DeserializeOwned + 'static {}
 
 impl<P: serde::de::DeserializeOwned + 'static> Params for P {}
 
+/// Bytes the output buffer starts with: a card with a few notes.
+const OUTPUT_BYTES: usize = 256;
+
 /// A scorer function over the rule's params `P`.
 pub type Rule<P> = fn(&Record, &P) -> Result<ScoreCard, String>;
 
@@ -541,7 +550,14 @@ pub type Rule<P> = fn(&Record, &P) -> Result<ScoreCard, String>;
 /// export; it is public so a guest's rule can be run natively on the exact
 /// bytes the host sends.
 pub fn score_wire<P: Params>(input: &[u8], f: Rule<P>) -> Vec<u8> {
-    let mut w = OUTPUT.with(|o| Writer::reuse(std::mem::take(&mut *o.borrow_mut())));
+    let mut w = OUTPUT.with(|o| {
+        let mut buf = std::mem::take(&mut *o.borrow_mut());
+        // A fresh instance's first output starts at its usual size rather
+        // than growing to it one reallocation at a time.
+        buf.clear();
+        buf.reserve(OUTPUT_BYTES);
+        Writer::reuse(buf)
+    });
     let result = (|| {
         let mut r = Reader::new(input, "the input");
         let len = r.u32()? as usize;

@@ -175,6 +175,38 @@ pub fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     n & 1 == 0 || a[at] == b[at]
 }
 
+/// Whether every byte is ASCII, checked eight bytes at a time.
+///
+/// `std::str::from_utf8` checks a string as short as a record's ids and
+/// codes a byte at a time, with a branch for each. ASCII is UTF-8, so a
+/// string that passes needs no other check.
+#[inline(always)]
+fn is_ascii(b: &[u8]) -> bool {
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut chunks = b.chunks_exact(8);
+    let mut any = 0u64;
+    for c in &mut chunks {
+        any |= u64::from_le_bytes(c.try_into().unwrap_or([0xff; 8]));
+    }
+    let mut tail = 0u8;
+    for &x in chunks.remainder() {
+        tail |= x;
+    }
+    any & HIGH == 0 && tail < 0x80
+}
+
+/// `b` as text: ASCII, checked a word at a time, or else whatever
+/// `std::str::from_utf8` says of it.
+#[inline(always)]
+fn utf8(b: &[u8]) -> Result<&str, std::str::Utf8Error> {
+    if is_ascii(b) {
+        // SAFETY: every byte is below 0x80, and ASCII text is UTF-8.
+        Ok(unsafe { std::str::from_utf8_unchecked(b) })
+    } else {
+        std::str::from_utf8(b)
+    }
+}
+
 /// Reads the ABI v3 layout from bytes it does not trust: every read is
 /// bounds-checked, and an error names what was being read and the byte
 /// offset where it went wrong.
@@ -289,7 +321,7 @@ impl<'a> Reader<'a> {
         let at = self.pos;
         let n = self.u32()? as usize;
         let b = self.take(n, "a string")?;
-        std::str::from_utf8(b).map_err(|e| self.not_utf8(at, e))
+        utf8(b).map_err(|e| self.not_utf8(at, e))
     }
 
     /// Reads a string into `s`, keeping its allocation. A string with the
@@ -301,7 +333,7 @@ impl<'a> Reader<'a> {
         let n = self.u32()? as usize;
         let b = self.take(n, "a string")?;
         if !same_bytes(b, s.as_bytes()) {
-            let new = std::str::from_utf8(b).map_err(|e| self.not_utf8(at, e))?;
+            let new = utf8(b).map_err(|e| self.not_utf8(at, e))?;
             s.clear();
             s.push_str(new);
         }
@@ -468,6 +500,26 @@ mod tests {
             short.str_is("recon").unwrap_err(),
             "the record ends at byte 4 in the middle of a string (5 bytes wanted, 1 left)"
         );
+    }
+
+    #[test]
+    fn utf8_agrees_with_the_standard_check() {
+        let ascii: Vec<u8> = (0..40u8).map(|i| b'a' + i % 26).collect();
+        for n in 0..=ascii.len() {
+            let base = &ascii[..n];
+            assert_eq!(utf8(base), std::str::from_utf8(base), "{n} bytes");
+            // One byte that is not ASCII, in every place: alone it is not
+            // UTF-8, and with a second byte it makes `é`.
+            for at in 0..n {
+                let mut bad = base.to_vec();
+                bad[at] = 0xc3;
+                assert_eq!(utf8(&bad), std::str::from_utf8(&bad), "{n} bytes, {at}");
+                assert!(utf8(&bad).is_err());
+                bad.insert(at + 1, 0xa9);
+                assert_eq!(utf8(&bad), std::str::from_utf8(&bad), "{n} bytes, {at}");
+                assert!(utf8(&bad).is_ok_and(|s| s.contains('é')));
+            }
+        }
     }
 
     #[test]

@@ -16,8 +16,8 @@ use std::time::{Duration, Instant};
 
 use muster_core::{Limit, ScoreCard, ScoreError, ScoreInput, Scorer, ScorerId, ScorerKind};
 use wasmtime::{
-    Caller, Config, Engine, InstanceAllocationStrategy, InstancePre, Linker, Memory, Module,
-    PoolingAllocationConfig, ResourceLimiter, Store, Trap, TypedFunc,
+    Caller, Config, Engine, Extern, InstanceAllocationStrategy, InstancePre, Linker, Memory,
+    Module, ModuleExport, PoolingAllocationConfig, ResourceLimiter, Store, Trap, TypedFunc,
 };
 
 use crate::cache::Compiled;
@@ -232,10 +232,10 @@ struct Loaded {
     bytes: Arc<[u8]>,
     /// The module compiled and linked on the fresh-instance engine, by the
     /// first call that runs there, or why it could not be.
-    fresh: OnceLock<Result<InstancePre<Host>, String>>,
+    fresh: OnceLock<Result<Linked, String>>,
     /// The module compiled and linked on the batch engine, by the first
     /// batch; `None` when that engine or that compile failed.
-    batch: OnceLock<Option<InstancePre<Host>>>,
+    batch: OnceLock<Option<Linked>>,
 }
 
 /// The wasm runtime: one engine, its limits, and a cache of compiled modules
@@ -354,13 +354,35 @@ impl WasmRuntime {
     }
 }
 
+/// A module compiled and pre-linked for one engine, with its exports found
+/// once by name, so that an instance reaches them by index.
+struct Linked {
+    pre: InstancePre<Host>,
+    memory: ModuleExport,
+    alloc: ModuleExport,
+    score: ModuleExport,
+    scenario: Option<ModuleExport>,
+}
+
 /// `bytes` compiled on `engine` and pre-linked by `linker`.
-fn link(engine: &Engine, linker: &Linker<Host>, bytes: &[u8]) -> Result<InstancePre<Host>, String> {
+fn link(engine: &Engine, linker: &Linker<Host>, bytes: &[u8]) -> Result<Linked, String> {
     let module =
         Module::from_binary(engine, bytes).map_err(|e| format!("cannot be compiled: {e:#}"))?;
-    linker
-        .instantiate_pre(&module)
-        .map_err(|e| format!("cannot be linked: {e:#}"))
+    // `check::precheck` found these exports before the module was loaded.
+    let export = |name: &str| {
+        module
+            .get_export_index(name)
+            .ok_or_else(|| format!("has no `{name}` export"))
+    };
+    Ok(Linked {
+        memory: export("memory")?,
+        alloc: export("alloc")?,
+        score: export(Entry::Score.name())?,
+        scenario: module.get_export_index(Entry::Scenario.name()),
+        pre: linker
+            .instantiate_pre(&module)
+            .map_err(|e| format!("cannot be linked: {e:#}"))?,
+    })
 }
 
 /// Per-call state the guest can reach: the memory limiter and the log.
@@ -518,7 +540,7 @@ impl WasmScorer {
 
     /// The module as a single call runs it, on the fresh-instance engine,
     /// compiled there by the first such call.
-    fn fresh_pre(&self) -> Result<&InstancePre<Host>, ScoreError> {
+    fn fresh_pre(&self) -> Result<&Linked, ScoreError> {
         let shared = &self.shared;
         self.loaded
             .fresh
@@ -531,7 +553,7 @@ impl WasmScorer {
     /// module compiled there, by the first batch), or on the fresh-instance
     /// engine when that engine could not start or the module not compile
     /// there. Either gives the same cards; only the speed differs.
-    fn batch_pre(&self) -> Result<&InstancePre<Host>, ScoreError> {
+    fn batch_pre(&self) -> Result<&Linked, ScoreError> {
         let shared = &self.shared;
         let pre = self.loaded.batch.get_or_init(|| {
             let batch = shared
@@ -554,17 +576,17 @@ impl WasmScorer {
         }
     }
 
-    /// A new instance of the module pre-linked as `pre`, in a store of its
+    /// A new instance of the module linked as `linked`, in a store of its
     /// engine.
     fn session(
         &self,
-        pre: &InstancePre<Host>,
+        linked: &Linked,
         entry: Entry,
         used: &mut Used,
     ) -> Result<Session, ScoreError> {
         let limits = self.limits();
         let mut store = Store::new(
-            pre.module().engine(),
+            linked.pre.module().engine(),
             Host {
                 memory_cap: limits.memory_bytes,
                 peak_memory: 0,
@@ -577,20 +599,40 @@ impl WasmScorer {
         );
         store.limiter(|h| h);
         self.arm(&mut store)?;
-        let instance = match pre.instantiate(&mut store) {
+        let instance = match linked.pre.instantiate(&mut store) {
             Ok(i) => i,
             Err(e) => return Err(self.classify(e, &mut store, used)),
         };
         let name = self.name();
         let memory = instance
-            .get_memory(&mut store, "memory")
+            .get_module_export(&mut store, &linked.memory)
+            .and_then(Extern::into_memory)
             .ok_or_else(|| runtime_error(name, "has no `memory` export"))?;
-        let alloc = instance
-            .get_typed_func::<i32, i32>(&mut store, "alloc")
-            .map_err(|e| runtime_error(name, format!("`alloc`: {e:#}")))?;
-        let entry = instance
-            .get_typed_func::<(i32, i32), i64>(&mut store, entry.name())
-            .map_err(|e| runtime_error(name, format!("`{}`: {e:#}", entry.name())))?;
+        let mut func = |export: Option<&ModuleExport>, what: &str| {
+            export
+                .and_then(|e| instance.get_module_export(&mut store, e))
+                .and_then(Extern::into_func)
+                .ok_or_else(|| runtime_error(name, format!("has no `{what}` export")))
+        };
+        let alloc = func(Some(&linked.alloc), "alloc")?;
+        let export = match entry {
+            Entry::Score => Some(&linked.score),
+            Entry::Scenario => linked.scenario.as_ref(),
+        };
+        let entry = func(export, entry.name())?;
+        // SAFETY: `check::precheck` refused the module at load unless its
+        // `alloc` is `(func (param i32) (result i32))` and its `score` and
+        // `scenario` are `(func (param i32 i32) (result i64))`, so these are
+        // the functions' types. `Func::typed` would check them again on
+        // every fresh instance, loading each type from the engine's
+        // registry (under its lock) once for the check and once more for
+        // the typed function; unchecked, it is loaded once.
+        let (alloc, entry) = unsafe {
+            (
+                TypedFunc::<i32, i32>::new_unchecked(&store, alloc),
+                TypedFunc::<(i32, i32), i64>::new_unchecked(&store, entry),
+            )
+        };
         Ok(Session {
             store,
             memory,
@@ -1004,14 +1046,14 @@ mod tests {
         assert!(scorer.loaded.fresh.get().is_none(), "compiled at load");
         let pre = scorer.batch_pre().unwrap();
         let batch = rt.shared.batch.get().unwrap().as_ref().unwrap();
-        assert!(Engine::same(pre.module().engine(), &batch.engine));
-        assert!(!Engine::same(pre.module().engine(), &rt.shared.engine));
+        assert!(Engine::same(pre.pre.module().engine(), &batch.engine));
+        assert!(!Engine::same(pre.pre.module().engine(), &rt.shared.engine));
         assert!(
             scorer.loaded.fresh.get().is_none(),
             "a batch compiled for the fresh-instance engine too"
         );
         let fresh = scorer.fresh_pre().unwrap();
-        assert!(Engine::same(fresh.module().engine(), &rt.shared.engine));
+        assert!(Engine::same(fresh.pre.module().engine(), &rt.shared.engine));
         // A second scorer of the same module shares both compiles.
         let again = rt.load("one.wat", &wat::parse_str(ONE).unwrap()).unwrap();
         assert!(std::ptr::eq(again.batch_pre().unwrap(), pre));
