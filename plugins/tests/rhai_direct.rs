@@ -478,3 +478,33 @@ fn deep_expressions_at_every_call_level_fit_a_small_stack() {
         assert!(err.contains("call depth limit"), "{err}");
     }
 }
+
+/// A script whose calls mostly leave the direct path (here every call
+/// prints) is run on rhai alone after a trial, so that no call is run
+/// twice for nothing; its results are rhai's throughout.
+#[test]
+fn a_script_that_always_leaves_is_run_on_rhai_alone_after_a_trial() {
+    let script = "fn score(record, params) { print(record.team); #{ total: record.elapsed, status: \"valid\" } }";
+    let scorer = RhaiRuntime::new(RhaiLimits::default())
+        .load("prints.rhai", script)
+        .expect("loads");
+    let input = &inputs()[0];
+    let reasons: Vec<RhaiRoute> = (0..80)
+        .map(|_| scorer.run(input, &params()).route)
+        .collect();
+    assert_eq!(
+        reasons[0],
+        RhaiRoute::Interpreter {
+            reason: "print or debug"
+        }
+    );
+    assert_eq!(
+        reasons[79],
+        RhaiRoute::Interpreter {
+            reason: "most calls of this script leave the direct path"
+        }
+    );
+    let last = scorer.run(input, &params());
+    assert_eq!(last.log, vec!["nantang".to_string()]);
+    assert_eq!(last.result.expect("scores").total, input.elapsed);
+}
