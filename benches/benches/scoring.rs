@@ -39,7 +39,7 @@ fn per_record(c: &mut Criterion) {
     for r in &records {
         let run = rhai.run(r, &params);
         assert_eq!(
-            run.route,
+            run.route(),
             RhaiRoute::Direct,
             "every record runs on the direct path"
         );

@@ -56,11 +56,11 @@ fn compare(script: &str, params: &Value, way: Way) {
             "output, input {i}"
         );
         assert_eq!(d.log, r.log, "log, input {i}");
-        let went = match d.route {
+        let went = match d.route() {
             RhaiRoute::Direct => Way::Direct,
             _ => Way::Rhai,
         };
-        assert_eq!(went, way, "route {:?}, input {i} of:\n{script}", d.route);
+        assert_eq!(went, way, "route {:?}, input {i} of:\n{script}", d.route());
     }
 }
 
@@ -361,7 +361,7 @@ fn recursion_up_to_the_call_level_limit() {
             "depth {depth}"
         );
         assert_eq!(d.stats.work_used, r.stats.work_used, "depth {depth}");
-        if d.route == RhaiRoute::Direct {
+        if d.route() == RhaiRoute::Direct {
             deepest_direct = Some(depth);
         }
     }
@@ -412,7 +412,7 @@ fn the_builtin_scripts_run_directly_on_every_record() {
                 assert_eq!(d.stats.work_used, r.stats.work_used, "{id}");
                 assert_eq!(d.stats.output_bytes, r.stats.output_bytes, "{id}");
                 if r.result.is_ok() {
-                    assert_eq!(d.route, RhaiRoute::Direct, "{id}");
+                    assert_eq!(d.route(), RhaiRoute::Direct, "{id}");
                 }
                 runs += 1;
             }
@@ -490,7 +490,7 @@ fn a_script_that_always_leaves_is_run_on_rhai_alone_after_a_trial() {
         .expect("loads");
     let input = &inputs()[0];
     let reasons: Vec<RhaiRoute> = (0..80)
-        .map(|_| scorer.run(input, &params()).route)
+        .map(|_| scorer.run(input, &params()).route())
         .collect();
     assert_eq!(
         reasons[0],

@@ -709,12 +709,12 @@ fn random_scripts_agree_with_the_interpreter() {
             );
             assert_eq!(d.stats.output_bytes, r.stats.output_bytes, "output, {at}");
             runs += 1;
-            if d.route == RhaiRoute::Direct {
+            if d.route() == RhaiRoute::Direct {
                 direct_runs += 1;
             } else if std::env::var_os("MUSTER_RANDOM_REASONS").is_some() {
                 eprintln!(
                     "{:?} | {}",
-                    d.route,
+                    d.route(),
                     show(&r).chars().take(150).collect::<String>()
                 );
                 if r.result.is_ok() {

@@ -15,8 +15,11 @@
 //! is ever shared between variables, which spares every value access the
 //! check for one (about a tenth of a scoring call).
 //!
-//! The record reaches the script as a `rhai::Map` built directly from
-//! [`ScoreInput`] (no JSON text in between). A result of the documented
+//! A script's `score` first runs on the direct path (`direct/`), which
+//! reads the record in place and gives rhai's own results, or leaves the
+//! call to the interpreter; see [`RhaiRuntime::direct`]. On the
+//! interpreter the record reaches the script as a `rhai::Map` built
+//! directly from [`ScoreInput`] (no JSON text in between). A result of the documented
 //! shape is read straight into the card; any other is turned into JSON,
 //! rejecting non-finite numbers and oversized output, and checked by
 //! [`ScoreCard::from_output`], which names what is wrong.
@@ -35,7 +38,7 @@ use ::rhai::{
     ParseErrorType, Position, Scope,
 };
 use muster_core::{
-    Limit, ScoreCard, ScoreError, ScoreInput, Scorer, ScorerId, ScorerKind, TaskStatus,
+    Limit, Rating, ScoreCard, ScoreError, ScoreInput, Scorer, ScorerId, ScorerKind, TaskStatus,
 };
 
 use crate::cache::Compiled;
@@ -178,7 +181,8 @@ pub struct RhaiRuntime {
 struct Script {
     ast: AST,
     direct: Option<direct::Program>,
-    /// Calls tried on the direct path, and how many finished there.
+    /// Calls tried on the direct path during its trial, and how many
+    /// finished there.
     tried: AtomicU64,
     finished: AtomicU64,
 }
@@ -186,9 +190,9 @@ struct Script {
 /// Most variables a script may hold at once (rhai's `max_variables`).
 const MAX_VARIABLES: usize = 1_000;
 
-/// After this many calls, a script whose calls finish on the direct path
-/// less than half the time is run on rhai alone: each call that leaves the
-/// direct path is run twice.
+/// After a trial of this many calls, a script whose calls finished on the
+/// direct path less than half the time is run on rhai alone: each call
+/// that leaves the direct path is run twice.
 const DIRECT_TRIAL: u64 = 64;
 
 impl std::fmt::Debug for RhaiRuntime {
@@ -268,10 +272,10 @@ impl RhaiRuntime {
     /// let direct = RhaiRuntime::default().load("s.rhai", script).unwrap();
     /// let interpreted = RhaiRuntime::default().direct(false).load("s.rhai", script).unwrap();
     /// let (a, b) = (direct.run(&input, &serde_json::json!({})), interpreted.run(&input, &serde_json::json!({})));
-    /// assert_eq!(a.result.unwrap(), b.result.unwrap());
+    /// assert_eq!(a.route(), RhaiRoute::Direct);
+    /// assert!(matches!(b.route(), RhaiRoute::Interpreter { .. }));
     /// assert_eq!(a.stats.work_used, b.stats.work_used);
-    /// assert_eq!(a.route, RhaiRoute::Direct);
-    /// assert!(matches!(b.route, RhaiRoute::Interpreter { .. }));
+    /// assert_eq!(a.result.unwrap(), b.result.unwrap());
     /// ```
     pub fn direct(mut self, on: bool) -> RhaiRuntime {
         self.direct = on;
@@ -427,8 +431,16 @@ pub struct RhaiRun {
     pub stats: RunStats,
     /// The lines the script printed with `print` or `debug`, in order, capped.
     pub log: Vec<String>,
-    /// Which way the call ran.
-    pub route: RhaiRoute,
+}
+
+impl RhaiRun {
+    /// Which way the call ran, as `stats.route` holds it (every rhai run
+    /// sets it).
+    pub fn route(&self) -> RhaiRoute {
+        self.stats
+            .route
+            .unwrap_or(RhaiRoute::Interpreter { reason: "unknown" })
+    }
 }
 
 impl std::fmt::Display for RhaiRoute {
@@ -480,19 +492,23 @@ impl RhaiScorer {
                     self.limits.max_input_bytes
                 ),
             };
-            let route = RhaiRoute::Interpreter {
+            stats.route = Some(RhaiRoute::Interpreter {
                 reason: "input size",
-            };
-            stats.route = Some(route);
+            });
             return RhaiRun {
                 result: Err(err),
                 stats,
                 log: Vec::new(),
-                route,
             };
         }
         let reason = match self.run_direct(input, params, &mut stats) {
-            Ok(run) => return run,
+            Ok(card) => {
+                return RhaiRun {
+                    result: Ok(card),
+                    stats,
+                    log: Vec::new(),
+                };
+            }
             Err(reason) => reason,
         };
         stats.route = Some(RhaiRoute::Interpreter { reason });
@@ -521,26 +537,30 @@ impl RhaiScorer {
             result,
             stats,
             log: call.log,
-            route: RhaiRoute::Interpreter { reason },
         }
     }
 
-    /// The call on the direct path, or why it must run on the interpreter.
+    /// The call's card on the direct path, with `stats` filled in, or why
+    /// it must run on the interpreter.
     fn run_direct(
         &self,
         input: &ScoreInput,
         params: &serde_json::Value,
         stats: &mut RunStats,
-    ) -> Result<RhaiRun, &'static str> {
+    ) -> Result<ScoreCard, &'static str> {
         if !self.direct {
             return Err("the direct path is off");
         }
         let Some(program) = &self.script.direct else {
             return Err("the script is outside the direct path");
         };
+        // The trial counts its calls; after it the counts only are read,
+        // so that workers scoring on every core share no written counter.
         let script = &self.script;
-        let tried = script.tried.fetch_add(1, Ordering::Relaxed);
-        if tried >= DIRECT_TRIAL && script.finished.load(Ordering::Relaxed) * 2 < tried {
+        let in_trial = script.tried.load(Ordering::Relaxed) < DIRECT_TRIAL;
+        if in_trial {
+            script.tried.fetch_add(1, Ordering::Relaxed);
+        } else if script.finished.load(Ordering::Relaxed) * 2 < DIRECT_TRIAL {
             return Err("most calls of this script leave the direct path");
         }
         let start = Instant::now();
@@ -556,17 +576,14 @@ impl RhaiScorer {
         let done = direct::score(program, input, params, bounds)?;
         let (card, len) = card::read(&done.value, input, &self.id, l.max_output_bytes)
             .ok_or("the result is not a plain card")?;
-        script.finished.fetch_add(1, Ordering::Relaxed);
+        if in_trial {
+            script.finished.fetch_add(1, Ordering::Relaxed);
+        }
         stats.work_used = done.ops;
         stats.output_bytes = len;
         stats.wall_micros = micros(start.elapsed());
         stats.route = Some(RhaiRoute::Direct);
-        Ok(RhaiRun {
-            result: Ok(card),
-            stats: stats.clone(),
-            log: Vec::new(),
-            route: RhaiRoute::Direct,
-        })
+        Ok(card)
     }
 
     fn stats(&self, input_bytes: u64) -> RunStats {
@@ -885,27 +902,26 @@ struct Words {
 }
 
 static WORDS: LazyLock<Words> = LazyLock::new(|| Words {
-    status: ["done".into(), "failed".into(), "skipped".into()],
-    rating: ["P".into(), "S".into(), "M".into(), "U".into()],
+    status: STATUSES.map(|s| direct::status_str(s).into()),
+    rating: RATINGS.map(|r| direct::rating_str(r).into()),
 });
 
+const STATUSES: [TaskStatus; 3] = [TaskStatus::Done, TaskStatus::Failed, TaskStatus::Skipped];
+const RATINGS: [Rating; 4] = [Rating::P, Rating::S, Rating::M, Rating::U];
+
+/// The shared word for `s` (the direct path's name for it, made once).
 fn status_str(s: TaskStatus) -> ImmutableString {
-    WORDS.status[match s {
-        TaskStatus::Done => 0,
-        TaskStatus::Failed => 1,
-        TaskStatus::Skipped => 2,
-    }]
-    .clone()
+    STATUSES
+        .iter()
+        .position(|x| *x == s)
+        .map_or_else(|| direct::status_str(s).into(), |i| WORDS.status[i].clone())
 }
 
-fn rating_str(r: muster_core::Rating) -> ImmutableString {
-    WORDS.rating[match r {
-        muster_core::Rating::P => 0,
-        muster_core::Rating::S => 1,
-        muster_core::Rating::M => 2,
-        muster_core::Rating::U => 3,
-    }]
-    .clone()
+fn rating_str(r: Rating) -> ImmutableString {
+    RATINGS
+        .iter()
+        .position(|x| *x == r)
+        .map_or_else(|| direct::rating_str(r).into(), |i| WORDS.rating[i].clone())
 }
 
 /// The record as the script sees it, built as rhai values directly.

@@ -342,14 +342,13 @@ pub(in crate::rhai) fn lower(ast: &AST, max_variables: usize) -> Option<Program>
         ));
     }
     let score = *sigs.get(&("score".to_string(), 2))?;
-    let names: Vec<String> = ast.iter_fn_def().map(|d| d.name.to_string()).collect();
 
     // The function bodies' statements are only reachable through a walk of
     // the AST: the main statements come first, then each function's in
     // turn, each inside its function's span.
     let mut lowerers: Vec<Lowerer<'_>> = ranges
         .iter()
-        .map(|(_, _, params)| Lowerer::new(params, &sigs, &names))
+        .map(|(_, _, params)| Lowerer::new(params, &sigs))
         .collect();
     let mut bodies: Vec<Vec<Stmt>> = ranges.iter().map(|_| Vec::new()).collect();
     let mut main_left = ast.statements().len();
@@ -403,15 +402,10 @@ struct Lowerer<'s> {
     /// Variables in scope: name, slot, whether constant; innermost last.
     scope: Vec<(String, u32, bool)>,
     sigs: &'s HashMap<(String, usize), usize>,
-    names: &'s [String],
 }
 
 impl<'s> Lowerer<'s> {
-    fn new(
-        params: &[String],
-        sigs: &'s HashMap<(String, usize), usize>,
-        names: &'s [String],
-    ) -> Self {
+    fn new(params: &[String], sigs: &'s HashMap<(String, usize), usize>) -> Self {
         Lowerer {
             slots: params.len(),
             scope: params
@@ -420,8 +414,12 @@ impl<'s> Lowerer<'s> {
                 .map(|(i, p)| (p.clone(), i as u32, false))
                 .collect(),
             sigs,
-            names,
         }
+    }
+
+    /// Whether the script defines a function of this name, of any arity.
+    fn script_fn(&self, name: &str) -> bool {
+        self.sigs.keys().any(|(n, _)| n == name)
     }
 
     fn declare(&mut self, name: &str, constant: bool) -> u32 {
@@ -651,7 +649,7 @@ impl<'s> Lowerer<'s> {
             .filter(|_| !call.hashes.is_native_only())
         {
             Callee::Script(i)
-        } else if self.names.iter().any(|n| n == name) {
+        } else if self.script_fn(name) {
             // A script function of this name with another arity: rhai
             // would look it up first; leave the call to rhai.
             return None;
@@ -748,7 +746,7 @@ impl<'s> Lowerer<'s> {
                 }
                 let name = call.name.as_str();
                 // A script function called as a method binds `this`.
-                if self.names.iter().any(|n| n == name) {
+                if self.script_fn(name) {
                     return None;
                 }
                 let native = Native::lookup(name, call.args.len() + 1)?;

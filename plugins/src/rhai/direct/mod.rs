@@ -26,7 +26,7 @@ use muster_core::ScoreInput;
 
 pub(super) use eval::Bounds;
 pub(super) use lower::{Program, lower};
-pub(in crate::rhai) use value::Val;
+pub(in crate::rhai) use value::{Val, rating_str, status_str};
 
 use eval::{Flow, Machine};
 use value::{View, json};
